@@ -1,0 +1,299 @@
+//! Administrative operations shared by the CLI, the console REST API and the demo seeder:
+//! one place decides what a valid org, user, project, API or credential is.
+
+pub mod catalog;
+pub mod demo;
+pub mod redirect;
+
+use crate::clock::Timestamp;
+use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
+use crate::model::{
+    Api, AuthKind, Credential, CredentialKind, MAX_ACTIVE_SECRETS, Membership, Org, OrgRole,
+    Project, SecretRecord, User, UserKind,
+};
+use crate::password::hash_password;
+use crate::rand::{Rng, lower_hex};
+use crate::scope::{IDENTITY_SCOPES, OFFLINE_ACCESS, ScopeSet};
+use crate::secret::ClientSecret;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(w) => AdminError::NotFound(w),
+            StoreError::Conflict(w) => AdminError::Conflict(w),
+            other => AdminError::Store(other),
+        }
+    }
+}
+
+pub type AdminResult<T> = Result<T, AdminError>;
+
+/// What every operation needs: the store, randomness and the time.
+pub struct Ctx<'a> {
+    pub store: &'a dyn Store,
+    pub rng: &'a dyn Rng,
+    pub now: Timestamp,
+}
+
+fn invalid(msg: impl Into<String>) -> AdminError {
+    AdminError::Invalid(msg.into())
+}
+
+/// A display name: non-empty, at most 200 characters, no control characters.
+pub fn check_name(what: &str, name: &str) -> AdminResult<String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
+        return Err(invalid(format!("{what} must be 1 to 200 printable characters")));
+    }
+    Ok(n.to_owned())
+}
+
+fn check_email(email: &str) -> AdminResult<String> {
+    let e = email.trim();
+    let ok = e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+        && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'));
+    if ok { Ok(e.to_owned()) } else { Err(invalid(format!("'{e}' is not an email address"))) }
+}
+
+pub async fn create_org(ctx: &Ctx<'_>, name: &str) -> AdminResult<Org> {
+    let org = Org { id: OrgId::generate(ctx.rng), name: check_name("org name", name)?, created_at: ctx.now };
+    ctx.store.insert_org(&org).await?;
+    Ok(org)
+}
+
+pub struct NewUser<'a> {
+    pub org: &'a OrgId,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub role: OrgRole,
+    pub given_name: Option<&'a str>,
+    pub family_name: Option<&'a str>,
+    pub country: Option<&'a str>,
+}
+
+/// Minimum password length for people (NIST SP 800-63B: at least 8).
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+pub async fn create_user(ctx: &Ctx<'_>, new: NewUser<'_>) -> AdminResult<User> {
+    require_org(ctx, new.org).await?;
+    let email = check_email(new.email)?;
+    if new.password.chars().count() < MIN_PASSWORD_LEN || new.password.len() > 1024 {
+        return Err(invalid(format!("password must be {MIN_PASSWORD_LEN} to 1024 characters")));
+    }
+    let country = match new.country {
+        Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => Some(c.to_ascii_uppercase()),
+        Some(c) => return Err(invalid(format!("country '{c}' is not an ISO 3166 two-letter code"))),
+        None => None,
+    };
+    let user = User {
+        id: UserId::generate(ctx.rng),
+        email,
+        kind: UserKind::Person,
+        given_name: new.given_name.map(|g| check_name("given name", g)).transpose()?,
+        family_name: new.family_name.map(|f| check_name("family name", f)).transpose()?,
+        country,
+        password_hash: Some(hash_password(ctx.rng, new.password).map_err(invalid)?),
+        disabled: false,
+        created_at: ctx.now,
+    };
+    ctx.store.insert_user(&user).await?;
+    ctx.store
+        .set_membership(&Membership { org_id: new.org.clone(), user_id: user.id.clone(), role: new.role })
+        .await?;
+    Ok(user)
+}
+
+async fn require_org(ctx: &Ctx<'_>, org: &OrgId) -> AdminResult<Org> {
+    ctx.store.get_org(org).await?.ok_or_else(|| AdminError::NotFound(format!("org {org}")))
+}
+
+async fn require_project(ctx: &Ctx<'_>, id: &ProjectId) -> AdminResult<Project> {
+    ctx.store.get_project(id).await?.ok_or_else(|| AdminError::NotFound(format!("project {id}")))
+}
+
+pub async fn create_project(ctx: &Ctx<'_>, org: &OrgId, name: &str) -> AdminResult<Project> {
+    require_org(ctx, org).await?;
+    let p = Project { id: ProjectId::generate(ctx.rng), org_id: org.clone(), name: check_name("project name", name)?, created_at: ctx.now };
+    ctx.store.insert_project(&p).await?;
+    Ok(p)
+}
+
+/// An API id: 1–64 characters of `[a-z0-9._-]`, starting with a letter or digit.
+fn check_api_id(id: &str) -> AdminResult<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric());
+    if ok { Ok(()) } else { Err(invalid(format!("API id '{id}' must be 1-64 characters of a-z 0-9 . _ -"))) }
+}
+
+pub async fn create_api(ctx: &Ctx<'_>, api: Api) -> AdminResult<Api> {
+    check_api_id(api.id.as_str())?;
+    check_name("API name", &api.name)?;
+    if api.auth.is_empty() {
+        return Err(invalid("an API must accept at least one auth kind"));
+    }
+    for s in &api.scopes {
+        let parsed = ScopeSet::parse(&s.name).map_err(|e| invalid(e.description))?;
+        if parsed.len() != 1 {
+            return Err(invalid(format!("'{}' is not a single scope", s.name)));
+        }
+        if s.name == OFFLINE_ACCESS || IDENTITY_SCOPES.contains(&s.name.as_str()) {
+            return Err(invalid(format!("'{}' is an identity scope every client already has", s.name)));
+        }
+    }
+    if ctx.store.get_api(&api.id).await?.is_some() {
+        return Err(AdminError::Conflict(format!("API {} already exists", api.id)));
+    }
+    ctx.store.upsert_api(&api).await?;
+    Ok(api)
+}
+
+pub async fn add_api_to_project(ctx: &Ctx<'_>, project: &ProjectId, api: &ApiId) -> AdminResult<()> {
+    require_project(ctx, project).await?;
+    ctx.store.get_api(api).await?.ok_or_else(|| AdminError::NotFound(format!("API {api}")))?;
+    ctx.store.add_project_api(project, api).await?;
+    Ok(())
+}
+
+/// The scopes a credential may be granted: the identity scopes (plus `offline_access` for
+/// user flows) and the scopes of every project API that accepts the credential's kind.
+pub async fn allowed_scopes(store: &dyn Store, cred: &Credential) -> Result<Vec<String>, StoreError> {
+    if cred.kind == CredentialKind::ApiKey {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<String> = IDENTITY_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+    if cred.kind.auth_kind() == AuthKind::OAuthUser {
+        out.push(OFFLINE_ACCESS.to_owned());
+    }
+    for api in store.project_apis(&cred.project_id).await? {
+        if api.auth.contains(&cred.kind.auth_kind()) {
+            for s in api.scopes {
+                if !out.contains(&s.name) {
+                    out.push(s.name);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub struct NewCredential<'a> {
+    pub project: &'a ProjectId,
+    pub kind: CredentialKind,
+    pub name: Option<&'a str>,
+    pub redirect_uris: &'a [String],
+    pub certificate_pem: Option<&'a str>,
+}
+
+pub struct CreatedCredential {
+    pub credential: Credential,
+    /// Shown once; only its hash is stored.
+    pub secret: Option<ClientSecret>,
+    pub scopes: Vec<String>,
+    pub technical_account: Option<User>,
+}
+
+fn new_secret_record(ctx: &Ctx<'_>, client_id: &ClientId) -> (ClientSecret, SecretRecord) {
+    let secret = ClientSecret::generate(ctx.rng);
+    let rec = SecretRecord { id: lower_hex(ctx.rng, 8), client_id: client_id.clone(), hash: secret.hash(), created_at: ctx.now };
+    (secret, rec)
+}
+
+/// A PEM block of one of the given labels, sanity-checked only (parsed in the JWT flow).
+fn check_pem(pem: &str) -> AdminResult<String> {
+    let t = pem.trim();
+    let ok = ["CERTIFICATE", "PUBLIC KEY"].iter().any(|label| {
+        t.starts_with(&format!("-----BEGIN {label}-----")) && t.ends_with(&format!("-----END {label}-----"))
+    });
+    if ok && t.len() < 16 * 1024 { Ok(t.to_owned()) } else { Err(invalid("certificate must be one PEM CERTIFICATE or PUBLIC KEY block")) }
+}
+
+pub async fn create_credential(ctx: &Ctx<'_>, new: NewCredential<'_>) -> AdminResult<CreatedCredential> {
+    let project = require_project(ctx, new.project).await?;
+    let name = check_name("credential name", new.name.unwrap_or(new.kind.label()))?;
+    // SEC-38: a client may not pose as the authorization server itself.
+    if name.to_ascii_lowercase().contains("latchkey") {
+        return Err(invalid("credential names may not imitate the Latchkey brand"));
+    }
+    let kind = new.kind;
+    if kind.uses_redirect_uris() {
+        if new.redirect_uris.is_empty() {
+            return Err(invalid(format!("{} credentials need at least one --redirect-uri", kind.as_str())));
+        }
+        for uri in new.redirect_uris {
+            redirect::validate_registration(uri, kind).map_err(invalid)?;
+        }
+    } else if !new.redirect_uris.is_empty() {
+        return Err(invalid(format!("{} credentials take no redirect URIs", kind.as_str())));
+    }
+    let certificate = match (kind, new.certificate_pem) {
+        (CredentialKind::ServiceAccountJwt, Some(pem)) => Some(check_pem(pem)?),
+        (_, Some(_)) => return Err(invalid("only service_account_jwt credentials take a certificate")),
+        (_, None) => None,
+    };
+    let client_id = ClientId::generate(ctx.rng);
+    let technical_account = kind.has_technical_account().then(|| {
+        let id = UserId::generate_technical(ctx.rng);
+        User {
+            email: id.0.to_ascii_lowercase(),
+            id,
+            kind: UserKind::Technical,
+            given_name: None,
+            family_name: None,
+            country: None,
+            password_hash: None,
+            disabled: false,
+            created_at: ctx.now,
+        }
+    });
+    let credential = Credential {
+        client_id: client_id.clone(),
+        org_id: project.org_id.clone(),
+        project_id: project.id.clone(),
+        kind,
+        name,
+        redirect_uris: new.redirect_uris.to_vec(),
+        technical_account: technical_account.as_ref().map(|u| u.id.clone()),
+        disabled: false,
+        created_at: ctx.now,
+    };
+    let secret = kind.has_secret().then(|| new_secret_record(ctx, &client_id));
+    ctx.store
+        .insert_credential(&credential, technical_account.as_ref(), secret.as_ref().map(|(_, r)| r))
+        .await?;
+    if let Some(pem) = certificate {
+        ctx.store.add_certificate(&client_id, &lower_hex(ctx.rng, 8), &pem, ctx.now).await?;
+    }
+    let scopes = allowed_scopes(ctx.store, &credential).await?;
+    Ok(CreatedCredential { credential, secret: secret.map(|(s, _)| s), scopes, technical_account })
+}
+
+/// Add a new secret; the oldest is revoked if two were already active (contract §2.2).
+pub async fn rotate_secret(ctx: &Ctx<'_>, client_id: &ClientId) -> AdminResult<(ClientSecret, Vec<String>)> {
+    let cred = ctx
+        .store
+        .get_credential(client_id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))?;
+    if !cred.kind.has_secret() {
+        return Err(invalid(format!("{} credentials have no secret", cred.kind.as_str())));
+    }
+    let (secret, rec) = new_secret_record(ctx, client_id);
+    let revoked = ctx.store.add_secret(&rec, MAX_ACTIVE_SECRETS, ctx.now).await?;
+    Ok((secret, revoked))
+}

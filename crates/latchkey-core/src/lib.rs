@@ -1,0 +1,24 @@
+//! Latchkey's protocol core: every OAuth 2.0 / OIDC / IMS decision, free of any runtime.
+//!
+//! This crate must not depend on tokio, sqlx or axum (CI checks `cargo tree`). Time and
+//! randomness come in as parameters ([`clock::Clock`], [`rand::Rng`]); storage comes in
+//! through the narrow traits of [`store`], whose implementations live in `latchkey-store`.
+
+pub mod admin;
+pub mod client_auth;
+pub mod clock;
+pub mod error;
+pub mod grants;
+pub mod ids;
+pub mod jws;
+pub mod keys;
+pub mod model;
+pub mod params;
+pub mod password;
+pub mod rand;
+pub mod scope;
+pub mod secret;
+pub mod store;
+pub mod token;
+
+pub use error::{ErrorCode, OAuthError};

@@ -1,0 +1,219 @@
+//! The domain model of design.md: orgs, users, projects, the API catalog, credentials.
+
+use crate::clock::Timestamp;
+use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! string_enum {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "unknown {} '{}' (expected one of: {})",
+                        stringify!($name),
+                        s,
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+string_enum!(OrgRole {
+    SystemAdmin => "system_admin",
+    Developer => "developer",
+    User => "user",
+});
+
+string_enum!(CredentialKind {
+    ApiKey => "api_key",
+    OAuthWeb => "oauth_web",
+    OAuthSpa => "oauth_spa",
+    OAuthNative => "oauth_native",
+    ServerToServer => "server_to_server",
+    ServiceAccountJwt => "service_account_jwt",
+});
+
+// How an API may be called; a credential kind maps onto one of these.
+string_enum!(AuthKind {
+    ApiKey => "api_key",
+    OAuthUser => "oauth_user",
+    ServerToServer => "server_to_server",
+    ServiceAccountJwt => "service_account_jwt",
+});
+
+string_enum!(UserKind {
+    Person => "person",
+    Technical => "technical",
+});
+
+impl CredentialKind {
+    pub fn auth_kind(self) -> AuthKind {
+        match self {
+            CredentialKind::ApiKey => AuthKind::ApiKey,
+            CredentialKind::OAuthWeb | CredentialKind::OAuthSpa | CredentialKind::OAuthNative => {
+                AuthKind::OAuthUser
+            }
+            CredentialKind::ServerToServer => AuthKind::ServerToServer,
+            CredentialKind::ServiceAccountJwt => AuthKind::ServiceAccountJwt,
+        }
+    }
+    /// Confidential clients hold a secret (RFC 6749 §2.1).
+    pub fn has_secret(self) -> bool {
+        matches!(
+            self,
+            CredentialKind::OAuthWeb
+                | CredentialKind::ServerToServer
+                | CredentialKind::ServiceAccountJwt
+        )
+    }
+    /// Kinds that act as an org's technical account rather than a person.
+    pub fn has_technical_account(self) -> bool {
+        matches!(
+            self,
+            CredentialKind::ServerToServer | CredentialKind::ServiceAccountJwt
+        )
+    }
+    pub fn uses_redirect_uris(self) -> bool {
+        matches!(
+            self,
+            CredentialKind::OAuthWeb | CredentialKind::OAuthSpa | CredentialKind::OAuthNative
+        )
+    }
+    /// User-facing label, as the Developer Console names the kinds.
+    pub fn label(self) -> &'static str {
+        match self {
+            CredentialKind::ApiKey => "API Key",
+            CredentialKind::OAuthWeb => "OAuth Web App",
+            CredentialKind::OAuthSpa => "OAuth Single-Page App",
+            CredentialKind::OAuthNative => "OAuth Native App",
+            CredentialKind::ServerToServer => "OAuth Server-to-Server",
+            CredentialKind::ServiceAccountJwt => "Service Account (JWT)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Org {
+    pub id: OrgId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub kind: UserKind,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub country: Option<String>,
+    /// Argon2id PHC string; `None` for technical accounts, which never sign in.
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("kind", &self.kind)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+impl User {
+    pub fn display_name(&self) -> String {
+        match (&self.given_name, &self.family_name) {
+            (Some(g), Some(f)) => format!("{g} {f}"),
+            (Some(g), None) => g.clone(),
+            (None, Some(f)) => f.clone(),
+            (None, None) => self.email.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub org_id: OrgId,
+    pub user_id: UserId,
+    pub role: OrgRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Project {
+    pub id: ProjectId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiScope {
+    pub name: String,
+    /// Shown on the consent screen.
+    pub description: String,
+}
+
+/// An entry of the API catalog: each API brings its scopes and accepts some auth kinds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Api {
+    pub id: ApiId,
+    pub name: String,
+    pub product: Option<String>,
+    pub description: String,
+    pub auth: Vec<AuthKind>,
+    pub scopes: Vec<ApiScope>,
+    /// Service-account metascopes (`ent_*_sdk`, contract §4).
+    pub metascopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub client_id: ClientId,
+    pub org_id: OrgId,
+    pub project_id: ProjectId,
+    pub kind: CredentialKind,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub technical_account: Option<UserId>,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+}
+
+/// A stored client secret: only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRecord {
+    pub id: String,
+    pub client_id: ClientId,
+    pub hash: crate::secret::SecretHash,
+    pub created_at: Timestamp,
+}
+
+/// Most secrets active at once per credential (contract §2.2: "Up to 2").
+pub const MAX_ACTIVE_SECRETS: usize = 2;

@@ -1,0 +1,128 @@
+//! Storage traits the core owns (style habit 6). Each trait is narrow and documents the
+//! atomicity its callers rely on; `latchkey-store` implements them for SQLite and
+//! PostgreSQL, and one storage test suite runs against both.
+//!
+//! Every method that returns `Ok` after a write has made that write durable: a response
+//! that acknowledges a grant, revocation or key is only sent after the commit.
+
+use crate::clock::Timestamp;
+use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
+use crate::keys::StoredKey;
+use crate::model::{Api, Credential, Membership, Org, Project, SecretRecord, User};
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("storage error: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    async fn insert_org(&self, org: &Org) -> StoreResult<()>;
+    async fn get_org(&self, id: &OrgId) -> StoreResult<Option<Org>>;
+    async fn list_orgs(&self) -> StoreResult<Vec<Org>>;
+    /// Insert or replace the user's role in the org.
+    async fn set_membership(&self, m: &Membership) -> StoreResult<()>;
+    async fn membership(&self, org: &OrgId, user: &UserId) -> StoreResult<Option<Membership>>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// `Conflict` when the email is taken (case-insensitively).
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+}
+
+#[async_trait]
+pub trait ProjectStore: Send + Sync {
+    async fn insert_project(&self, p: &Project) -> StoreResult<()>;
+    async fn get_project(&self, id: &ProjectId) -> StoreResult<Option<Project>>;
+    async fn list_projects(&self, org: &OrgId) -> StoreResult<Vec<Project>>;
+    /// Idempotent: adding an API twice leaves one link.
+    async fn add_project_api(&self, project: &ProjectId, api: &ApiId) -> StoreResult<()>;
+    async fn project_apis(&self, project: &ProjectId) -> StoreResult<Vec<Api>>;
+}
+
+#[async_trait]
+pub trait ApiCatalog: Send + Sync {
+    /// Insert or replace an API with its scopes and metascopes, in one transaction.
+    async fn upsert_api(&self, api: &Api) -> StoreResult<()>;
+    async fn get_api(&self, id: &ApiId) -> StoreResult<Option<Api>>;
+    async fn list_apis(&self) -> StoreResult<Vec<Api>>;
+}
+
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    /// One transaction: the credential, its technical account (user + org membership) and
+    /// its first secret. Either all exist afterwards or none does.
+    async fn insert_credential(
+        &self,
+        cred: &Credential,
+        technical_account: Option<&User>,
+        secret: Option<&SecretRecord>,
+    ) -> StoreResult<()>;
+    async fn get_credential(&self, client_id: &ClientId) -> StoreResult<Option<Credential>>;
+    async fn list_credentials(&self, project: &ProjectId) -> StoreResult<Vec<Credential>>;
+    /// Secrets that authenticate now, oldest first.
+    async fn active_secrets(&self, client_id: &ClientId) -> StoreResult<Vec<SecretRecord>>;
+    /// One transaction: add `rec`, then revoke the oldest active secrets until at most
+    /// `max_active` remain. Returns the ids of the secrets revoked.
+    async fn add_secret(
+        &self,
+        rec: &SecretRecord,
+        max_active: usize,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>>;
+    /// `true` if an active secret with that id was revoked.
+    async fn revoke_secret(&self, client_id: &ClientId, secret_id: &str, now: Timestamp) -> StoreResult<bool>;
+    /// Public certificates or keys attached to a service-account credential (PEM).
+    async fn add_certificate(&self, client_id: &ClientId, id: &str, pem: &str, now: Timestamp) -> StoreResult<()>;
+    async fn certificates(&self, client_id: &ClientId) -> StoreResult<Vec<(String, String)>>;
+}
+
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Insert `keys` only if no key exists yet, atomically: two nodes starting at once on
+    /// an empty database end up with one key set. Returns whether they were inserted.
+    async fn insert_initial_keys(&self, keys: &[StoredKey]) -> StoreResult<bool>;
+    async fn insert_key(&self, key: &StoredKey) -> StoreResult<()>;
+    async fn list_keys(&self) -> StoreResult<Vec<StoredKey>>;
+    async fn schedule_key_retirement(
+        &self,
+        kid: &str,
+        retire_at: Timestamp,
+        expire_at: Timestamp,
+    ) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Durably record that token `jti` is revoked until `expires_at`. Idempotent.
+    async fn revoke_token(
+        &self,
+        jti: &str,
+        client_id: &ClientId,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn is_token_revoked(&self, jti: &str) -> StoreResult<bool>;
+    /// Forget revocations of tokens that have expired anyway.
+    async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
+}
+
+/// Everything a Latchkey node needs from its database.
+#[async_trait]
+pub trait Store:
+    OrgStore + UserStore + ProjectStore + ApiCatalog + CredentialStore + KeyStore + RevocationStore
+{
+    async fn ping(&self) -> StoreResult<()>;
+    fn backend(&self) -> &'static str;
+}
