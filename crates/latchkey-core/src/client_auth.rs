@@ -4,7 +4,7 @@
 
 use crate::error::OAuthError;
 use crate::model::{Credential, SecretRecord};
-use crate::params::Params;
+use crate::params::{Params, form_urldecode};
 use crate::secret::SecretHash;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -41,51 +41,36 @@ fn bad(d: &str) -> OAuthError {
     OAuthError::invalid_request(d)
 }
 
-/// Strict `application/x-www-form-urlencoded` decoding of one Basic credential part
-/// (RFC 6749 §2.3.1, Appendix B): a bad `%` escape or non-UTF-8 is an error.
-fn form_decode(part: &str) -> Result<String, OAuthError> {
-    let bytes = part.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| bad("client credentials in the Authorization header are improperly encoded"))?;
-                out.push(hex);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| bad("client credentials are not valid UTF-8"))
-}
-
 /// Parse an `Authorization: Basic` header value into (client_id, secret).
 pub fn parse_basic(value: &[u8]) -> Result<(String, String), OAuthError> {
     if value.len() > MAX_AUTHORIZATION_LEN {
         return Err(bad("Authorization header is too long"));
     }
     let value = std::str::from_utf8(value).map_err(|_| bad("invalid Authorization header"))?;
-    let (scheme, rest) = value.split_once(' ').ok_or_else(|| bad("invalid Authorization header"))?;
+    let (scheme, rest) = value
+        .split_once(' ')
+        .ok_or_else(|| bad("invalid Authorization header"))?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(bad("unsupported client authentication scheme; use Basic"));
     }
     let decoded = STANDARD
         .decode(rest.trim())
         .map_err(|_| bad("invalid base64 in the Authorization header"))?;
-    let decoded = String::from_utf8(decoded).map_err(|_| bad("client credentials are not valid UTF-8"))?;
+    let decoded =
+        String::from_utf8(decoded).map_err(|_| bad("client credentials are not valid UTF-8"))?;
     let (id, secret) = decoded
         .split_once(':')
         .ok_or_else(|| bad("Basic credentials must be client_id:client_secret"))?;
-    let (id, secret) = (form_decode(id)?, form_decode(secret)?);
+    let decode = |part: &str| {
+        form_urldecode(part.as_bytes()).map_err(|_| {
+            bad("client credentials in the Authorization header are improperly encoded")
+        })
+    };
+    let (id, secret) = (decode(id)?, decode(secret)?);
     if id.is_empty() || secret.is_empty() {
-        return Err(bad("Basic credentials must carry a client_id and a client_secret"));
+        return Err(bad(
+            "Basic credentials must carry a client_id and a client_secret",
+        ));
     }
     Ok((id, secret))
 }
@@ -105,7 +90,11 @@ pub fn presented_client(
         if body_id.is_some_and(|b| b != id) {
             return Err(bad("client_id does not match the authenticated client"));
         }
-        return Ok(Some(PresentedClient { client_id: id, secret: Some(secret), method: AuthMethod::Basic }));
+        return Ok(Some(PresentedClient {
+            client_id: id,
+            secret: Some(secret),
+            method: AuthMethod::Basic,
+        }));
     }
     match (body_id, body_secret) {
         (Some(id), Some(secret)) => Ok(Some(PresentedClient {
@@ -167,9 +156,18 @@ mod tests {
 
     #[test]
     fn fuzz_15_basic_header_abuse() {
-        assert_eq!(parse_basic(&basic("id:sec:ret")).unwrap(), ("id".into(), "sec:ret".into()));
-        assert_eq!(parse_basic(&basic("a%3Ab:s+t")).unwrap(), ("a:b".into(), "s t".into()));
-        assert!(parse_basic(b"bAsIc aWQ6c2Vj").is_ok(), "scheme is case-insensitive");
+        assert_eq!(
+            parse_basic(&basic("id:sec:ret")).unwrap(),
+            ("id".into(), "sec:ret".into())
+        );
+        assert_eq!(
+            parse_basic(&basic("a%3Ab:s+t")).unwrap(),
+            ("a:b".into(), "s t".into())
+        );
+        assert!(
+            parse_basic(b"bAsIc aWQ6c2Vj").is_ok(),
+            "scheme is case-insensitive"
+        );
         for bad in [
             basic("nocolon"),
             basic(":secret"),
@@ -179,11 +177,20 @@ mod tests {
             b"Basic".to_vec(),
             b"Basic !!!".to_vec(),
             b"Bearer abc".to_vec(),
-            [b"Basic ".as_slice(), &STANDARD.encode([0xff, 0xfe, b':', b'x']).into_bytes()].concat(),
+            [
+                b"Basic ".as_slice(),
+                &STANDARD.encode([0xff, 0xfe, b':', b'x']).into_bytes(),
+            ]
+            .concat(),
             format!("Basic {}", "A".repeat(100_000)).into_bytes(),
         ] {
             let e = parse_basic(&bad).unwrap_err();
-            assert_eq!(e.code, crate::ErrorCode::InvalidRequest, "{:?}", String::from_utf8_lossy(&bad[..bad.len().min(40)]));
+            assert_eq!(
+                e.code,
+                crate::ErrorCode::InvalidRequest,
+                "{:?}",
+                String::from_utf8_lossy(&bad[..bad.len().min(40)])
+            );
         }
     }
 

@@ -80,7 +80,11 @@ impl OAuthError {
         let mut description: String = description.into();
         // SEC-35: never a CR, LF or TAB in error_description.
         description.retain(|c| !c.is_control());
-        OAuthError { code, description, status: None }
+        OAuthError {
+            code,
+            description,
+            status: None,
+        }
     }
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
@@ -105,7 +109,10 @@ impl OAuthError {
         Self::new(ErrorCode::InvalidToken, d)
     }
     pub fn server_error() -> Self {
-        Self::new(ErrorCode::ServerError, "the server could not complete the request")
+        Self::new(
+            ErrorCode::ServerError,
+            "the server could not complete the request",
+        )
     }
 }
 

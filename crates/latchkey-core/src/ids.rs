@@ -81,10 +81,22 @@ mod tests {
         let rng = SystemRng;
         let org = OrgId::generate(&rng);
         assert_eq!(org.0.len(), 24 + ORG_SUFFIX.len());
-        assert!(org.0[..24].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert!(
+            org.0[..24]
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+        );
         let cid = ClientId::generate(&rng);
         assert_eq!(cid.0.len(), 32);
-        assert!(cid.0.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
-        assert!(UserId::generate_technical(&rng).0.ends_with("@techacct.latchkey.local"));
+        assert!(
+            cid.0
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        );
+        assert!(
+            UserId::generate_technical(&rng)
+                .0
+                .ends_with("@techacct.latchkey.local")
+        );
     }
 }

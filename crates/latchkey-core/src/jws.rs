@@ -2,8 +2,8 @@
 //! allow-list decided by the key (never by the header: RFC 8725 §2.1, FUZZ-01/02), and no
 //! header-supplied keys or URLs honoured (FUZZ-04).
 
-use crate::keys::{KeyError, Keyring, SigningKey};
 use crate::clock::Timestamp;
+use crate::keys::{KeyError, Keyring, SigningKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -59,7 +59,8 @@ pub fn parse(token: &str) -> Result<ParsedJws<'_>, JwsError> {
         return Err(JwsError::Malformed);
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JwsError::Malformed);
     };
@@ -88,7 +89,10 @@ pub fn parse_object<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a JSON object without duplicate members")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut out = Map::new();
             while let Some((k, v)) = m.next_entry::<String, Value>()? {
                 if out.insert(k, v).is_some() {
@@ -184,7 +188,11 @@ mod tests {
         let (ring, now) = ring();
         let kid = ring.signer(KeyAlg::Es256, now).unwrap().kid.clone();
         for alg in ["none", "None", "nOnE"] {
-            let t = format!("{}.{}.", enc(&json!({"alg": alg, "kid": kid})), enc(&json!({"a":1})));
+            let t = format!(
+                "{}.{}.",
+                enc(&json!({"alg": alg, "kid": kid})),
+                enc(&json!({"a":1}))
+            );
             assert!(parse(&t).is_err() || verify(&parse(&t).unwrap(), &ring, now).is_err());
             let t2 = format!("{t}AA");
             let p = parse(&t2).unwrap();
@@ -201,10 +209,16 @@ mod tests {
             enc(&json!({"alg":"HS256","kid":k.kid})),
             enc(&json!({"a":1}))
         );
-        let mac_key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, k.public_jwk.to_string().as_bytes());
+        let mac_key = aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            k.public_jwk.to_string().as_bytes(),
+        );
         let tag = aws_lc_rs::hmac::sign(&mac_key, signing_input.as_bytes());
         let t = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()));
-        assert_eq!(verify(&parse(&t).unwrap(), &ring, now).unwrap_err(), JwsError::AlgMismatch);
+        assert_eq!(
+            verify(&parse(&t).unwrap(), &ring, now).unwrap_err(),
+            JwsError::AlgMismatch
+        );
     }
 
     #[test]
@@ -216,7 +230,10 @@ mod tests {
         let forged = enc(&json!({"sub": "b"}));
         parts[1] = &forged;
         let tampered = parts.join(".");
-        assert_eq!(verify(&parse(&tampered).unwrap(), &ring, now).unwrap_err(), JwsError::BadSignature);
+        assert_eq!(
+            verify(&parse(&tampered).unwrap(), &ring, now).unwrap_err(),
+            JwsError::BadSignature
+        );
         assert!(parse(&format!("{t}.x.y")).is_err(), "JWE-shaped");
         assert!(parse(&format!("{t}=")).is_err(), "padding");
         assert!(parse(&format!(" {t}")).is_err(), "whitespace");
@@ -234,8 +251,17 @@ mod tests {
     #[test]
     fn fuzz_05_kid_injection_finds_nothing() {
         let (ring, now) = ring();
-        for kid in ["../../../../dev/null", "' OR 1=1 --", "\u{0}", &"k".repeat(10_000)] {
-            let t = format!("{}.{}.AA", enc(&json!({"alg":"ES256","kid":kid})), enc(&json!({})));
+        for kid in [
+            "../../../../dev/null",
+            "' OR 1=1 --",
+            "\u{0}",
+            &"k".repeat(10_000),
+        ] {
+            let t = format!(
+                "{}.{}.AA",
+                enc(&json!({"alg":"ES256","kid":kid})),
+                enc(&json!({}))
+            );
             if let Ok(p) = parse(&t) {
                 assert_eq!(verify(&p, &ring, now).unwrap_err(), JwsError::UnknownKey);
             }

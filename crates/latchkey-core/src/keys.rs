@@ -44,7 +44,9 @@ impl FromStr for KeyAlg {
             "ES256" => Ok(KeyAlg::Es256),
             "RS256" => Ok(KeyAlg::Rs256),
             "EdDSA" => Ok(KeyAlg::EdDsa),
-            other => Err(format!("unsupported signing algorithm '{other}' (ES256, RS256, EdDSA)")),
+            other => Err(format!(
+                "unsupported signing algorithm '{other}' (ES256, RS256, EdDSA)"
+            )),
         }
     }
 }
@@ -206,7 +208,11 @@ impl SigningKey {
                 }
                 let jwk = json!({"kty":"EC","crv":"P-256","x":b64(&point[1..33]),"y":b64(&point[33..65]),
                     "use":"sig","alg":"ES256","kid":kid});
-                (Signer::Ec(kp), Verifier::Raw(&ECDSA_P256_SHA256_FIXED, point), jwk)
+                (
+                    Signer::Ec(kp),
+                    Verifier::Raw(&ECDSA_P256_SHA256_FIXED, point),
+                    jwk,
+                )
             }
             KeyAlg::Rs256 => {
                 let kp = RsaKeyPair::from_pkcs8(pkcs8).map_err(|_| corrupt())?;
@@ -231,7 +237,11 @@ impl SigningKey {
         now: Timestamp,
         activate_at: Timestamp,
     ) -> Result<StoredKey, KeyError> {
-        let kid = format!("{}-{}", alg.as_str().to_ascii_lowercase(), lower_hex(rng, 8));
+        let kid = format!(
+            "{}-{}",
+            alg.as_str().to_ascii_lowercase(),
+            lower_hex(rng, 8)
+        );
         let aws_rng = aws_lc_rs::rand::SystemRandom::new();
         let pkcs8: Vec<u8> = match alg {
             KeyAlg::Es256 => {
@@ -377,7 +387,10 @@ mod tests {
         let stored = SigningKey::generate(&rng, &mk, KeyAlg::Es256, now, now).unwrap();
         assert!(SigningKey::load(&stored, &mk).is_ok());
         let other = MasterKey::generate(&rng);
-        assert!(matches!(SigningKey::load(&stored, &other), Err(KeyError::Decrypt(_))));
+        assert!(matches!(
+            SigningKey::load(&stored, &other),
+            Err(KeyError::Decrypt(_))
+        ));
         // The private key never appears in clear in what is stored.
         assert!(!stored.public_jwk.contains("\"d\""));
     }
@@ -399,7 +412,9 @@ mod tests {
             assert!(!k.verify(b"msh", &sig));
         }
         let jwks = ring.jwks(now).to_string();
-        for private in ["\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "\"k\""] {
+        for private in [
+            "\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "\"k\"",
+        ] {
             assert!(!jwks.contains(private), "{private} leaked");
         }
         let kids: std::collections::HashSet<_> = ring.kids().collect();
@@ -417,10 +432,16 @@ mod tests {
         old.expire_at = Some(t0.plus_secs(600 + 86_400));
         let ring = Keyring::load(&[old.clone(), new.clone()], &mk).unwrap();
         assert_eq!(ring.signer(KeyAlg::Es256, t0).unwrap().kid, old.kid);
-        assert_eq!(ring.signer(KeyAlg::Es256, t0.plus_secs(600)).unwrap().kid, new.kid);
+        assert_eq!(
+            ring.signer(KeyAlg::Es256, t0.plus_secs(600)).unwrap().kid,
+            new.kid
+        );
         assert!(ring.by_kid(&old.kid, t0.plus_secs(700)).is_some());
         assert!(ring.by_kid(&old.kid, t0.plus_secs(600 + 86_400)).is_none());
-        assert!(ring.jwks(t0).to_string().contains(&new.kid), "published before use");
+        assert!(
+            ring.jwks(t0).to_string().contains(&new.kid),
+            "published before use"
+        );
     }
 
     #[test]

@@ -76,7 +76,9 @@ impl ScopeSet {
     }
     /// The scopes not in `allowed`, in request order.
     pub fn outside<'a>(&'a self, allowed: &[String]) -> Vec<&'a str> {
-        self.iter().filter(|s| !allowed.iter().any(|a| a == s)).collect()
+        self.iter()
+            .filter(|s| !allowed.iter().any(|a| a == s))
+            .collect()
     }
     /// IMS form: comma-separated.
     pub fn to_ims(&self) -> String {
@@ -105,7 +107,10 @@ mod tests {
         for bad in ["open\tid", "a\0b", "a\"b", "a\\b", "é"] {
             assert!(ScopeSet::parse(bad).is_err(), "{bad:?}");
         }
-        let flood = (0..10_000).map(|i| format!("s{i}")).collect::<Vec<_>>().join(" ");
+        let flood = (0..10_000)
+            .map(|i| format!("s{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(ScopeSet::parse(&flood).is_err());
         assert!(ScopeSet::parse(&"a".repeat(129)).is_err());
     }

@@ -79,7 +79,10 @@ mod tests {
             let s = ClientSecret::generate(&rng);
             let body = &s.expose()[SECRET_PREFIX.len()..];
             assert_eq!(body.len(), 43, "32 bytes base64url");
-            assert!(body.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+            assert!(
+                body.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            );
             assert!(seen.insert(s.expose().to_owned()));
         }
     }

@@ -82,9 +82,20 @@ pub trait CredentialStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<Vec<String>>;
     /// `true` if an active secret with that id was revoked.
-    async fn revoke_secret(&self, client_id: &ClientId, secret_id: &str, now: Timestamp) -> StoreResult<bool>;
+    async fn revoke_secret(
+        &self,
+        client_id: &ClientId,
+        secret_id: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     /// Public certificates or keys attached to a service-account credential (PEM).
-    async fn add_certificate(&self, client_id: &ClientId, id: &str, pem: &str, now: Timestamp) -> StoreResult<()>;
+    async fn add_certificate(
+        &self,
+        client_id: &ClientId,
+        id: &str,
+        pem: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     async fn certificates(&self, client_id: &ClientId) -> StoreResult<Vec<(String, String)>>;
 }
 

@@ -128,7 +128,11 @@ pub fn issue_access_token(
         Dialect::Ims => &[("itt", "at")],
     };
     let token = jws::sign(key, header, &claims).map_err(|_| OAuthError::server_error())?;
-    Ok(IssuedToken { token, claims, expires_in_secs: ttl })
+    Ok(IssuedToken {
+        token,
+        claims,
+        expires_in_secs: ttl,
+    })
 }
 
 /// Why a token is not valid. The text is safe to show (`reason`, `error_description`).
@@ -232,14 +236,20 @@ mod tests {
 
     fn issue(settings: &TokenSettings, ring: &Keyring, dialect: Dialect) -> IssuedToken {
         let scopes = ScopeSet::parse("openid,AdobeID").unwrap();
-        issue_access_token(settings, ring, &SystemRng, T0, &AccessTokenRequest {
-            client_id: "cid",
-            subject: "ABC@techacct.latchkey.local",
-            org: Some("ORG@LatchkeyOrg"),
-            scopes: &scopes,
-            dialect,
-            ctp: CTP_TECHNICAL,
-        })
+        issue_access_token(
+            settings,
+            ring,
+            &SystemRng,
+            T0,
+            &AccessTokenRequest {
+                client_id: "cid",
+                subject: "ABC@techacct.latchkey.local",
+                org: Some("ORG@LatchkeyOrg"),
+                scopes: &scopes,
+                dialect,
+                ctp: CTP_TECHNICAL,
+            },
+        )
         .unwrap()
     }
 
@@ -282,6 +292,9 @@ mod tests {
         let (s, ring) = setup();
         let (_, other) = setup();
         let t = issue(&s, &other, Dialect::Ims);
-        assert_eq!(validate_access_token(&s, &ring, T0, &t.token), Err(TokenInvalid::Signature));
+        assert_eq!(
+            validate_access_token(&s, &ring, T0, &t.token),
+            Err(TokenInvalid::Signature)
+        );
     }
 }

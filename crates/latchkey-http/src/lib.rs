@@ -1,1 +1,107 @@
-//! placeholder
+//! Latchkey's HTTP surface: one axum router serving both dialects (IMS `/ims/...` and the
+//! standard `/oauth2/...` paths) over the same core and store. The router is a function of
+//! its state (style habit 10), tested in-process and by full-server tests.
+
+pub mod auth;
+pub mod discovery;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod metrics;
+pub mod revoke;
+pub mod state;
+pub mod token;
+pub mod validate;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::{MethodRouter, get};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use state::{AppState, ServerSettings};
+
+/// A route that answers only POST; anything else gets a JSON 405 (FUZZ-18).
+fn post_only(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    r.fallback(error::method_not_allowed)
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    use token::Endpoint;
+    // SEC-07: CORS is allowed on token, JWKS and discovery, and nowhere on authorize.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    let mut public = Router::new()
+        .route(
+            "/ims/.well-known/openid-configuration",
+            get(discovery::ims_get),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::standard_get),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::standard_get),
+        )
+        .route("/ims/keys", get(discovery::jwks_get))
+        .route("/oauth2/jwks", get(discovery::jwks_get));
+    for ep in Endpoint::ALL {
+        public = public.route(ep.path(), post_only(token::route(*ep)));
+    }
+    let public = public
+        .route(
+            "/ims/validate_token/v1",
+            post_only(axum::routing::post(validate::validate_token_post)),
+        )
+        .route(
+            "/oauth2/introspect",
+            post_only(axum::routing::post(validate::introspect_post)),
+        )
+        .route(
+            "/ims/revoke",
+            post_only(axum::routing::post(revoke::revoke_post)),
+        )
+        .route(
+            "/oauth2/revoke",
+            post_only(axum::routing::post(revoke::revoke_post)),
+        )
+        .route(
+            "/ims/invalidate_token/v2",
+            post_only(axum::routing::post(revoke::invalidate_post)),
+        )
+        .layer(cors);
+    Router::new()
+        .merge(public)
+        .route("/healthz", get(health::healthz_get))
+        .route("/readyz", get(health::readyz_get))
+        .route("/metrics", get(health::metrics_get))
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
+        // Defence in depth: a panic becomes a logged 500, never a dropped connection.
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .with_state(state)
+}
+
+/// Serve the application on `listener` until `shutdown` completes, then drain in-flight
+/// requests (REL-10).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

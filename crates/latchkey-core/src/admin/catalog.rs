@@ -5,14 +5,28 @@ use crate::ids::ApiId;
 use crate::model::{Api, ApiScope, AuthKind};
 use crate::store::{Store, StoreError};
 
-fn api(id: &str, name: &str, product: &str, description: &str, auth: &[AuthKind], scopes: &[(&str, &str)], metascopes: &[&str]) -> Api {
+fn api(
+    id: &str,
+    name: &str,
+    product: &str,
+    description: &str,
+    auth: &[AuthKind],
+    scopes: &[(&str, &str)],
+    metascopes: &[&str],
+) -> Api {
     Api {
         id: ApiId(id.into()),
         name: name.into(),
         product: Some(product.into()),
         description: description.into(),
         auth: auth.to_vec(),
-        scopes: scopes.iter().map(|(n, d)| ApiScope { name: (*n).into(), description: (*d).into() }).collect(),
+        scopes: scopes
+            .iter()
+            .map(|(n, d)| ApiScope {
+                name: (*n).into(),
+                description: (*d).into(),
+            })
+            .collect(),
         metascopes: metascopes.iter().map(|m| (*m).to_owned()).collect(),
     }
 }
@@ -20,35 +34,100 @@ fn api(id: &str, name: &str, product: &str, description: &str, auth: &[AuthKind]
 pub fn examples() -> Vec<Api> {
     use AuthKind::*;
     vec![
-        api("workfront", "Adobe Workfront", "Workfront", "Plan, track and review work in Workfront.",
+        api(
+            "workfront",
+            "Adobe Workfront",
+            "Workfront",
+            "Plan, track and review work in Workfront.",
             &[OAuthUser, ServerToServer, ServiceAccountJwt],
-            &[("workfront.read", "Read your Workfront projects, tasks and documents"),
-              ("workfront.write", "Create and change Workfront projects, tasks and documents")],
-            &["ent_workfront_sdk"]),
-        api("io-management", "I/O Management API", "Adobe Developer Console", "Manage Developer Console projects, credentials and secrets.",
+            &[
+                (
+                    "workfront.read",
+                    "Read your Workfront projects, tasks and documents",
+                ),
+                (
+                    "workfront.write",
+                    "Create and change Workfront projects, tasks and documents",
+                ),
+            ],
+            &["ent_workfront_sdk"],
+        ),
+        api(
+            "io-management",
+            "I/O Management API",
+            "Adobe Developer Console",
+            "Manage Developer Console projects, credentials and secrets.",
             &[OAuthUser, ServerToServer, ServiceAccountJwt],
-            &[("adobeio_api", "Manage your Developer Console projects and credentials"),
-              ("read_client_secret", "Read the client secrets of your credentials"),
-              ("manage_client_secrets", "Create and delete the client secrets of your credentials")],
-            &["ent_adobeio_sdk"]),
-        api("analytics", "Adobe Analytics", "Adobe Analytics", "Report on and ingest Analytics data.",
+            &[
+                (
+                    "adobeio_api",
+                    "Manage your Developer Console projects and credentials",
+                ),
+                (
+                    "read_client_secret",
+                    "Read the client secrets of your credentials",
+                ),
+                (
+                    "manage_client_secrets",
+                    "Create and delete the client secrets of your credentials",
+                ),
+            ],
+            &["ent_adobeio_sdk"],
+        ),
+        api(
+            "analytics",
+            "Adobe Analytics",
+            "Adobe Analytics",
+            "Report on and ingest Analytics data.",
             &[OAuthUser, ServerToServer, ServiceAccountJwt],
-            &[("additional_info.projectedProductContext", "See which products your account can use"),
-              ("additional_info.roles", "See your roles in your organizations")],
-            &["ent_analytics_bulk_ingest_sdk"]),
-        api("firefly", "Firefly Services", "Firefly", "Generate and edit images with Firefly.",
+            &[
+                (
+                    "additional_info.projectedProductContext",
+                    "See which products your account can use",
+                ),
+                (
+                    "additional_info.roles",
+                    "See your roles in your organizations",
+                ),
+            ],
+            &["ent_analytics_bulk_ingest_sdk"],
+        ),
+        api(
+            "firefly",
+            "Firefly Services",
+            "Firefly",
+            "Generate and edit images with Firefly.",
             &[ServerToServer],
-            &[("firefly_api", "Generate images with Firefly"), ("ff_apis", "Call the Firefly Services APIs")],
-            &[]),
-        api("stock", "Adobe Stock", "Adobe Stock", "Search and license Adobe Stock assets.",
+            &[
+                ("firefly_api", "Generate images with Firefly"),
+                ("ff_apis", "Call the Firefly Services APIs"),
+            ],
+            &[],
+        ),
+        api(
+            "stock",
+            "Adobe Stock",
+            "Adobe Stock",
+            "Search and license Adobe Stock assets.",
             &[ApiKey, OAuthUser],
             &[("creative_sdk", "Use Adobe creative services on your behalf")],
-            &[]),
-        api("cc-libraries", "Creative Cloud Libraries", "Creative Cloud", "Read and change Creative Cloud Libraries and files.",
+            &[],
+        ),
+        api(
+            "cc-libraries",
+            "Creative Cloud Libraries",
+            "Creative Cloud",
+            "Read and change Creative Cloud Libraries and files.",
             &[OAuthUser],
-            &[("cc_libraries", "Read and change your Creative Cloud Libraries"),
-              ("cc_files", "Read and change your Creative Cloud files")],
-            &[]),
+            &[
+                (
+                    "cc_libraries",
+                    "Read and change your Creative Cloud Libraries",
+                ),
+                ("cc_files", "Read and change your Creative Cloud files"),
+            ],
+            &[],
+        ),
     ]
 }
 

@@ -1,7 +1,10 @@
 //! `latchkey serve --demo`: an org, a user, a project with every example API and one
 //! credential of each kind, so a newcomer can try every flow at once.
 
-use super::{AdminResult, CreatedCredential, Ctx, NewCredential, NewUser, add_api_to_project, create_credential, create_org, create_project, create_user};
+use super::{
+    AdminResult, CreatedCredential, Ctx, NewCredential, NewUser, add_api_to_project,
+    create_credential, create_org, create_project, create_user,
+};
 use crate::model::{CredentialKind, Org, OrgRole, Project, User};
 
 pub const DEMO_EMAIL: &str = "demo@example.com";
@@ -18,15 +21,18 @@ pub struct Demo {
 /// the browser-based credentials.
 pub async fn seed(ctx: &Ctx<'_>, issuer: &str) -> AdminResult<Demo> {
     let org = create_org(ctx, "Demo Org").await?;
-    let user = create_user(ctx, NewUser {
-        org: &org.id,
-        email: DEMO_EMAIL,
-        password: DEMO_PASSWORD,
-        role: OrgRole::SystemAdmin,
-        given_name: Some("Demo"),
-        family_name: Some("User"),
-        country: Some("US"),
-    })
+    let user = create_user(
+        ctx,
+        NewUser {
+            org: &org.id,
+            email: DEMO_EMAIL,
+            password: DEMO_PASSWORD,
+            role: OrgRole::SystemAdmin,
+            given_name: Some("Demo"),
+            family_name: Some("User"),
+            country: Some("US"),
+        },
+    )
     .await?;
     let project = create_project(ctx, &org.id, "Demo Project").await?;
     for api in ctx.store.list_apis().await? {
@@ -35,18 +41,53 @@ pub async fn seed(ctx: &Ctx<'_>, issuer: &str) -> AdminResult<Demo> {
     let issuer = issuer.trim_end_matches('/');
     let playground = format!("{issuer}/playground/callback");
     let kinds: [(CredentialKind, &str, Vec<String>); 6] = [
-        (CredentialKind::ServerToServer, "Demo Server-to-Server", vec![]),
+        (
+            CredentialKind::ServerToServer,
+            "Demo Server-to-Server",
+            vec![],
+        ),
         (CredentialKind::ApiKey, "Demo API Key", vec![]),
-        (CredentialKind::OAuthWeb, "Demo Web App", vec!["http://localhost:3000/callback".into(), playground.clone()]),
-        (CredentialKind::OAuthSpa, "Demo Single-Page App", vec!["http://localhost:3000/spa/callback".into(), playground]),
-        (CredentialKind::OAuthNative, "Demo Native App", vec!["http://127.0.0.1/callback".into()]),
-        (CredentialKind::ServiceAccountJwt, "Demo Service Account", vec![]),
+        (
+            CredentialKind::OAuthWeb,
+            "Demo Web App",
+            vec!["http://localhost:3000/callback".into(), playground.clone()],
+        ),
+        (
+            CredentialKind::OAuthSpa,
+            "Demo Single-Page App",
+            vec!["http://localhost:3000/spa/callback".into(), playground],
+        ),
+        (
+            CredentialKind::OAuthNative,
+            "Demo Native App",
+            vec!["http://127.0.0.1/callback".into()],
+        ),
+        (
+            CredentialKind::ServiceAccountJwt,
+            "Demo Service Account",
+            vec![],
+        ),
     ];
     let mut credentials = Vec::new();
     for (kind, name, uris) in kinds {
         credentials.push(
-            create_credential(ctx, NewCredential { project: &project.id, kind, name: Some(name), redirect_uris: &uris, certificate_pem: None }).await?,
+            create_credential(
+                ctx,
+                NewCredential {
+                    project: &project.id,
+                    kind,
+                    name: Some(name),
+                    redirect_uris: &uris,
+                    certificate_pem: None,
+                },
+            )
+            .await?,
         );
     }
-    Ok(Demo { org, user, project, credentials })
+    Ok(Demo {
+        org,
+        user,
+        project,
+        credentials,
+    })
 }

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod demo;
+pub mod keys;
 pub mod redirect;
 
 use crate::clock::Timestamp;
@@ -56,7 +57,9 @@ fn invalid(msg: impl Into<String>) -> AdminError {
 pub fn check_name(what: &str, name: &str) -> AdminResult<String> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control) {
-        return Err(invalid(format!("{what} must be 1 to 200 printable characters")));
+        return Err(invalid(format!(
+            "{what} must be 1 to 200 printable characters"
+        )));
     }
     Ok(n.to_owned())
 }
@@ -65,12 +68,21 @@ fn check_email(email: &str) -> AdminResult<String> {
     let e = email.trim();
     let ok = e.len() <= 254
         && !e.chars().any(|c| c.is_whitespace() || c.is_control())
-        && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'));
-    if ok { Ok(e.to_owned()) } else { Err(invalid(format!("'{e}' is not an email address"))) }
+        && e.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.contains('@'));
+    if ok {
+        Ok(e.to_owned())
+    } else {
+        Err(invalid(format!("'{e}' is not an email address")))
+    }
 }
 
 pub async fn create_org(ctx: &Ctx<'_>, name: &str) -> AdminResult<Org> {
-    let org = Org { id: OrgId::generate(ctx.rng), name: check_name("org name", name)?, created_at: ctx.now };
+    let org = Org {
+        id: OrgId::generate(ctx.rng),
+        name: check_name("org name", name)?,
+        created_at: ctx.now,
+    };
     ctx.store.insert_org(&org).await?;
     Ok(org)
 }
@@ -92,19 +104,33 @@ pub async fn create_user(ctx: &Ctx<'_>, new: NewUser<'_>) -> AdminResult<User> {
     require_org(ctx, new.org).await?;
     let email = check_email(new.email)?;
     if new.password.chars().count() < MIN_PASSWORD_LEN || new.password.len() > 1024 {
-        return Err(invalid(format!("password must be {MIN_PASSWORD_LEN} to 1024 characters")));
+        return Err(invalid(format!(
+            "password must be {MIN_PASSWORD_LEN} to 1024 characters"
+        )));
     }
     let country = match new.country {
-        Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => Some(c.to_ascii_uppercase()),
-        Some(c) => return Err(invalid(format!("country '{c}' is not an ISO 3166 two-letter code"))),
+        Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+            Some(c.to_ascii_uppercase())
+        }
+        Some(c) => {
+            return Err(invalid(format!(
+                "country '{c}' is not an ISO 3166 two-letter code"
+            )));
+        }
         None => None,
     };
     let user = User {
         id: UserId::generate(ctx.rng),
         email,
         kind: UserKind::Person,
-        given_name: new.given_name.map(|g| check_name("given name", g)).transpose()?,
-        family_name: new.family_name.map(|f| check_name("family name", f)).transpose()?,
+        given_name: new
+            .given_name
+            .map(|g| check_name("given name", g))
+            .transpose()?,
+        family_name: new
+            .family_name
+            .map(|f| check_name("family name", f))
+            .transpose()?,
         country,
         password_hash: Some(hash_password(ctx.rng, new.password).map_err(invalid)?),
         disabled: false,
@@ -112,22 +138,37 @@ pub async fn create_user(ctx: &Ctx<'_>, new: NewUser<'_>) -> AdminResult<User> {
     };
     ctx.store.insert_user(&user).await?;
     ctx.store
-        .set_membership(&Membership { org_id: new.org.clone(), user_id: user.id.clone(), role: new.role })
+        .set_membership(&Membership {
+            org_id: new.org.clone(),
+            user_id: user.id.clone(),
+            role: new.role,
+        })
         .await?;
     Ok(user)
 }
 
 async fn require_org(ctx: &Ctx<'_>, org: &OrgId) -> AdminResult<Org> {
-    ctx.store.get_org(org).await?.ok_or_else(|| AdminError::NotFound(format!("org {org}")))
+    ctx.store
+        .get_org(org)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("org {org}")))
 }
 
 async fn require_project(ctx: &Ctx<'_>, id: &ProjectId) -> AdminResult<Project> {
-    ctx.store.get_project(id).await?.ok_or_else(|| AdminError::NotFound(format!("project {id}")))
+    ctx.store
+        .get_project(id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("project {id}")))
 }
 
 pub async fn create_project(ctx: &Ctx<'_>, org: &OrgId, name: &str) -> AdminResult<Project> {
     require_org(ctx, org).await?;
-    let p = Project { id: ProjectId::generate(ctx.rng), org_id: org.clone(), name: check_name("project name", name)?, created_at: ctx.now };
+    let p = Project {
+        id: ProjectId::generate(ctx.rng),
+        org_id: org.clone(),
+        name: check_name("project name", name)?,
+        created_at: ctx.now,
+    };
     ctx.store.insert_project(&p).await?;
     Ok(p)
 }
@@ -136,9 +177,17 @@ pub async fn create_project(ctx: &Ctx<'_>, org: &OrgId, name: &str) -> AdminResu
 fn check_api_id(id: &str) -> AdminResult<()> {
     let ok = !id.is_empty()
         && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
         && id.starts_with(|c: char| c.is_ascii_alphanumeric());
-    if ok { Ok(()) } else { Err(invalid(format!("API id '{id}' must be 1-64 characters of a-z 0-9 . _ -"))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "API id '{id}' must be 1-64 characters of a-z 0-9 . _ -"
+        )))
+    }
 }
 
 pub async fn create_api(ctx: &Ctx<'_>, api: Api) -> AdminResult<Api> {
@@ -153,26 +202,42 @@ pub async fn create_api(ctx: &Ctx<'_>, api: Api) -> AdminResult<Api> {
             return Err(invalid(format!("'{}' is not a single scope", s.name)));
         }
         if s.name == OFFLINE_ACCESS || IDENTITY_SCOPES.contains(&s.name.as_str()) {
-            return Err(invalid(format!("'{}' is an identity scope every client already has", s.name)));
+            return Err(invalid(format!(
+                "'{}' is an identity scope every client already has",
+                s.name
+            )));
         }
     }
     if ctx.store.get_api(&api.id).await?.is_some() {
-        return Err(AdminError::Conflict(format!("API {} already exists", api.id)));
+        return Err(AdminError::Conflict(format!(
+            "API {} already exists",
+            api.id
+        )));
     }
     ctx.store.upsert_api(&api).await?;
     Ok(api)
 }
 
-pub async fn add_api_to_project(ctx: &Ctx<'_>, project: &ProjectId, api: &ApiId) -> AdminResult<()> {
+pub async fn add_api_to_project(
+    ctx: &Ctx<'_>,
+    project: &ProjectId,
+    api: &ApiId,
+) -> AdminResult<()> {
     require_project(ctx, project).await?;
-    ctx.store.get_api(api).await?.ok_or_else(|| AdminError::NotFound(format!("API {api}")))?;
+    ctx.store
+        .get_api(api)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("API {api}")))?;
     ctx.store.add_project_api(project, api).await?;
     Ok(())
 }
 
 /// The scopes a credential may be granted: the identity scopes (plus `offline_access` for
 /// user flows) and the scopes of every project API that accepts the credential's kind.
-pub async fn allowed_scopes(store: &dyn Store, cred: &Credential) -> Result<Vec<String>, StoreError> {
+pub async fn allowed_scopes(
+    store: &dyn Store,
+    cred: &Credential,
+) -> Result<Vec<String>, StoreError> {
     if cred.kind == CredentialKind::ApiKey {
         return Ok(Vec::new());
     }
@@ -210,7 +275,12 @@ pub struct CreatedCredential {
 
 fn new_secret_record(ctx: &Ctx<'_>, client_id: &ClientId) -> (ClientSecret, SecretRecord) {
     let secret = ClientSecret::generate(ctx.rng);
-    let rec = SecretRecord { id: lower_hex(ctx.rng, 8), client_id: client_id.clone(), hash: secret.hash(), created_at: ctx.now };
+    let rec = SecretRecord {
+        id: lower_hex(ctx.rng, 8),
+        client_id: client_id.clone(),
+        hash: secret.hash(),
+        created_at: ctx.now,
+    };
     (secret, rec)
 }
 
@@ -218,32 +288,54 @@ fn new_secret_record(ctx: &Ctx<'_>, client_id: &ClientId) -> (ClientSecret, Secr
 fn check_pem(pem: &str) -> AdminResult<String> {
     let t = pem.trim();
     let ok = ["CERTIFICATE", "PUBLIC KEY"].iter().any(|label| {
-        t.starts_with(&format!("-----BEGIN {label}-----")) && t.ends_with(&format!("-----END {label}-----"))
+        t.starts_with(&format!("-----BEGIN {label}-----"))
+            && t.ends_with(&format!("-----END {label}-----"))
     });
-    if ok && t.len() < 16 * 1024 { Ok(t.to_owned()) } else { Err(invalid("certificate must be one PEM CERTIFICATE or PUBLIC KEY block")) }
+    if ok && t.len() < 16 * 1024 {
+        Ok(t.to_owned())
+    } else {
+        Err(invalid(
+            "certificate must be one PEM CERTIFICATE or PUBLIC KEY block",
+        ))
+    }
 }
 
-pub async fn create_credential(ctx: &Ctx<'_>, new: NewCredential<'_>) -> AdminResult<CreatedCredential> {
+pub async fn create_credential(
+    ctx: &Ctx<'_>,
+    new: NewCredential<'_>,
+) -> AdminResult<CreatedCredential> {
     let project = require_project(ctx, new.project).await?;
     let name = check_name("credential name", new.name.unwrap_or(new.kind.label()))?;
     // SEC-38: a client may not pose as the authorization server itself.
     if name.to_ascii_lowercase().contains("latchkey") {
-        return Err(invalid("credential names may not imitate the Latchkey brand"));
+        return Err(invalid(
+            "credential names may not imitate the Latchkey brand",
+        ));
     }
     let kind = new.kind;
     if kind.uses_redirect_uris() {
         if new.redirect_uris.is_empty() {
-            return Err(invalid(format!("{} credentials need at least one --redirect-uri", kind.as_str())));
+            return Err(invalid(format!(
+                "{} credentials need at least one --redirect-uri",
+                kind.as_str()
+            )));
         }
         for uri in new.redirect_uris {
             redirect::validate_registration(uri, kind).map_err(invalid)?;
         }
     } else if !new.redirect_uris.is_empty() {
-        return Err(invalid(format!("{} credentials take no redirect URIs", kind.as_str())));
+        return Err(invalid(format!(
+            "{} credentials take no redirect URIs",
+            kind.as_str()
+        )));
     }
     let certificate = match (kind, new.certificate_pem) {
         (CredentialKind::ServiceAccountJwt, Some(pem)) => Some(check_pem(pem)?),
-        (_, Some(_)) => return Err(invalid("only service_account_jwt credentials take a certificate")),
+        (_, Some(_)) => {
+            return Err(invalid(
+                "only service_account_jwt credentials take a certificate",
+            ));
+        }
         (_, None) => None,
     };
     let client_id = ClientId::generate(ctx.rng);
@@ -272,28 +364,50 @@ pub async fn create_credential(ctx: &Ctx<'_>, new: NewCredential<'_>) -> AdminRe
         disabled: false,
         created_at: ctx.now,
     };
-    let secret = kind.has_secret().then(|| new_secret_record(ctx, &client_id));
+    let secret = kind
+        .has_secret()
+        .then(|| new_secret_record(ctx, &client_id));
     ctx.store
-        .insert_credential(&credential, technical_account.as_ref(), secret.as_ref().map(|(_, r)| r))
+        .insert_credential(
+            &credential,
+            technical_account.as_ref(),
+            secret.as_ref().map(|(_, r)| r),
+        )
         .await?;
     if let Some(pem) = certificate {
-        ctx.store.add_certificate(&client_id, &lower_hex(ctx.rng, 8), &pem, ctx.now).await?;
+        ctx.store
+            .add_certificate(&client_id, &lower_hex(ctx.rng, 8), &pem, ctx.now)
+            .await?;
     }
     let scopes = allowed_scopes(ctx.store, &credential).await?;
-    Ok(CreatedCredential { credential, secret: secret.map(|(s, _)| s), scopes, technical_account })
+    Ok(CreatedCredential {
+        credential,
+        secret: secret.map(|(s, _)| s),
+        scopes,
+        technical_account,
+    })
 }
 
 /// Add a new secret; the oldest is revoked if two were already active (contract §2.2).
-pub async fn rotate_secret(ctx: &Ctx<'_>, client_id: &ClientId) -> AdminResult<(ClientSecret, Vec<String>)> {
+pub async fn rotate_secret(
+    ctx: &Ctx<'_>,
+    client_id: &ClientId,
+) -> AdminResult<(ClientSecret, Vec<String>)> {
     let cred = ctx
         .store
         .get_credential(client_id)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))?;
     if !cred.kind.has_secret() {
-        return Err(invalid(format!("{} credentials have no secret", cred.kind.as_str())));
+        return Err(invalid(format!(
+            "{} credentials have no secret",
+            cred.kind.as_str()
+        )));
     }
     let (secret, rec) = new_secret_record(ctx, client_id);
-    let revoked = ctx.store.add_secret(&rec, MAX_ACTIVE_SECRETS, ctx.now).await?;
+    let revoked = ctx
+        .store
+        .add_secret(&rec, MAX_ACTIVE_SECRETS, ctx.now)
+        .await?;
     Ok((secret, revoked))
 }

@@ -9,10 +9,16 @@ fn is_loopback_host(host: &str) -> bool {
 
 /// SEC-03: what may be registered as a redirect URI for a credential kind.
 pub fn validate_registration(raw: &str, kind: CredentialKind) -> Result<(), String> {
-    if raw.len() > 2048 || raw.contains('*') || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("redirect URI '{raw}' is not allowed (too long, wildcard or whitespace)"));
+    if raw.len() > 2048
+        || raw.contains('*')
+        || raw.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "redirect URI '{raw}' is not allowed (too long, wildcard or whitespace)"
+        ));
     }
-    let url = url::Url::parse(raw).map_err(|_| format!("redirect URI '{raw}' is not an absolute URI"))?;
+    let url =
+        url::Url::parse(raw).map_err(|_| format!("redirect URI '{raw}' is not an absolute URI"))?;
     if url.fragment().is_some() || raw.contains('#') {
         return Err("a redirect URI must not contain a fragment".into());
     }
@@ -28,8 +34,13 @@ pub fn validate_registration(raw: &str, kind: CredentialKind) -> Result<(), Stri
         }
     }
     let scheme = url.scheme();
-    if matches!(scheme, "javascript" | "data" | "vbscript" | "file" | "blob" | "about") {
-        return Err(format!("the {scheme}: scheme is not allowed for redirect URIs"));
+    if matches!(
+        scheme,
+        "javascript" | "data" | "vbscript" | "file" | "blob" | "about"
+    ) {
+        return Err(format!(
+            "the {scheme}: scheme is not allowed for redirect URIs"
+        ));
     }
     let host = url.host_str().unwrap_or("");
     match scheme {
@@ -65,7 +76,12 @@ mod tests {
         ] {
             assert!(validate_registration(bad, web).is_err(), "{bad}");
         }
-        for good in ["https://app.example/cb", "http://127.0.0.1:3000/cb", "http://localhost/cb", "https://app.example/cb?foo=bar"] {
+        for good in [
+            "https://app.example/cb",
+            "http://127.0.0.1:3000/cb",
+            "http://localhost/cb",
+            "https://app.example/cb?foo=bar",
+        ] {
             assert!(validate_registration(good, web).is_ok(), "{good}");
         }
         assert!(validate_registration("com.example.app:/cb", CredentialKind::OAuthNative).is_ok());

@@ -81,21 +81,37 @@ mod tests {
     }
 
     fn allowed() -> Vec<String> {
-        ["openid", "AdobeID", "firefly_api"].map(String::from).to_vec()
+        ["openid", "AdobeID", "firefly_api"]
+            .map(String::from)
+            .to_vec()
     }
 
     fn req(scope: Option<&str>, dialect: Dialect) -> ClientCredentialsRequest<'_> {
-        ClientCredentialsRequest { scope, org_id: None, dialect }
+        ClientCredentialsRequest {
+            scope,
+            org_id: None,
+            dialect,
+        }
     }
 
     #[test]
     fn grants_a_subset_and_refuses_anything_else() {
         let c = cred(CredentialKind::ServerToServer);
-        let s = decide(&c, &allowed(), &req(Some("openid,firefly_api"), Dialect::Ims)).unwrap();
+        let s = decide(
+            &c,
+            &allowed(),
+            &req(Some("openid,firefly_api"), Dialect::Ims),
+        )
+        .unwrap();
         assert_eq!(s.to_ims(), "openid,firefly_api");
         let e = decide(&c, &allowed(), &req(Some("openid,cc_files"), Dialect::Ims)).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidScope);
-        let e = decide(&c, &allowed(), &req(Some("openid offline_access"), Dialect::Ims)).unwrap_err();
+        let e = decide(
+            &c,
+            &allowed(),
+            &req(Some("openid offline_access"), Dialect::Ims),
+        )
+        .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidScope);
     }
 
@@ -103,7 +119,12 @@ mod tests {
     fn scope_is_required_on_ims_and_defaults_on_standard() {
         let c = cred(CredentialKind::ServerToServer);
         assert!(decide(&c, &allowed(), &req(None, Dialect::Ims)).is_err());
-        assert_eq!(decide(&c, &allowed(), &req(None, Dialect::Standard)).unwrap().len(), 3);
+        assert_eq!(
+            decide(&c, &allowed(), &req(None, Dialect::Standard))
+                .unwrap()
+                .len(),
+            3
+        );
     }
 
     #[test]
@@ -117,7 +138,14 @@ mod tests {
     #[test]
     fn org_id_must_be_the_credentials_org() {
         let c = cred(CredentialKind::ServerToServer);
-        let r = ClientCredentialsRequest { scope: Some("openid"), org_id: Some("X@LatchkeyOrg"), dialect: Dialect::Ims };
-        assert_eq!(decide(&c, &allowed(), &r).unwrap_err().code, ErrorCode::InvalidRequest);
+        let r = ClientCredentialsRequest {
+            scope: Some("openid"),
+            org_id: Some("X@LatchkeyOrg"),
+            dialect: Dialect::Ims,
+        };
+        assert_eq!(
+            decide(&c, &allowed(), &r).unwrap_err().code,
+            ErrorCode::InvalidRequest
+        );
     }
 }

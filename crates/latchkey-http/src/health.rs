@@ -1,0 +1,32 @@
+//! Liveness, readiness and Prometheus metrics.
+
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// The process is up.
+pub async fn healthz_get() -> &'static str {
+    "ok\n"
+}
+
+/// Ready only when the database answers and signing keys are loaded (REL-10).
+pub async fn readyz_get(State(st): State<AppState>) -> Response {
+    let db = st.store.ping().await;
+    let keys = !st.keyring().is_empty();
+    match (db, keys) {
+        (Ok(()), true) => (StatusCode::OK, "ready\n").into_response(),
+        (Err(e), _) => {
+            tracing::warn!(error = %e, "readiness: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+        (_, false) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "signing keys not loaded\n").into_response()
+        }
+    }
+}
+
+pub async fn metrics_get(State(st): State<AppState>) -> Response {
+    let body = st.metrics.render(st.store.backend());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}

@@ -1,0 +1,93 @@
+//! Shared state: the store, the clock, randomness, settings and the current keyring.
+
+use latchkey_core::admin::{self, Ctx};
+use latchkey_core::clock::{Clock, Timestamp};
+use latchkey_core::keys::{Keyring, MasterKey};
+use latchkey_core::rand::Rng;
+use latchkey_core::store::Store;
+use latchkey_core::token::TokenSettings;
+use std::sync::{Arc, RwLock};
+
+use crate::metrics::Metrics;
+
+/// Deployment settings the HTTP layer needs beyond token settings.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub tokens: TokenSettings,
+    /// Largest request body accepted on OAuth endpoints, checked before buffering.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub rng: Arc<dyn Rng>,
+    pub settings: Arc<ServerSettings>,
+    pub metrics: Arc<Metrics>,
+    master: Arc<MasterKey>,
+    keyring: Arc<RwLock<Arc<Keyring>>>,
+}
+
+impl AppState {
+    /// Build the state, loading (or on an empty database, creating) the signing keys.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
+        settings: ServerSettings,
+        master: MasterKey,
+    ) -> Result<Self, admin::AdminError> {
+        let keyring = {
+            let ctx = Ctx {
+                store: store.as_ref(),
+                rng: rng.as_ref(),
+                now: clock.now(),
+            };
+            admin::keys::ensure_keys(&ctx, &master).await?
+        };
+        Ok(AppState {
+            store,
+            clock,
+            rng,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+            master: Arc::new(master),
+            keyring: Arc::new(RwLock::new(Arc::new(keyring))),
+        })
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn tokens(&self) -> &TokenSettings {
+        &self.settings.tokens
+    }
+
+    pub fn keyring(&self) -> Arc<Keyring> {
+        match self.keyring.read() {
+            Ok(k) => k.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-read the keys from the store, so a rotation by the CLI or another node is seen.
+    pub async fn reload_keys(&self) -> Result<(), String> {
+        let stored = self.store.list_keys().await.map_err(|e| e.to_string())?;
+        let ring = Keyring::load(&stored, &self.master).map_err(|e| e.to_string())?;
+        match self.keyring.write() {
+            Ok(mut k) => *k = Arc::new(ring),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(ring),
+        }
+        Ok(())
+    }
+
+    pub fn admin_ctx(&self) -> Ctx<'_> {
+        Ctx {
+            store: self.store.as_ref(),
+            rng: self.rng.as_ref(),
+            now: self.now(),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The token endpoint (RFC 6749 §3.2), on every path of both dialects (contract §2.2):
+//! `/ims/token/v1`, `/v2`, `/v3`, legacy `/ims/token` (whose `expires_in` is in ms) and
+//! `/oauth2/token`. The grant type picks the flow; each flow lives in `latchkey_core::grants`.
+
+use crate::auth::authenticate_client;
+use crate::error::{ApiError, no_store};
+use crate::extract::OAuthRequest;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
+use latchkey_core::admin::allowed_scopes;
+use latchkey_core::grants::{GrantType, client_credentials};
+use latchkey_core::token::{AccessTokenRequest, CTP_TECHNICAL, Dialect, issue_access_token};
+use latchkey_core::{ErrorCode, OAuthError};
+use serde_json::{Map, Value, json};
+
+/// One token endpoint path and its quirks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    ImsLegacy,
+    ImsV1,
+    ImsV2,
+    ImsV3,
+    Standard,
+}
+
+impl Endpoint {
+    pub const ALL: &'static [Endpoint] = &[
+        Endpoint::ImsLegacy,
+        Endpoint::ImsV1,
+        Endpoint::ImsV2,
+        Endpoint::ImsV3,
+        Endpoint::Standard,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::ImsLegacy => "/ims/token",
+            Endpoint::ImsV1 => "/ims/token/v1",
+            Endpoint::ImsV2 => "/ims/token/v2",
+            Endpoint::ImsV3 => "/ims/token/v3",
+            Endpoint::Standard => "/oauth2/token",
+        }
+    }
+    pub fn dialect(self) -> Dialect {
+        if self == Endpoint::Standard {
+            Dialect::Standard
+        } else {
+            Dialect::Ims
+        }
+    }
+    /// `expires_in` in the JSON response: ms on the legacy path, seconds elsewhere.
+    fn expires_in(self, secs: i64) -> i64 {
+        if self == Endpoint::ImsLegacy {
+            secs * 1000
+        } else {
+            secs
+        }
+    }
+    fn token_type(self) -> &'static str {
+        if self == Endpoint::Standard {
+            "Bearer"
+        } else {
+            "bearer"
+        }
+    }
+}
+
+/// The grants this build implements, advertised by discovery.
+pub const SUPPORTED_GRANTS: &[GrantType] = &[GrantType::ClientCredentials];
+
+pub fn route(ep: Endpoint) -> MethodRouter<AppState> {
+    post(move |st: State<AppState>, req: OAuthRequest| token_post(st, req, ep))
+}
+
+pub async fn token_post(
+    State(st): State<AppState>,
+    req: OAuthRequest,
+    ep: Endpoint,
+) -> Result<Response, ApiError> {
+    let raw = req.params.require("grant_type")?;
+    let grant = GrantType::parse(raw)
+        .filter(|g| SUPPORTED_GRANTS.contains(g))
+        .ok_or_else(|| {
+            OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                "grant_type is not supported",
+            )
+        })?;
+    let body = match grant {
+        GrantType::ClientCredentials => client_credentials_grant(&st, &req, ep).await?,
+        _ => {
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                "grant_type is not supported",
+            )
+            .into());
+        }
+    };
+    st.metrics.token_issued(grant.as_str());
+    let mut resp = Json(Value::Object(body)).into_response();
+    no_store(&mut resp);
+    Ok(resp)
+}
+
+async fn client_credentials_grant(
+    st: &AppState,
+    req: &OAuthRequest,
+    ep: Endpoint,
+) -> Result<Map<String, Value>, ApiError> {
+    let (cred, _) = authenticate_client(st, req).await?;
+    let allowed = allowed_scopes(st.store.as_ref(), &cred).await?;
+    let dialect = ep.dialect();
+    let scopes = client_credentials::decide(
+        &cred,
+        &allowed,
+        &client_credentials::ClientCredentialsRequest {
+            scope: req.params.get("scope"),
+            org_id: req.params.get("org_id"),
+            dialect,
+        },
+    )?;
+    let subject = cred.technical_account.as_ref().ok_or_else(|| {
+        OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "credential has no technical account",
+        )
+    })?;
+    let issued = issue_access_token(
+        st.tokens(),
+        &st.keyring(),
+        st.rng.as_ref(),
+        st.now(),
+        &AccessTokenRequest {
+            client_id: cred.client_id.as_str(),
+            subject: subject.as_str(),
+            org: Some(cred.org_id.as_str()),
+            scopes: &scopes,
+            dialect,
+            ctp: CTP_TECHNICAL,
+        },
+    )?;
+    let mut body = json!({
+        "access_token": issued.token,
+        "token_type": ep.token_type(),
+        "expires_in": ep.expires_in(issued.expires_in_secs),
+    });
+    if dialect == Dialect::Standard {
+        body["scope"] = Value::from(scopes.to_standard());
+    }
+    match body {
+        Value::Object(m) => Ok(m),
+        _ => Err(OAuthError::server_error().into()),
+    }
+}

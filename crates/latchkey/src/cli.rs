@@ -1,0 +1,202 @@
+//! The command line (design.md "CLI (contract)"): every command takes `--database`, and
+//! commands that create things take `--json` to print one JSON object on stdout.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "latchkey",
+    version,
+    about = "An OAuth 2.0 / OpenID Connect identity server, wire-compatible with Adobe IMS"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE (embedded, default) or postgres://...
+    #[arg(long, global = true, env = "LATCHKEY_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Configuration file (TOML); flags and LATCHKEY_* variables override it.
+    #[arg(long, global = true, env = "LATCHKEY_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Organizations.
+    #[command(subcommand)]
+    Org(OrgCmd),
+    /// Users (people who sign in).
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Projects and the APIs added to them.
+    #[command(subcommand)]
+    Project(ProjectCmd),
+    /// The API catalog.
+    #[command(subcommand)]
+    Api(ApiCmd),
+    /// Credentials (OAuth clients).
+    #[command(subcommand)]
+    Credential(CredentialCmd),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// Configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LATCHKEY_LISTEN")]
+    pub listen: Option<String>,
+    /// Public issuer URL; defaults to http://<listen>. Plain http only on loopback.
+    #[arg(long, env = "LATCHKEY_ISSUER")]
+    pub issuer: Option<String>,
+    /// Seed a demo org, user, project and credentials when the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+    /// With --demo: print the demo data as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCmd {
+    /// Create an organization.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Create a user in an org.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "user")]
+        role: String,
+        #[arg(long)]
+        given_name: Option<String>,
+        #[arg(long)]
+        family_name: Option<String>,
+        /// ISO 3166 two-letter country (the `address` scope).
+        #[arg(long)]
+        country: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCmd {
+    /// Create a project in an org.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an API from the catalog to a project; its scopes become available.
+    AddApi {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        api: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiCmd {
+    /// List the API catalog.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an API to the catalog.
+    Create {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// A scope it brings; `name=description` sets the consent-screen wording.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// An auth kind it accepts: api_key, oauth_user, server_to_server, service_account_jwt.
+        #[arg(long = "auth", required = true)]
+        auth: Vec<String>,
+        #[arg(long)]
+        product: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// A service-account metascope it brings.
+        #[arg(long = "metascope")]
+        metascopes: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialCmd {
+    /// Create a credential; its secret is shown once.
+    Create {
+        #[arg(long)]
+        project: String,
+        /// api_key, oauth_web, oauth_spa, oauth_native, server_to_server, service_account_jwt
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// Public certificate (PEM file) for service_account_jwt credentials.
+        #[arg(long)]
+        certificate: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a new secret (shown once); with two already active, the oldest is revoked.
+    RotateSecret {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCmd {
+    /// Make new signing keys: published now, signing after --publish-ahead seconds; the
+    /// old keys stay published until tokens they signed have expired.
+    Rotate {
+        #[arg(long, default_value_t = 120)]
+        publish_ahead: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Check the configuration, the database and the signing keys, then exit.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,343 @@
+//! The administrative commands. Each goes through `latchkey_core::admin`, the same code
+//! the console will use, and prints one JSON object with `--json`.
+
+use crate::cli::{
+    ApiCmd, Cli, Command, ConfigCmd, CredentialCmd, KeysCmd, OrgCmd, ProjectCmd, UserCmd,
+};
+use crate::config::Config;
+use latchkey_core::admin::{self, CreatedCredential, Ctx, NewCredential, NewUser, catalog};
+use latchkey_core::clock::{Clock, SystemClock};
+use latchkey_core::ids::{ApiId, ClientId, OrgId, ProjectId};
+use latchkey_core::model::{Api, ApiScope, AuthKind, CredentialKind, OrgRole};
+use latchkey_core::rand::SystemRng;
+use latchkey_core::store::Store;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub type CmdResult = Result<(), String>;
+
+/// Open the configured database, run migrations and seed the API catalog if empty.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
+    let store = latchkey_store::open(&config.database)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", redact_url(&config.database)))?;
+    catalog::seed_if_empty(store.as_ref())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(store)
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn print(json_mode: bool, v: Value, human: String) {
+    if json_mode {
+        println!("{v}");
+    } else {
+        println!("{human}");
+    }
+}
+
+pub async fn dispatch(cli: Cli) -> CmdResult {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(db) = cli.database {
+        config.database = db;
+    }
+    if let Command::Serve(args) = cli.command {
+        return crate::serve::serve(config, args).await;
+    }
+    config.validate()?;
+    let store = open_store(&config).await?;
+    let rng = SystemRng;
+    let ctx = Ctx {
+        store: store.as_ref(),
+        rng: &rng,
+        now: SystemClock.now(),
+    };
+    let err = |e: admin::AdminError| e.to_string();
+    match cli.command {
+        Command::Serve(_) => Ok(()),
+        Command::Org(OrgCmd::Create { name, json }) => {
+            let org = admin::create_org(&ctx, &name).await.map_err(err)?;
+            print(
+                json,
+                json!({"id": org.id, "name": org.name}),
+                format!("created org {} ({})", org.name, org.id),
+            );
+            Ok(())
+        }
+        Command::User(UserCmd::Create {
+            org,
+            email,
+            password,
+            role,
+            given_name,
+            family_name,
+            country,
+            json,
+        }) => {
+            let role: OrgRole = role.parse()?;
+            let user = admin::create_user(
+                &ctx,
+                NewUser {
+                    org: &OrgId(org),
+                    email: &email,
+                    password: &password,
+                    role,
+                    given_name: given_name.as_deref(),
+                    family_name: family_name.as_deref(),
+                    country: country.as_deref(),
+                },
+            )
+            .await
+            .map_err(err)?;
+            print(
+                json,
+                json!({"id": user.id, "email": user.email, "role": role}),
+                format!("created user {} ({})", user.email, user.id),
+            );
+            Ok(())
+        }
+        Command::Project(ProjectCmd::Create { org, name, json }) => {
+            let p = admin::create_project(&ctx, &OrgId(org), &name)
+                .await
+                .map_err(err)?;
+            print(
+                json,
+                json!({"id": p.id, "org_id": p.org_id, "name": p.name}),
+                format!("created project {} ({})", p.name, p.id),
+            );
+            Ok(())
+        }
+        Command::Project(ProjectCmd::AddApi { project, api, json }) => {
+            admin::add_api_to_project(&ctx, &ProjectId(project.clone()), &ApiId(api.clone()))
+                .await
+                .map_err(err)?;
+            print(
+                json,
+                json!({"project": project, "api": api}),
+                format!("added API {api} to project {project}"),
+            );
+            Ok(())
+        }
+        Command::Api(ApiCmd::List { json }) => {
+            let apis = store.list_apis().await.map_err(|e| e.to_string())?;
+            if json {
+                let list: Vec<Value> = apis.iter().map(api_json).collect();
+                println!("{}", Value::Array(list));
+            } else {
+                for a in apis {
+                    let scopes: Vec<&str> = a.scopes.iter().map(|s| s.name.as_str()).collect();
+                    let auth: Vec<&str> = a.auth.iter().map(|k| k.as_str()).collect();
+                    println!(
+                        "{:<16} {:<28} auth: {:<50} scopes: {}",
+                        a.id,
+                        a.name,
+                        auth.join(","),
+                        scopes.join(",")
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Api(ApiCmd::Create {
+            id,
+            name,
+            scopes,
+            auth,
+            product,
+            description,
+            metascopes,
+            json,
+        }) => {
+            let auth = auth
+                .iter()
+                .map(|a| a.parse::<AuthKind>())
+                .collect::<Result<Vec<_>, _>>()?;
+            let scopes = scopes
+                .iter()
+                .map(|s| match s.split_once('=') {
+                    Some((n, d)) => ApiScope {
+                        name: n.into(),
+                        description: d.into(),
+                    },
+                    None => ApiScope {
+                        name: s.clone(),
+                        description: s.clone(),
+                    },
+                })
+                .collect();
+            let api = admin::create_api(
+                &ctx,
+                Api {
+                    id: ApiId(id),
+                    name,
+                    product,
+                    description: description.unwrap_or_default(),
+                    auth,
+                    scopes,
+                    metascopes,
+                },
+            )
+            .await
+            .map_err(err)?;
+            print(json, api_json(&api), format!("created API {}", api.id));
+            Ok(())
+        }
+        Command::Credential(CredentialCmd::Create {
+            project,
+            kind,
+            name,
+            redirect_uris,
+            certificate,
+            json,
+        }) => {
+            let kind: CredentialKind = kind.parse()?;
+            let pem = match certificate {
+                Some(p) => Some(
+                    std::fs::read_to_string(&p)
+                        .map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+                ),
+                None => None,
+            };
+            let created = admin::create_credential(
+                &ctx,
+                NewCredential {
+                    project: &ProjectId(project),
+                    kind,
+                    name: name.as_deref(),
+                    redirect_uris: &redirect_uris,
+                    certificate_pem: pem.as_deref(),
+                },
+            )
+            .await
+            .map_err(err)?;
+            let v = credential_json(&created);
+            let human = credential_human(&created);
+            print(json, v, human);
+            Ok(())
+        }
+        Command::Credential(CredentialCmd::RotateSecret { client_id, json }) => {
+            let (secret, revoked) = admin::rotate_secret(&ctx, &ClientId(client_id.clone()))
+                .await
+                .map_err(err)?;
+            print(
+                json,
+                json!({"client_id": client_id, "client_secret": secret.expose(), "revoked_secret_ids": revoked}),
+                format!(
+                    "new client_secret for {client_id} (shown once): {}",
+                    secret.expose()
+                ),
+            );
+            Ok(())
+        }
+        Command::Keys(KeysCmd::Rotate {
+            publish_ahead,
+            json,
+        }) => {
+            let master = crate::masterkey::load(&config.database, store.as_ref()).await?;
+            // Keep old keys published for the longest token lifetime plus skew.
+            let keep = config.access_token_ttl_secs.max(14 * 86_400) + config.clock_skew_secs;
+            let created = admin::keys::rotate_keys(&ctx, &master, publish_ahead, keep)
+                .await
+                .map_err(err)?;
+            let kids: Vec<&str> = created.iter().map(|k| k.kid.as_str()).collect();
+            print(
+                json,
+                json!({"kids": kids, "activate_at": created.first().map(|k| k.activate_at.millis())}),
+                format!(
+                    "new signing keys {} published; they sign in {publish_ahead} s",
+                    kids.join(", ")
+                ),
+            );
+            Ok(())
+        }
+        Command::Config(ConfigCmd::Check { json }) => {
+            let master = crate::masterkey::load(&config.database, store.as_ref()).await?;
+            let ring = admin::keys::ensure_keys(&ctx, &master).await.map_err(err)?;
+            store.ping().await.map_err(|e| e.to_string())?;
+            let kids: Vec<&str> = ring.kids().collect();
+            print(
+                json,
+                json!({"ok": true, "database": redact_url(&config.database), "backend": store.backend(), "keys": kids}),
+                format!(
+                    "configuration OK: {} database, keys {}",
+                    store.backend(),
+                    kids.join(", ")
+                ),
+            );
+            Ok(())
+        }
+    }
+}
+
+fn api_json(a: &Api) -> Value {
+    json!({
+        "id": a.id,
+        "name": a.name,
+        "product": a.product,
+        "description": a.description,
+        "scopes": a.scopes.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        "scope_descriptions": a.scopes,
+        "auth": a.auth,
+        "metascopes": a.metascopes,
+    })
+}
+
+pub fn credential_json(c: &CreatedCredential) -> Value {
+    let cred = &c.credential;
+    let mut v = json!({
+        "client_id": cred.client_id,
+        "kind": cred.kind,
+        "name": cred.name,
+        "scopes": c.scopes,
+        "redirect_uris": cred.redirect_uris,
+        "org_id": cred.org_id,
+        "project_id": cred.project_id,
+    });
+    if let Some(s) = &c.secret {
+        v["client_secret"] = Value::from(s.expose());
+    }
+    if let Some(t) = &c.technical_account {
+        v["technical_account_id"] = Value::from(t.id.as_str());
+        v["technical_account_email"] = Value::from(t.email.as_str());
+    }
+    v
+}
+
+pub fn credential_human(c: &CreatedCredential) -> String {
+    let cred = &c.credential;
+    let mut s = format!(
+        "{} \"{}\"\n  client_id:     {}",
+        cred.kind.label(),
+        cred.name,
+        cred.client_id
+    );
+    if let Some(secret) = &c.secret {
+        s.push_str(&format!(
+            "\n  client_secret: {}   (shown once)",
+            secret.expose()
+        ));
+    }
+    if let Some(t) = &c.technical_account {
+        s.push_str(&format!("\n  technical account: {}", t.id));
+    }
+    if !cred.redirect_uris.is_empty() {
+        s.push_str(&format!(
+            "\n  redirect URIs: {}",
+            cred.redirect_uris.join(" ")
+        ));
+    }
+    if !c.scopes.is_empty() {
+        s.push_str(&format!("\n  scopes:        {}", c.scopes.join(",")));
+    }
+    s
+}

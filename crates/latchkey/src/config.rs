@@ -1,0 +1,172 @@
+//! Configuration: a typed struct (`deny_unknown_fields`) loaded once from an optional TOML
+//! file, then `LATCHKEY_*` environment variables, then command-line flags; passed down,
+//! never global.
+
+use latchkey_core::keys::KeyAlg;
+use latchkey_core::token::TokenSettings;
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+
+pub const DEFAULT_DATABASE: &str = "sqlite://latchkey.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub database: String,
+    pub listen: String,
+    pub issuer: Option<String>,
+    /// IMS `as` claim (contract §3.1: aio-lib-ims maps it to a host name).
+    pub ims_as: String,
+    /// Access-token lifetime. IMS default: 24 h (aio-lib-ims needs well over 10 min).
+    pub access_token_ttl_secs: i64,
+    pub clock_skew_secs: i64,
+    pub access_token_alg: String,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: DEFAULT_DATABASE.into(),
+            listen: DEFAULT_LISTEN.into(),
+            issuer: None,
+            ims_as: "ims-na1".into(),
+            access_token_ttl_secs: 86_400,
+            clock_skew_secs: 30,
+            access_token_alg: "ES256".into(),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn env_parse<T: std::str::FromStr>(name: &str, into: &mut T) -> Result<(), String> {
+    if let Some(v) = env(name) {
+        *into = v.parse().map_err(|_| format!("{name}={v} is not valid"))?;
+    }
+    Ok(())
+}
+
+impl Config {
+    /// File (if any), then environment. Flags are applied by the caller.
+    pub fn load(file: Option<&Path>) -> Result<Self, String> {
+        let mut c = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {}", p.display(), e.message()))?
+            }
+            None => Config::default(),
+        };
+        env_parse("LATCHKEY_IMS_AS", &mut c.ims_as)?;
+        env_parse(
+            "LATCHKEY_ACCESS_TOKEN_TTL_SECS",
+            &mut c.access_token_ttl_secs,
+        )?;
+        env_parse("LATCHKEY_CLOCK_SKEW_SECS", &mut c.clock_skew_secs)?;
+        env_parse("LATCHKEY_ACCESS_TOKEN_ALG", &mut c.access_token_alg)?;
+        env_parse("LATCHKEY_MAX_BODY_BYTES", &mut c.max_body_bytes)?;
+        Ok(c)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if !(600..=7 * 86_400).contains(&self.access_token_ttl_secs) {
+            // aio-lib-ims caches nothing that lives 10 minutes or less (contract §3.1).
+            return Err("access_token_ttl_secs must be between 600 and 604800".into());
+        }
+        if !(0..=60).contains(&self.clock_skew_secs) {
+            return Err("clock_skew_secs must be between 0 and 60 (SEC-45)".into());
+        }
+        self.access_token_alg.parse::<KeyAlg>()?;
+        if !(1024..=10 * 1024 * 1024).contains(&self.max_body_bytes) {
+            return Err("max_body_bytes must be between 1 KiB and 10 MiB".into());
+        }
+        if self.ims_as.is_empty()
+            || !self
+                .ims_as
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err("ims_as must be a host label such as ims-na1".into());
+        }
+        Ok(())
+    }
+
+    pub fn token_settings(&self, issuer: String) -> Result<TokenSettings, String> {
+        Ok(TokenSettings {
+            issuer,
+            ims_as: self.ims_as.clone(),
+            access_token_ttl_secs: self.access_token_ttl_secs,
+            clock_skew_secs: self.clock_skew_secs,
+            access_token_alg: self.access_token_alg.parse()?,
+        })
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The issuer: configured, or `http://<bound address>`. Plain http is accepted only on
+/// loopback (design.md); no path, query or fragment beyond an optional base path.
+pub fn resolve_issuer(configured: Option<&str>, bound: SocketAddr) -> Result<String, String> {
+    let raw = match configured {
+        Some(i) => i.trim_end_matches('/').to_owned(),
+        None => {
+            if !bound.ip().is_loopback() {
+                return Err(format!(
+                    "listening on {bound} needs --issuer https://... (plain http is only for loopback)"
+                ));
+            }
+            format!("http://{bound}")
+        }
+    };
+    let url = url::Url::parse(&raw).map_err(|_| format!("issuer '{raw}' is not a URL"))?;
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err("the issuer must not carry a query, fragment or user information".into());
+    }
+    match (url.scheme(), url.host_str()) {
+        ("https", Some(_)) => Ok(raw),
+        ("http", Some(h)) if is_loopback_host(h) => Ok(raw),
+        ("http", Some(_)) => {
+            Err("a plain http issuer is only allowed on loopback addresses; use https".into())
+        }
+        _ => Err(format!("issuer '{raw}' must be an http(s) URL")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_issuers_only_on_loopback() {
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert_eq!(
+            resolve_issuer(None, local).unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert!(resolve_issuer(Some("http://idp.example.com"), local).is_err());
+        assert!(resolve_issuer(Some("https://idp.example.com/"), local).is_ok());
+        assert!(resolve_issuer(Some("http://localhost:9"), local).is_ok());
+        assert!(resolve_issuer(None, "0.0.0.0:8080".parse().unwrap()).is_err());
+        assert!(resolve_issuer(Some("https://idp.example.com?x=1"), local).is_err());
+    }
+
+    #[test]
+    fn unknown_config_keys_are_refused() {
+        assert!(toml::from_str::<Config>("listen = \"127.0.0.1:1\"\nlistne = 1").is_err());
+        let c: Config = toml::from_str("access_token_ttl_secs = 3600").unwrap();
+        assert!(c.validate().is_ok());
+        assert_eq!(c.database, DEFAULT_DATABASE);
+    }
+}

@@ -1,0 +1,400 @@
+//! The foundation flow end to end through the real binary: org → project → API →
+//! server-to-server credential by the CLI, tokens on every token path and body encoding,
+//! signatures checked with a third-party JWT library against the published JWKS,
+//! validation, revocation, and a revocation that survives `kill -9` and restart.
+
+use crate::support::{Env, http};
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use serde_json::Value;
+
+struct Cred {
+    client_id: String,
+    client_secret: String,
+    org_id: String,
+    technical_account_id: String,
+}
+
+fn setup(env: &Env) -> Cred {
+    let org = env.cli_json(&["org", "create", "--name", "Acme", "--json"]);
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    assert!(org_id.ends_with("@LatchkeyOrg"));
+    let project = env.cli_json(&[
+        "project",
+        "create",
+        "--org",
+        &org_id,
+        "--name",
+        "Integration",
+        "--json",
+    ]);
+    let pid = project["id"].as_str().unwrap();
+    env.cli_json(&[
+        "project",
+        "add-api",
+        "--project",
+        pid,
+        "--api",
+        "firefly",
+        "--json",
+    ]);
+    let c = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        pid,
+        "--kind",
+        "server_to_server",
+        "--name",
+        "Batch job",
+        "--json",
+    ]);
+    assert_eq!(c["kind"], "server_to_server");
+    assert_eq!(c["org_id"], org_id.as_str());
+    let scopes: Vec<&str> = c["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        scopes.contains(&"firefly_api") && scopes.contains(&"openid"),
+        "{scopes:?}"
+    );
+    assert!(
+        c["technical_account_email"]
+            .as_str()
+            .unwrap()
+            .contains("@techacct.")
+    );
+    Cred {
+        client_id: c["client_id"].as_str().unwrap().into(),
+        client_secret: c["client_secret"].as_str().unwrap().into(),
+        org_id,
+        technical_account_id: c["technical_account_id"].as_str().unwrap().into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Encoding {
+    Urlencoded,
+    Multipart,
+    Query,
+    BasicAuth,
+}
+
+async fn get_token(url: &str, path: &str, enc: Encoding, c: &Cred) -> Value {
+    let scope = "openid,AdobeID,firefly_api";
+    let mut fields = vec![("grant_type", "client_credentials"), ("scope", scope)];
+    if path.ends_with("/v2") {
+        fields.push(("org_id", &c.org_id));
+    }
+    let with_secret = {
+        let mut f = fields.clone();
+        f.push(("client_id", &c.client_id));
+        f.push(("client_secret", &c.client_secret));
+        f
+    };
+    let endpoint = format!("{url}{path}");
+    let req = match enc {
+        Encoding::Urlencoded => http().post(&endpoint).form(&with_secret),
+        Encoding::Multipart => {
+            let mut form = reqwest::multipart::Form::new();
+            for (k, v) in &with_secret {
+                form = form.text(k.to_string(), v.to_string());
+            }
+            http().post(&endpoint).multipart(form)
+        }
+        Encoding::Query => http().post(&endpoint).query(&with_secret),
+        Encoding::BasicAuth => http()
+            .post(&endpoint)
+            .basic_auth(&c.client_id, Some(&c.client_secret))
+            .form(&fields),
+    };
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{path} {enc:?}");
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    resp.json().await.unwrap()
+}
+
+async fn jwks(url: &str, path: &str) -> JwkSet {
+    http()
+        .get(format!("{url}{path}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Verify with `jsonwebtoken` (a third-party library) against the published JWKS.
+fn verify(token: &str, set: &JwkSet, c: &Cred, issuer: &str) -> Value {
+    let kid = decode_header(token).unwrap().kid.unwrap();
+    let jwk = set.find(&kid).expect("token kid is published in JWKS");
+    let mut v = Validation::new(Algorithm::ES256);
+    v.set_audience(&[&c.client_id]);
+    v.set_issuer(&[issuer]);
+    v.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+    decode::<Value>(token, &DecodingKey::from_jwk(jwk).unwrap(), &v)
+        .unwrap()
+        .claims
+}
+
+async fn validate(url: &str, token: &str) -> Value {
+    let r = http()
+        .post(format!("{url}/ims/validate_token/v1"))
+        .bearer_auth(token)
+        .form(&[("type", "access_token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "validate_token answers 200 even when invalid"
+    );
+    r.json().await.unwrap()
+}
+
+async fn introspect(url: &str, token: &str, c: &Cred) -> Value {
+    let r = http()
+        .post(format!("{url}/oauth2/introspect"))
+        .basic_auth(&c.client_id, Some(&c.client_secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn s2s_token_on_every_path_and_encoding_verifies_and_revocation_survives_kill_9() {
+    let env = Env::new();
+    let c = setup(&env);
+    // A fixed issuer, so tokens stay valid when the restarted server gets another port.
+    let issuer = "https://idp.example.test";
+    let server = env.serve(&["--issuer", issuer]);
+    let url = server.url.clone();
+    let disco: Value = http()
+        .get(format!("{url}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(disco["issuer"], issuer);
+    assert_eq!(disco["token_endpoint"], format!("{issuer}/oauth2/token"));
+    let ims_keys = jwks(&url, "/ims/keys").await;
+    let std_keys = jwks(&url, "/oauth2/jwks").await;
+    assert_eq!(ims_keys.keys.len(), std_keys.keys.len());
+
+    let paths = [
+        "/ims/token/v1",
+        "/ims/token/v2",
+        "/ims/token/v3",
+        "/ims/token",
+        "/oauth2/token",
+    ];
+    let encodings = [
+        Encoding::Urlencoded,
+        Encoding::Multipart,
+        Encoding::Query,
+        Encoding::BasicAuth,
+    ];
+    let mut tokens = Vec::new();
+    for path in paths {
+        for enc in encodings {
+            let body = get_token(&url, path, enc, &c).await;
+            let token = body["access_token"].as_str().unwrap().to_owned();
+            let expected_expires_in = if path == "/ims/token" {
+                86_400_000
+            } else {
+                86_400
+            };
+            assert_eq!(body["expires_in"], expected_expires_in, "{path}");
+            assert!(
+                body.get("refresh_token").is_none(),
+                "client_credentials never gets a refresh token"
+            );
+            let claims = verify(
+                &token,
+                if path.starts_with("/ims") {
+                    &ims_keys
+                } else {
+                    &std_keys
+                },
+                &c,
+                issuer,
+            );
+            assert_eq!(claims["type"], "access_token");
+            assert_eq!(claims["client_id"], c.client_id.as_str());
+            assert_eq!(claims["user_id"], c.technical_account_id.as_str());
+            assert_eq!(claims["sub"], c.technical_account_id.as_str());
+            assert_eq!(claims["org"], c.org_id.as_str());
+            assert_eq!(claims["as"], "ims-na1");
+            let created: i64 = claims["created_at"].as_str().unwrap().parse().unwrap();
+            let expires: i64 = claims["expires_in"].as_str().unwrap().parse().unwrap();
+            assert_eq!(expires, 86_400_000);
+            assert_eq!(created / 1000, claims["iat"].as_i64().unwrap());
+            let scope = claims["scope"].as_str().unwrap();
+            if path.starts_with("/ims") {
+                assert_eq!(scope, "openid,AdobeID,firefly_api");
+            } else {
+                assert_eq!(scope, "openid AdobeID firefly_api");
+            }
+            tokens.push(token);
+        }
+    }
+
+    // A token issued on one dialect validates on the other.
+    let (revoked, kept) = (tokens[0].clone(), tokens[tokens.len() - 1].clone());
+    let v = validate(&url, &revoked).await;
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["token"]["client_id"], c.client_id.as_str());
+    assert_eq!(introspect(&url, &kept, &c).await["active"], true);
+
+    let r = http()
+        .post(format!("{url}/ims/revoke"))
+        .basic_auth(&c.client_id, Some(&c.client_secret))
+        .form(&[("token", revoked.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "");
+    let v = validate(&url, &revoked).await;
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["reason"], "token has been revoked");
+    assert_eq!(
+        introspect(&url, &revoked, &c).await,
+        serde_json::json!({"active": false})
+    );
+
+    // REL-02: the revocation was durable before the 200; SIGKILL gives the server no
+    // chance to flush anything afterwards.
+    server.kill9();
+    let server = env.serve(&["--issuer", issuer]);
+    assert_ne!(server.url, url, "a new process on a new port");
+    assert_eq!(
+        validate(&server.url, &revoked).await["valid"],
+        false,
+        "revocation lost across kill -9"
+    );
+    // REL-04: keys were reloaded, not regenerated: an unrevoked token from before still validates.
+    assert_eq!(validate(&server.url, &kept).await["valid"], true);
+    assert_eq!(
+        jwks(&server.url, "/ims/keys").await.keys.len(),
+        ims_keys.keys.len()
+    );
+    // The master key file sits beside the database, readable by its owner only.
+    let key_file = env.dir.path().join("latchkey.db.key");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // A clean SIGTERM exits 0.
+    assert!(server.terminate().success());
+}
+
+#[tokio::test]
+async fn rel_10_refuses_to_start_when_the_master_key_is_missing() {
+    let env = Env::new();
+    setup(&env);
+    env.serve(&[]).terminate();
+    std::fs::remove_file(env.dir.path().join("latchkey.db.key")).unwrap();
+    let err = env.cli_fails(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(
+        err.contains("master key file") && err.contains("missing"),
+        "{err}"
+    );
+    // ...and did not replace the keys: with a wrong master key it refuses too.
+    let out = std::process::Command::new(crate::support::bin())
+        .args(["config", "check"])
+        .env("LATCHKEY_DATABASE_URL", env.database_url())
+        .env("LATCHKEY_MASTER_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be decrypted"));
+}
+
+#[tokio::test]
+async fn demo_server_prints_credentials_that_work() {
+    let env = Env::new();
+    let server = env.serve(&["--demo", "--json"]);
+    let demo: Value = server
+        .printed
+        .iter()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok())
+        .expect("demo JSON line");
+    let creds = demo["demo"]["credentials"].as_array().unwrap();
+    let kinds: Vec<&str> = creds.iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    for k in [
+        "api_key",
+        "oauth_web",
+        "oauth_spa",
+        "oauth_native",
+        "server_to_server",
+        "service_account_jwt",
+    ] {
+        assert!(kinds.contains(&k), "demo lacks a {k} credential");
+    }
+    let s2s = creds
+        .iter()
+        .find(|c| c["kind"] == "server_to_server")
+        .unwrap();
+    let r = http()
+        .post(format!("{}/ims/token/v3", server.url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", s2s["client_id"].as_str().unwrap()),
+            ("client_secret", s2s["client_secret"].as_str().unwrap()),
+            ("scope", "openid,AdobeID,firefly_api"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(demo["demo"]["user"]["email"], "demo@example.com");
+    // A second start does not seed again (and says so).
+    drop(server);
+    let again = env.serve(&["--demo", "--json"]);
+    assert!(again.printed.iter().any(|l| l.contains("already has data")));
+}
+
+#[test]
+fn cli_errors_are_one_line_and_non_zero() {
+    let env = Env::new();
+    let err = env.cli_fails(&[
+        "credential",
+        "create",
+        "--project",
+        "nope",
+        "--kind",
+        "bogus",
+        "--json",
+    ]);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("unknown CredentialKind 'bogus'"), "{err}");
+    let err = env.cli_fails(&[
+        "project",
+        "create",
+        "--org",
+        "NOPE@LatchkeyOrg",
+        "--name",
+        "x",
+        "--json",
+    ]);
+    assert!(err.contains("not found"), "{err}");
+    let apis = env.cli_json(&["api", "list", "--json"]);
+    assert!(
+        apis.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == "firefly" && a["scopes"][0] == "firefly_api")
+    );
+}

@@ -1,0 +1,144 @@
+//! Driving the real `latchkey` binary: CLI commands with `--json`, and `serve` as a child
+//! process on `127.0.0.1:0` that a test can SIGKILL and restart on the same database.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_latchkey")
+}
+
+/// A database directory shared by CLI calls and server runs.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("latchkey.db")
+    }
+
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.db_path().display())
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(bin());
+        c.env("LATCHKEY_DATABASE_URL", self.database_url())
+            .env_remove("LATCHKEY_MASTER_KEY")
+            .env("LATCHKEY_LOG", "warn")
+            .current_dir(self.dir.path());
+        c
+    }
+
+    /// Run a CLI command that prints one JSON object; panics with stderr on failure.
+    pub fn cli_json(&self, args: &[&str]) -> Value {
+        let out = self.command().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "latchkey {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "latchkey {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Run a CLI command expected to fail; returns its stderr.
+    pub fn cli_fails(&self, args: &[&str]) -> String {
+        let out = self.command().args(args).output().unwrap();
+        assert!(
+            !out.status.success(),
+            "latchkey {args:?} should have failed"
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Start `latchkey serve` on a free loopback port; waits until it listens.
+    pub fn serve(&self, extra: &[&str]) -> Server {
+        let mut child = self
+            .command()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = Vec::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Latchkey listening on ") {
+                    let url = rest.split_whitespace().next().unwrap_or("").to_owned();
+                    let _ = tx.send((url, lines.clone()));
+                }
+                lines.push(line);
+            }
+        });
+        let (url, printed) = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("latchkey serve did not start"));
+        Server {
+            child,
+            url,
+            printed,
+        }
+    }
+}
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    /// What the server printed on stdout before it listened (e.g. the demo data).
+    pub printed: Vec<String>,
+}
+
+impl Server {
+    /// SIGKILL: no chance to flush anything the store had not already made durable.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM and wait for a clean exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The repository root (for tests/interop).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
