@@ -73,6 +73,8 @@ pub struct OAuthError {
     pub description: String,
     /// Overrides the code's default status where a contract says so (IMS exchange table).
     pub status: Option<u16>,
+    /// An `error` value outside [`ErrorCode`] (`login_required`, `request_not_supported`…).
+    pub code_override: Option<&'static str>,
 }
 
 impl OAuthError {
@@ -84,7 +86,17 @@ impl OAuthError {
             code,
             description,
             status: None,
+            code_override: None,
         }
+    }
+    /// Send `name` as the `error` value, keeping `code`'s status.
+    pub fn with_code_name(mut self, name: &'static str) -> Self {
+        self.code_override = Some(name);
+        self
+    }
+    /// The `error` value on the wire.
+    pub fn code_name(&self) -> &'static str {
+        self.code_override.unwrap_or_else(|| self.code.as_str())
     }
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
@@ -118,7 +130,7 @@ impl OAuthError {
 
 impl fmt::Display for OAuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.description)
+        write!(f, "{}: {}", self.code_name(), self.description)
     }
 }
 

@@ -5,16 +5,20 @@
 //! through the narrow traits of [`store`], whose implementations live in `latchkey-store`.
 
 pub mod admin;
+pub mod artifact;
+pub mod authorize;
 pub mod client_auth;
 pub mod clock;
 pub mod error;
 pub mod grants;
 pub mod ids;
+pub mod idtoken;
 pub mod jws;
 pub mod keys;
 pub mod model;
 pub mod params;
 pub mod password;
+pub mod pkce;
 pub mod rand;
 pub mod scope;
 pub mod secret;

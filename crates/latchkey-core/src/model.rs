@@ -217,3 +217,77 @@ pub struct SecretRecord {
 
 /// Most secrets active at once per credential (contract §2.2: "Up to 2").
 pub const MAX_ACTIVE_SECRETS: usize = 2;
+
+/// A user's consent to a client: the scopes granted. Owns the codes, refresh tokens and
+/// access tokens issued from it; revoking it kills them all (design.md "Grant").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub id: String,
+    pub user_id: UserId,
+    pub client_id: ClientId,
+    pub scopes: Vec<String>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// An authorization code as stored: only the hash of its random id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthCode {
+    pub hash: String,
+    pub grant_id: String,
+    pub client_id: ClientId,
+    pub user_id: UserId,
+    /// Set when the authorization request carried `redirect_uri` (SEC-04).
+    pub redirect_uri: Option<String>,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub auth_time: Timestamp,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A refresh token as stored: only the hash of its random id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    pub hash: String,
+    pub grant_id: String,
+    pub client_id: ClientId,
+    pub user_id: UserId,
+    pub scopes: Vec<String>,
+    pub auth_time: Timestamp,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A browser session: only the hash of the cookie value is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub hash: String,
+    pub user_id: UserId,
+    pub auth_time: Timestamp,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// The outcome of redeeming a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRedemption {
+    /// First redemption: the code is now consumed.
+    Redeemed(AuthCode),
+    /// The code was consumed before: a replay (SEC-15).
+    AlreadyUsed(AuthCode),
+    Unknown,
+}
+
+/// The outcome of rotating a refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The old token is now used and the new one stored.
+    Rotated,
+    /// The old token had been rotated before: reuse (SEC-22). Nothing was stored.
+    Reused { grant_id: String },
+    /// Unknown, expired, or its grant is revoked. Nothing was stored.
+    Invalid,
+}

@@ -48,7 +48,7 @@ impl ScopeSet {
         Ok(ScopeSet(out))
     }
 
-    pub fn from_iter<I: IntoIterator<Item = S>, S: Into<String>>(it: I) -> Self {
+    pub fn from_list<I: IntoIterator<Item = S>, S: Into<String>>(it: I) -> Self {
         let mut out: Vec<String> = Vec::new();
         for s in it {
             let s = s.into();

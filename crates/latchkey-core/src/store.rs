@@ -8,7 +8,10 @@
 use crate::clock::Timestamp;
 use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
 use crate::keys::StoredKey;
-use crate::model::{Api, Credential, Membership, Org, Project, SecretRecord, User};
+use crate::model::{
+    Api, AuthCode, CodeRedemption, Credential, Grant, Membership, Org, Project, RefreshToken,
+    Rotation, SecretRecord, Session, User,
+};
 use async_trait::async_trait;
 
 #[derive(Debug, thiserror::Error)]
@@ -125,8 +128,59 @@ pub trait RevocationStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<()>;
     async fn is_token_revoked(&self, jti: &str) -> StoreResult<bool>;
-    /// Forget revocations of tokens that have expired anyway.
+    /// Forget what has expired anyway: revocations of expired tokens, expired codes,
+    /// refresh tokens and sessions.
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
+}
+
+/// Consent grants and what hangs off them: authorization codes and refresh tokens.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    /// Record consent. If (user, client) has an active grant, its scopes become the union
+    /// of its scopes and `scopes`; otherwise a grant with id `new_id` is created. A revoked
+    /// grant is never revived, so what it issued stays dead. Returns the active grant.
+    async fn upsert_grant(
+        &self,
+        new_id: &str,
+        user: &UserId,
+        client: &ClientId,
+        scopes: &[String],
+        now: Timestamp,
+    ) -> StoreResult<Grant>;
+    async fn active_grant(&self, user: &UserId, client: &ClientId) -> StoreResult<Option<Grant>>;
+    async fn get_grant(&self, id: &str) -> StoreResult<Option<Grant>>;
+    /// The user's active grants, most recently created first.
+    async fn list_user_grants(&self, user: &UserId) -> StoreResult<Vec<Grant>>;
+    /// One transaction: mark the grant revoked, and its unredeemed codes and live refresh
+    /// tokens dead. Idempotent; `true` if it was active.
+    async fn revoke_grant(&self, id: &str, now: Timestamp) -> StoreResult<bool>;
+    async fn grant_is_active(&self, id: &str) -> StoreResult<bool>;
+    /// Record that the grant was used (Connected Applications shows "last used").
+    async fn touch_grant(&self, id: &str, now: Timestamp) -> StoreResult<()>;
+    async fn insert_code(&self, code: &AuthCode) -> StoreResult<()>;
+    /// Atomic single use (style habit 7): of any number of concurrent calls with one hash,
+    /// exactly one gets `Redeemed`; later ones get `AlreadyUsed`. Expiry is the caller's.
+    async fn consume_code(&self, hash: &str, now: Timestamp) -> StoreResult<CodeRedemption>;
+    async fn insert_refresh_token(&self, rt: &RefreshToken) -> StoreResult<()>;
+    async fn find_refresh_token(&self, hash: &str) -> StoreResult<Option<RefreshToken>>;
+    /// One transaction: if `old_hash` is unused, unexpired at `now` and its grant active,
+    /// mark it used and insert `new` → `Rotated`. If it was used before → `Reused`.
+    /// Otherwise → `Invalid`. Of concurrent rotations of one token exactly one rotates.
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new: &RefreshToken,
+        now: Timestamp,
+    ) -> StoreResult<Rotation>;
+}
+
+/// Browser sessions (the sign-in cookie).
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, s: &Session) -> StoreResult<()>;
+    /// The session if it exists and has not expired at `now`.
+    async fn get_session(&self, hash: &str, now: Timestamp) -> StoreResult<Option<Session>>;
+    async fn delete_session(&self, hash: &str) -> StoreResult<()>;
 }
 
 /// Everything a Latchkey node needs from its database.

@@ -67,6 +67,9 @@ pub struct AccessTokenClaims {
     pub exp: i64,
     pub iat: i64,
     pub jti: String,
+    /// The consent grant a user token was issued from; revoking the grant kills the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
 }
 
 impl AccessTokenClaims {
@@ -82,6 +85,7 @@ pub struct AccessTokenRequest<'a> {
     pub scopes: &'a ScopeSet,
     pub dialect: Dialect,
     pub ctp: u8,
+    pub grant_id: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +125,7 @@ pub fn issue_access_token(
         exp: now.secs() + ttl,
         iat: now.secs(),
         jti: id,
+        grant_id: req.grant_id.map(str::to_owned),
     };
     // RFC 9068 §2.1 `typ: at+jwt` on the standard dialect; IMS tokens carry `itt: at`.
     let header: &[(&str, &str)] = match req.dialect {
@@ -248,6 +253,7 @@ mod tests {
                 scopes: &scopes,
                 dialect,
                 ctp: CTP_TECHNICAL,
+                grant_id: None,
             },
         )
         .unwrap()

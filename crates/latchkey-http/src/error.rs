@@ -41,7 +41,7 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
         let mut resp = (
             status,
-            Json(json!({"error": e.code.as_str(), "error_description": e.description})),
+            Json(json!({"error": e.code_name(), "error_description": e.description})),
         )
             .into_response();
         no_store(&mut resp);
@@ -49,7 +49,7 @@ impl IntoResponse for ApiError {
             ErrorCode::InvalidClient => Some("Basic realm=\"latchkey\"".to_owned()),
             ErrorCode::InvalidToken | ErrorCode::InsufficientScope => Some(format!(
                 "Bearer realm=\"latchkey\", error=\"{}\", error_description=\"{}\"",
-                e.code.as_str(),
+                e.code_name(),
                 e.description.replace(['"', '\\'], "")
             )),
             _ => None,

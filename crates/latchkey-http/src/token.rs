@@ -140,6 +140,7 @@ async fn client_credentials_grant(
             scopes: &scopes,
             dialect,
             ctp: CTP_TECHNICAL,
+            grant_id: None,
         },
     )?;
     let mut body = json!({

@@ -1,1 +1,60 @@
-//! placeholder
+//! Latchkey storage: the SQLite (embedded) and PostgreSQL implementations of the core's
+//! store traits ([`latchkey_core::store`]), and [`open`], which picks one by URL.
+//!
+//! Both backends share one implementation of the traits (`directory.rs`, `credentials.rs`)
+//! and equivalent schemas (`migrations/sqlite`, `migrations/postgres`), migrated at open.
+
+mod credentials;
+mod directory;
+mod error;
+mod migrate;
+mod postgres;
+mod rows;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use latchkey_core::store::{Store, StoreError};
+use std::sync::Arc;
+
+/// Open the store named by `url`, creating and migrating its schema as needed:
+/// `sqlite://path` (created if missing; `sqlite://latchkey.db` is relative,
+/// `sqlite:///abs/path.db` absolute), `sqlite::memory:` (tests), or
+/// `postgres://…` / `postgresql://…`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url).await?))
+    } else {
+        // Only the scheme: the rest of a URL may carry a password.
+        let scheme = url.split_once(':').map_or("(none)", |(s, _)| s);
+        Err(StoreError::Backend(format!(
+            "unsupported database URL scheme '{scheme}': use sqlite://PATH or postgres://…"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unknown_schemes_are_refused_without_echoing_the_url() {
+        let err = open("mysql://root:hunter2@db/x")
+            .await
+            .err()
+            .map(|e| e.to_string());
+        let err = err.unwrap_or_default();
+        assert!(err.contains("'mysql'"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn memory_databases_open_and_answer() {
+        let store = open("sqlite::memory:").await.unwrap();
+        assert_eq!(store.backend(), "sqlite");
+        store.ping().await.unwrap();
+    }
+}

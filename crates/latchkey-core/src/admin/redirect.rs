@@ -25,13 +25,14 @@ pub fn validate_registration(raw: &str, kind: CredentialKind) -> Result<(), Stri
     if !url.username().is_empty() || url.password().is_some() {
         return Err("a redirect URI must not contain user information".into());
     }
-    if let Some(q) = url.query() {
-        if q.split('&').any(|kv| {
-            let k = kv.split('=').next().unwrap_or("");
-            matches!(k, "code" | "state" | "error" | "iss")
-        }) {
-            return Err("a redirect URI's query must not carry code, state, error or iss".into());
-        }
+    let reserved = |kv: &str| {
+        matches!(
+            kv.split('=').next().unwrap_or(""),
+            "code" | "state" | "error" | "iss"
+        )
+    };
+    if url.query().is_some_and(|q| q.split('&').any(reserved)) {
+        return Err("a redirect URI's query must not carry code, state, error or iss".into());
     }
     let scheme = url.scheme();
     if matches!(
@@ -85,5 +86,117 @@ mod tests {
             assert!(validate_registration(good, web).is_ok(), "{good}");
         }
         assert!(validate_registration("com.example.app:/cb", CredentialKind::OAuthNative).is_ok());
+    }
+}
+
+/// SEC-01: does the requested `redirect_uri` match a registered one? Raw string equality;
+/// the only relaxation is the port of an `http` loopback URI for native apps (RFC 8252
+/// §7.3), which must otherwise be byte-identical.
+pub fn matches_registered(requested: &str, registered: &[String], kind: CredentialKind) -> bool {
+    if registered.iter().any(|r| r == requested) {
+        return true;
+    }
+    if kind != CredentialKind::OAuthNative {
+        return false;
+    }
+    let Some(req) = split_loopback(requested) else {
+        return false;
+    };
+    registered
+        .iter()
+        .filter_map(|r| split_loopback(r))
+        .any(|reg| reg.0 == req.0 && reg.2 == req.2)
+}
+
+/// `http://HOST[:PORT]REST` for a loopback IP literal → (HOST, PORT, REST).
+fn split_loopback(uri: &str) -> Option<(&str, Option<&str>, &str)> {
+    let rest = uri.strip_prefix("http://")?;
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let (host, port) = if let Some(h) = authority.strip_prefix("[::1]") {
+        ("[::1]", h.strip_prefix(':'))
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if !matches!(host, "127.0.0.1" | "[::1]") {
+        return None;
+    }
+    if port.is_some_and(|p| p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    Some((host, port, path))
+}
+
+#[cfg(test)]
+mod match_tests {
+    use super::*;
+
+    #[test]
+    fn sec_01_exact_match_only() {
+        let reg = vec![
+            "https://app.example/cb".to_owned(),
+            "https://app.example/q?foo=bar".to_owned(),
+        ];
+        let web = CredentialKind::OAuthWeb;
+        assert!(matches_registered("https://app.example/cb", &reg, web));
+        for bad in [
+            "https://APP.example/cb",
+            "HTTPS://app.example/cb",
+            "https://app.example/cb/",
+            "https://app.example/cb/../cb",
+            "https://app.example/%2E%2E/cb",
+            "https://app.example/q?foo=bara",
+            "https://app.example/q?foo=bar&bar=foo",
+            "https://app.example/q",
+            "https://app.example/cb%2F..%2Fevil",
+            "https://аpp.example/cb",
+            "https://app.example\\@evil.test/cb",
+            "https://evil.test#@app.example/cb",
+            "https://app.example/cb?code=x",
+            "https://app.example/cb%00",
+            "https://app.example./cb",
+        ] {
+            assert!(!matches_registered(bad, &reg, web), "{bad}");
+        }
+    }
+
+    #[test]
+    fn native_loopback_may_change_only_the_port() {
+        let reg = vec![
+            "http://127.0.0.1/callback".to_owned(),
+            "http://[::1]:8000/cb".to_owned(),
+        ];
+        let native = CredentialKind::OAuthNative;
+        assert!(matches_registered(
+            "http://127.0.0.1:53124/callback",
+            &reg,
+            native
+        ));
+        assert!(matches_registered("http://[::1]:9/cb", &reg, native));
+        assert!(!matches_registered(
+            "http://127.0.0.1:53124/callbackx",
+            &reg,
+            native
+        ));
+        assert!(!matches_registered(
+            "http://localhost:53124/callback",
+            &reg,
+            native
+        ));
+        assert!(!matches_registered(
+            "http://127.0.0.1:x/callback",
+            &reg,
+            native
+        ));
+        assert!(!matches_registered(
+            "http://127.0.0.1:53124/callback",
+            &reg,
+            CredentialKind::OAuthWeb
+        ));
     }
 }

@@ -28,19 +28,17 @@ pub fn decide(
             "this credential may not use the client_credentials grant",
         ));
     }
-    if let Some(org) = req.org_id {
-        if org != cred.org_id.as_str() {
-            return Err(OAuthError::invalid_request(
-                "org_id does not match the credential's organization",
-            ));
-        }
+    if req.org_id.is_some_and(|org| org != cred.org_id.as_str()) {
+        return Err(OAuthError::invalid_request(
+            "org_id does not match the credential's organization",
+        ));
     }
     let requested = match req.scope {
         Some(raw) => ScopeSet::parse(raw)?,
         None if req.dialect == Dialect::Ims => {
             return Err(OAuthError::invalid_scope("scope is required"));
         }
-        None => ScopeSet::from_iter(allowed.iter().cloned()),
+        None => ScopeSet::from_list(allowed.iter().cloned()),
     };
     if requested.is_empty() {
         return Err(OAuthError::invalid_scope("scope is required"));

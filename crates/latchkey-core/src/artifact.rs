@@ -1,0 +1,151 @@
+//! Authorization codes and refresh tokens: secrets with ≥ 256 random bits in their `id`,
+//! wrapped in a JWS because IMS clients decode them (contract §2.2: aio-lib-ims picks the
+//! grant type from the payload `type`). Only the SHA-256 of the `id` is stored, so the
+//! database never holds a usable code or refresh token.
+
+use crate::clock::Timestamp;
+use crate::error::OAuthError;
+use crate::jws;
+use crate::keys::{KeyAlg, Keyring};
+use crate::rand::{Rng, token};
+use crate::secret::sha256_hex;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArtifactKind {
+    AuthorizationCode,
+    RefreshToken,
+}
+
+impl ArtifactKind {
+    fn type_claim(self) -> &'static str {
+        match self {
+            ArtifactKind::AuthorizationCode => "authorization_code",
+            ArtifactKind::RefreshToken => "refresh_token",
+        }
+    }
+    fn itt(self) -> &'static str {
+        match self {
+            ArtifactKind::AuthorizationCode => "ac",
+            ArtifactKind::RefreshToken => "rt",
+        }
+    }
+}
+
+/// The payload: IMS shape (contract §3.1), all strings but `exp`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArtifactClaims {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub token_type: String,
+    pub client_id: String,
+    pub user_id: String,
+    #[serde(rename = "as")]
+    pub auth_server: String,
+    pub scope: String,
+    pub created_at: String,
+    pub expires_in: String,
+    pub exp: i64,
+}
+
+/// A freshly minted code or refresh token: what the client gets and what the store keeps.
+#[derive(Debug, Clone)]
+pub struct Minted {
+    pub token: String,
+    /// SHA-256 (hex) of the random id: the lookup key in the store.
+    pub hash: String,
+    pub expires_at: Timestamp,
+}
+
+pub struct ArtifactRequest<'a> {
+    pub kind: ArtifactKind,
+    pub client_id: &'a str,
+    pub user_id: &'a str,
+    pub scope: &'a str,
+    pub ims_as: &'a str,
+    pub ttl_secs: i64,
+}
+
+pub fn mint(
+    keyring: &Keyring,
+    alg: KeyAlg,
+    rng: &dyn Rng,
+    now: Timestamp,
+    req: &ArtifactRequest<'_>,
+) -> Result<Minted, OAuthError> {
+    let key = keyring
+        .signer(alg, now)
+        .ok_or_else(OAuthError::server_error)?;
+    let id = token(rng, 32);
+    let expires_at = now.plus_secs(req.ttl_secs);
+    let claims = ArtifactClaims {
+        id: id.clone(),
+        token_type: req.kind.type_claim().into(),
+        client_id: req.client_id.into(),
+        user_id: req.user_id.into(),
+        auth_server: req.ims_as.into(),
+        scope: req.scope.into(),
+        created_at: now.millis().to_string(),
+        expires_in: (req.ttl_secs * 1000).to_string(),
+        exp: expires_at.secs(),
+    };
+    let token = jws::sign(key, &[("itt", req.kind.itt())], &claims)
+        .map_err(|_| OAuthError::server_error())?;
+    Ok(Minted {
+        token,
+        hash: sha256_hex(&id),
+        expires_at,
+    })
+}
+
+/// The store hash of a presented code or refresh token, if it is one of ours of `kind`
+/// (signature checked; expiry is decided from the stored record).
+pub fn hash_of(
+    keyring: &Keyring,
+    now: Timestamp,
+    kind: ArtifactKind,
+    presented: &str,
+) -> Option<(String, ArtifactClaims)> {
+    let parsed = jws::parse(presented).ok()?;
+    jws::verify(&parsed, keyring, now).ok()?;
+    if parsed.header.itt.as_deref() != Some(kind.itt()) {
+        return None;
+    }
+    let claims: ArtifactClaims = jws::parse_object(&parsed.payload)?;
+    (claims.token_type == kind.type_claim()).then(|| (sha256_hex(&claims.id), claims))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{MasterKey, SigningKey};
+    use crate::rand::SystemRng;
+
+    #[test]
+    fn codes_are_ims_shaped_and_not_refresh_tokens() {
+        let rng = SystemRng;
+        let mk = MasterKey::generate(&rng);
+        let now = Timestamp(1_700_000_000_000);
+        let ring = Keyring::load(
+            &[SigningKey::generate(&rng, &mk, KeyAlg::Es256, now, now).unwrap()],
+            &mk,
+        )
+        .unwrap();
+        let req = ArtifactRequest {
+            kind: ArtifactKind::AuthorizationCode,
+            client_id: "c",
+            user_id: "u",
+            scope: "openid",
+            ims_as: "ims-na1",
+            ttl_secs: 60,
+        };
+        let m = mint(&ring, KeyAlg::Es256, &rng, now, &req).unwrap();
+        let (hash, claims) =
+            hash_of(&ring, now, ArtifactKind::AuthorizationCode, &m.token).unwrap();
+        assert_eq!(hash, m.hash);
+        assert_eq!(claims.token_type, "authorization_code");
+        assert_eq!(claims.expires_in, "60000");
+        assert!(claims.id.len() >= 43, "256 random bits");
+        assert!(hash_of(&ring, now, ArtifactKind::RefreshToken, &m.token).is_none());
+    }
+}

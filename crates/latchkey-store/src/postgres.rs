@@ -1,0 +1,79 @@
+//! The PostgreSQL backend, for several Latchkey nodes sharing one database. Writes that
+//! must not interleave take row or table locks inside their transaction; reads spanning
+//! several statements use one `REPEATABLE READ` snapshot.
+
+use crate::credentials::impl_credentials;
+use crate::directory::impl_directory;
+use crate::error::backend;
+use latchkey_core::store::{StoreError, StoreResult};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+use std::time::Duration;
+
+const MAX_CONNECTIONS: u32 = 10;
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The PostgreSQL store. Cloning shares the pool.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connect to `postgres://…` / `postgresql://…` and migrate the schema.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Backend(format!("connecting to PostgreSQL: {e}")))?;
+        crate::migrate::run(crate::migrate::POSTGRES, &pool).await?;
+        tracing::info!("PostgreSQL store ready");
+        Ok(PgStore { pool })
+    }
+
+    /// Close every connection; later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(backend)
+    }
+
+    async fn begin_read(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .map_err(backend)
+    }
+
+    /// Blocks other writers of `signing_keys` (not readers) until the transaction ends, so
+    /// a second node's "is it empty?" sees the first node's keys.
+    async fn lock_keys(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+        sqlx::query("LOCK TABLE signing_keys IN EXCLUSIVE MODE")
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    /// Lock the credential's row so concurrent rotations of one credential take turns;
+    /// `false` if it does not exist.
+    async fn lock_credential(
+        tx: &mut Transaction<'static, Postgres>,
+        client_id: &str,
+    ) -> StoreResult<bool> {
+        let hit: Option<String> =
+            sqlx::query_scalar("SELECT client_id FROM credentials WHERE client_id = $1 FOR UPDATE")
+                .bind(client_id)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(backend)?;
+        Ok(hit.is_some())
+    }
+}
+
+impl_directory!(PgStore, Postgres);
+impl_credentials!(PgStore, Postgres, "postgres");
