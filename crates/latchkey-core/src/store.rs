@@ -9,8 +9,8 @@ use crate::clock::Timestamp;
 use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
 use crate::keys::StoredKey;
 use crate::model::{
-    Api, AuthCode, CodeRedemption, Credential, Grant, Membership, Org, Project, RefreshToken,
-    Rotation, SecretRecord, Session, User,
+    Api, AuthCode, CodeRedemption, Credential, Grant, Membership, Org, OrgRole, Project,
+    RefreshToken, Rotation, SecretRecord, Session, User,
 };
 use async_trait::async_trait;
 
@@ -34,6 +34,8 @@ pub trait OrgStore: Send + Sync {
     /// Insert or replace the user's role in the org.
     async fn set_membership(&self, m: &Membership) -> StoreResult<()>;
     async fn membership(&self, org: &OrgId, user: &UserId) -> StoreResult<Option<Membership>>;
+    /// Every org the user belongs to, with the role, ordered by org name.
+    async fn user_memberships(&self, user: &UserId) -> StoreResult<Vec<(Org, OrgRole)>>;
 }
 
 #[async_trait]
@@ -186,7 +188,15 @@ pub trait SessionStore: Send + Sync {
 /// Everything a Latchkey node needs from its database.
 #[async_trait]
 pub trait Store:
-    OrgStore + UserStore + ProjectStore + ApiCatalog + CredentialStore + KeyStore + RevocationStore
+    OrgStore
+    + UserStore
+    + ProjectStore
+    + ApiCatalog
+    + CredentialStore
+    + KeyStore
+    + RevocationStore
+    + GrantStore
+    + SessionStore
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;

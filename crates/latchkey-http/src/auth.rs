@@ -41,6 +41,12 @@ pub async fn check_access_token(st: &AppState, raw: &str) -> Result<AccessTokenC
     if st.store.is_token_revoked(&claims.jti).await? {
         return Err(TokenInvalid::Revoked.into());
     }
+    // A user token dies with its grant (Connected Applications, code replay, refresh reuse).
+    if let Some(gid) = &claims.grant_id
+        && !st.store.grant_is_active(gid).await?
+    {
+        return Err(TokenInvalid::Revoked.into());
+    }
     match st
         .store
         .get_credential(&ClientId(claims.client_id.clone()))

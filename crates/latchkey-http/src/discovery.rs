@@ -19,6 +19,7 @@ struct Paths {
     userinfo: &'static str,
     revoke: &'static str,
     jwks: &'static str,
+    logout: &'static str,
 }
 
 const IMS: Paths = Paths {
@@ -27,6 +28,7 @@ const IMS: Paths = Paths {
     userinfo: "/ims/userinfo/v2",
     revoke: "/ims/revoke",
     jwks: "/ims/keys",
+    logout: "/ims/logout/v1",
 };
 
 const STANDARD: Paths = Paths {
@@ -35,6 +37,7 @@ const STANDARD: Paths = Paths {
     userinfo: "/oauth2/userinfo",
     revoke: "/oauth2/revoke",
     jwks: "/oauth2/jwks",
+    logout: "/oauth2/logout",
 };
 
 fn document(st: &AppState, p: &Paths) -> Value {
@@ -51,6 +54,7 @@ fn document(st: &AppState, p: &Paths) -> Value {
         "revocation_endpoint": format!("{iss}{}", p.revoke),
         "introspection_endpoint": format!("{iss}/oauth2/introspect"),
         "jwks_uri": format!("{iss}{}", p.jwks),
+        "end_session_endpoint": format!("{iss}{}", p.logout),
         "scopes_supported": scopes,
         // SEC-27: the code flow only; no implicit or hybrid responses.
         "response_types_supported": ["code"],

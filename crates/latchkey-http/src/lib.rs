@@ -2,15 +2,23 @@
 //! standard `/oauth2/...` paths) over the same core and store. The router is a function of
 //! its state (style habit 10), tested in-process and by full-server tests.
 
+pub mod account;
 pub mod auth;
+pub mod authorize;
+pub mod consent;
 pub mod discovery;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod login;
+pub mod logout;
 pub mod metrics;
+pub mod pages;
 pub mod revoke;
+pub mod session;
 pub mod state;
 pub mod token;
+pub mod userinfo;
 pub mod validate;
 
 use axum::Router;
@@ -75,8 +83,58 @@ pub fn router(state: AppState) -> Router {
             post_only(axum::routing::post(revoke::invalidate_post)),
         )
         .layer(cors);
+    let mut browser = Router::new()
+        .route("/login", get(login::login_get).post(login::login_post))
+        .route(
+            "/consent",
+            get(consent::consent_get).post(consent::consent_post),
+        )
+        .route(account::PATH, get(account::connected_get))
+        .route(
+            "/account/connected-applications/revoke",
+            axum::routing::post(account::revoke_post),
+        )
+        .route("/account/logout", axum::routing::post(account::logout_post))
+        .route(
+            "/ims/logout/v1",
+            get(logout::ims_logout).post(logout::ims_logout),
+        )
+        .route(
+            "/ims/logout/v1/token",
+            get(logout::ims_logout_token).post(logout::ims_logout_token),
+        )
+        .route(
+            "/oauth2/logout",
+            get(logout::end_session_endpoint).post(logout::end_session_endpoint),
+        );
+    for (path, dialect) in authorize::PATHS {
+        browser = browser.route(path, authorize::route(*dialect));
+    }
+    let resources = Router::new()
+        .route(
+            "/ims/userinfo/v2",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route(
+            "/ims/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route(
+            "/oauth2/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route(
+            "/ims/profile/v1",
+            get(userinfo::profile).post(userinfo::profile),
+        )
+        .route(
+            "/ims/organizations/v6",
+            get(userinfo::organizations).post(userinfo::organizations),
+        );
     Router::new()
         .merge(public)
+        .merge(browser)
+        .merge(resources)
         .route("/healthz", get(health::healthz_get))
         .route("/readyz", get(health::readyz_get))
         .route("/metrics", get(health::metrics_get))

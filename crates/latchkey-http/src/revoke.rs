@@ -12,8 +12,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use latchkey_core::OAuthError;
+use latchkey_core::artifact::{self, ArtifactKind};
 use latchkey_core::client_auth::AuthMethod;
 use latchkey_core::clock::Timestamp;
+use latchkey_core::model::Credential;
 use latchkey_core::token;
 
 fn ok() -> Response {
@@ -27,7 +29,7 @@ async fn revoke(st: &AppState, req: &OAuthRequest) -> Result<Response, ApiError>
     let raw = req.params.require("token")?;
     // token_type_hint is only a hint (RFC 7009 §2.1): any value, or none, is fine.
     let Ok(claims) = token::verified_claims(&st.keyring(), st.now(), raw) else {
-        return Ok(ok()); // §2.2: an invalid token needs no action.
+        return revoke_refresh_token(st, &caller, method, raw).await;
     };
     if claims.client_id != caller.client_id.as_str() {
         // Confidential callers learn the refusal; public ones get a silent 200 (NOP).
@@ -46,6 +48,34 @@ async fn revoke(st: &AppState, req: &OAuthRequest) -> Result<Response, ApiError>
         )
         .await?;
     tracing::info!(client_id = %caller.client_id, jti = %claims.jti, "token revoked");
+    Ok(ok())
+}
+
+/// A refresh token: revoking it revokes its grant, and so the access tokens issued from it
+/// (RFC 7009 §2.1 SHOULD; SEC-48). Anything unrecognised needs no action (§2.2).
+async fn revoke_refresh_token(
+    st: &AppState,
+    caller: &Credential,
+    method: AuthMethod,
+    raw: &str,
+) -> Result<Response, ApiError> {
+    let Some((hash, _)) =
+        artifact::hash_of(&st.keyring(), st.now(), ArtifactKind::RefreshToken, raw)
+    else {
+        return Ok(ok());
+    };
+    let Some(rt) = st.store.find_refresh_token(&hash).await? else {
+        return Ok(ok());
+    };
+    if rt.client_id != caller.client_id {
+        return if method == AuthMethod::None {
+            Ok(ok())
+        } else {
+            Err(OAuthError::invalid_request("the token was not issued to this client").into())
+        };
+    }
+    st.store.revoke_grant(&rt.grant_id, st.now()).await?;
+    tracing::info!(client_id = %caller.client_id, grant = %rt.grant_id, "refresh token revoked with its grant");
     Ok(ok())
 }
 

@@ -25,6 +25,8 @@ pub struct AppState {
     pub rng: Arc<dyn Rng>,
     pub settings: Arc<ServerSettings>,
     pub metrics: Arc<Metrics>,
+    /// Bounds concurrent Argon2 verifications (≈ 19 MiB each) to the core count.
+    pub password_slots: Arc<tokio::sync::Semaphore>,
     master: Arc<MasterKey>,
     keyring: Arc<RwLock<Arc<Keyring>>>,
 }
@@ -52,6 +54,9 @@ impl AppState {
             rng,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
+            password_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             master: Arc::new(master),
             keyring: Arc::new(RwLock::new(Arc::new(keyring))),
         })

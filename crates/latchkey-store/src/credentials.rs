@@ -400,13 +400,21 @@ macro_rules! impl_credentials {
                     Ok(hit.is_some())
                 }
 
+                /// Rows with `expires_at < now`, from every table that expires, summed.
                 async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
-                    let done = sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
-                        .bind(now.0)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(backend)?;
-                    Ok(done.rows_affected())
+                    let mut tx = self.begin_write().await?;
+                    let mut removed = 0;
+                    for table in ["revoked_tokens", "auth_codes", "refresh_tokens", "sessions"] {
+                        let done =
+                            sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < $1"))
+                                .bind(now.0)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(backend)?;
+                        removed += done.rows_affected();
+                    }
+                    tx.commit().await.map_err(backend)?;
+                    Ok(removed)
                 }
             }
 

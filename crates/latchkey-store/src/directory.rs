@@ -2,12 +2,14 @@
 //! `sqlite.rs` and `postgres.rs` each expand for their store type, so the backends cannot
 //! drift apart. The SQL is dialect-neutral: both accept `$n` parameters and `ON CONFLICT`.
 //!
-//! A store type expanding this macro (and `impl_credentials!`) has a `pool` field and
-//! these inherent methods, which hold everything dialect-specific:
+//! A store type expanding this macro (and `impl_credentials!`, `impl_grants!`) has a `pool`
+//! field and these inherent items, which hold everything dialect-specific:
 //! - `begin_write`: a transaction that will write (SQLite: `BEGIN IMMEDIATE`);
 //! - `begin_read`: a transaction reading one consistent snapshot;
 //! - `lock_keys`: serialise `insert_initial_keys` across nodes;
-//! - `lock_credential`: serialise secret rotation of one credential; `false` if absent.
+//! - `lock_credential`: serialise secret rotation of one credential; `false` if absent;
+//! - `FOR_UPDATE`, `FOR_SHARE`: the row-lock clause ending a `SELECT` inside `begin_write`
+//!   (SQLite: empty, as `BEGIN IMMEDIATE` already holds the database's one write lock).
 
 use latchkey_core::model::User;
 
@@ -49,7 +51,7 @@ macro_rules! impl_directory {
         const _: () = {
             use async_trait::async_trait;
             use latchkey_core::ids::{ApiId, OrgId, ProjectId, UserId};
-            use latchkey_core::model::{Api, Membership, Org, Project, User};
+            use latchkey_core::model::{Api, Membership, Org, OrgRole, Project, User};
             use latchkey_core::store::{ApiCatalog, OrgStore, ProjectStore, StoreResult, UserStore};
             use $crate::directory::{ApiFilter, user_conflict};
             use $crate::error::{self, backend, position};
@@ -197,6 +199,22 @@ macro_rules! impl_directory {
                     .await
                     .map_err(backend)?;
                     row.map(rows::membership).transpose()
+                }
+
+                async fn user_memberships(
+                    &self,
+                    user: &UserId,
+                ) -> StoreResult<Vec<(Org, OrgRole)>> {
+                    let rows = sqlx::query_as::<_, rows::OrgRoleRow>(
+                        "SELECT o.id, o.name, o.created_at, m.role FROM org_members m \
+                         JOIN orgs o ON o.id = m.org_id WHERE m.user_id = $1 \
+                         ORDER BY o.name, o.id",
+                    )
+                    .bind(user.as_str())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    rows.into_iter().map(rows::org_role).collect()
                 }
             }
 

@@ -1,12 +1,14 @@
 //! Latchkey storage: the SQLite (embedded) and PostgreSQL implementations of the core's
 //! store traits ([`latchkey_core::store`]), and [`open`], which picks one by URL.
 //!
-//! Both backends share one implementation of the traits (`directory.rs`, `credentials.rs`)
+//! Both backends share one implementation of the traits (`directory.rs`, `credentials.rs`,
+//! `grants.rs`)
 //! and equivalent schemas (`migrations/sqlite`, `migrations/postgres`), migrated at open.
 
 mod credentials;
 mod directory;
 mod error;
+mod grants;
 mod migrate;
 mod postgres;
 mod rows;

@@ -14,17 +14,31 @@ use std::pin::Pin;
 /// `(version, description, sql)`; the file is `<version as %04d>_<description>.sql`.
 type Script = (i64, &'static str, &'static str);
 
-pub(crate) const SQLITE: &[Script] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+pub(crate) const SQLITE: &[Script] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "user_grants",
+        include_str!("../migrations/sqlite/0002_user_grants.sql"),
+    ),
+];
 
-pub(crate) const POSTGRES: &[Script] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+pub(crate) const POSTGRES: &[Script] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "user_grants",
+        include_str!("../migrations/postgres/0002_user_grants.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded(&'static [Script]);

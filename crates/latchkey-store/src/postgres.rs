@@ -5,6 +5,7 @@
 use crate::credentials::impl_credentials;
 use crate::directory::impl_directory;
 use crate::error::backend;
+use crate::grants::impl_grants;
 use latchkey_core::store::{StoreError, StoreResult};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -37,6 +38,11 @@ impl PgStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Row locks taken by a `SELECT` inside `begin_write`, held until the transaction ends:
+    /// `FOR UPDATE` excludes other lockers, `FOR SHARE` only writers of the row.
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+    const FOR_SHARE: &'static str = " FOR SHARE";
 
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
         self.pool.begin().await.map_err(backend)
@@ -76,4 +82,5 @@ impl PgStore {
 }
 
 impl_directory!(PgStore, Postgres);
+impl_grants!(PgStore, Postgres);
 impl_credentials!(PgStore, Postgres, "postgres");

@@ -6,8 +6,8 @@ use latchkey_core::clock::Timestamp;
 use latchkey_core::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
 use latchkey_core::keys::{KeyAlg, StoredKey};
 use latchkey_core::model::{
-    Api, ApiScope, AuthKind, Credential, CredentialKind, Membership, Org, OrgRole, Project,
-    SecretRecord, User, UserKind,
+    Api, ApiScope, AuthCode, AuthKind, Credential, CredentialKind, Grant, Membership, Org, OrgRole,
+    Project, RefreshToken, SecretRecord, Session, User, UserKind,
 };
 use latchkey_core::secret::SecretHash;
 use latchkey_core::store::{StoreError, StoreResult};
@@ -215,6 +215,125 @@ pub(crate) fn key(row: KeyRow) -> StoreResult<StoredKey> {
     })
 }
 
+/// `o.id, o.name, o.created_at, m.role`
+pub(crate) type OrgRoleRow = (String, String, i64, String);
+
+pub(crate) fn org_role((id, name, created_at, role): OrgRoleRow) -> StoreResult<(Org, OrgRole)> {
+    let role = parse::<OrgRole>("org_members", &id, &role)?;
+    Ok((org((id, name, created_at)), role))
+}
+
+/// The JSON text stored in the `scopes` columns of grants, codes and refresh tokens.
+pub(crate) fn scopes_json(scopes: &[String]) -> StoreResult<String> {
+    serde_json::to_string(scopes).map_err(|e| StoreError::Backend(format!("encoding scopes: {e}")))
+}
+
+fn scopes(table: &str, key: &str, json: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(json).map_err(|e| corrupt(table, key, e))
+}
+
+/// `id, user_id, client_id, scopes` (JSON array)`, created_at, last_used_at, revoked_at`
+pub(crate) type GrantRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+pub(crate) fn grant(row: GrantRow) -> StoreResult<Grant> {
+    let (id, user_id, client_id, scope_json, created_at, last_used_at, revoked_at) = row;
+    Ok(Grant {
+        scopes: scopes("grants", &id, &scope_json)?,
+        id,
+        user_id: UserId(user_id),
+        client_id: ClientId(client_id),
+        created_at: Timestamp(created_at),
+        last_used_at: last_used_at.map(Timestamp),
+        revoked_at: revoked_at.map(Timestamp),
+    })
+}
+
+/// `hash, grant_id, client_id, user_id, redirect_uri, scopes` (JSON array)`, nonce,
+/// code_challenge, auth_time, created_at, expires_at`
+pub(crate) type CodeRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+);
+
+/// Corrupt-row messages name the code's grant, never its hash.
+pub(crate) fn code(row: CodeRow) -> StoreResult<AuthCode> {
+    let (
+        hash,
+        grant_id,
+        client_id,
+        user_id,
+        redirect_uri,
+        scope_json,
+        nonce,
+        code_challenge,
+        auth_time,
+        created_at,
+        expires_at,
+    ) = row;
+    Ok(AuthCode {
+        scopes: scopes("auth_codes", &grant_id, &scope_json)?,
+        hash,
+        grant_id,
+        client_id: ClientId(client_id),
+        user_id: UserId(user_id),
+        redirect_uri,
+        nonce,
+        code_challenge,
+        auth_time: Timestamp(auth_time),
+        created_at: Timestamp(created_at),
+        expires_at: Timestamp(expires_at),
+    })
+}
+
+/// `hash, grant_id, client_id, user_id, scopes` (JSON array)`, auth_time, created_at,
+/// expires_at`
+pub(crate) type RefreshRow = (String, String, String, String, String, i64, i64, i64);
+
+/// Corrupt-row messages name the token's grant, never its hash.
+pub(crate) fn refresh_token(row: RefreshRow) -> StoreResult<RefreshToken> {
+    let (hash, grant_id, client_id, user_id, scope_json, auth_time, created_at, expires_at) = row;
+    Ok(RefreshToken {
+        scopes: scopes("refresh_tokens", &grant_id, &scope_json)?,
+        hash,
+        grant_id,
+        client_id: ClientId(client_id),
+        user_id: UserId(user_id),
+        auth_time: Timestamp(auth_time),
+        created_at: Timestamp(created_at),
+        expires_at: Timestamp(expires_at),
+    })
+}
+
+/// `hash, user_id, auth_time, created_at, expires_at`
+pub(crate) type SessionRow = (String, String, i64, i64, i64);
+
+pub(crate) fn session((hash, user_id, auth_time, created_at, expires_at): SessionRow) -> Session {
+    Session {
+        hash,
+        user_id: UserId(user_id),
+        auth_time: Timestamp(auth_time),
+        created_at: Timestamp(created_at),
+        expires_at: Timestamp(expires_at),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +390,25 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["s1", "s2"]
         );
+    }
+
+    #[test]
+    fn corrupt_scopes_name_the_grant_not_the_hash() {
+        let row: RefreshRow = (
+            "secret-hash".into(),
+            "g1".into(),
+            "c1".into(),
+            "u1".into(),
+            "not json".into(),
+            1,
+            1,
+            2,
+        );
+        let err = refresh_token(row)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("corrupt refresh_tokens row 'g1'"), "{err}");
+        assert!(!err.contains("secret-hash"), "{err}");
     }
 }

@@ -6,6 +6,7 @@
 use crate::credentials::impl_credentials;
 use crate::directory::impl_directory;
 use crate::error::backend;
+use crate::grants::impl_grants;
 use latchkey_core::store::{StoreError, StoreResult};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -70,6 +71,10 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
+    /// No row locks in SQLite: `begin_write` already serialises writers.
+    const FOR_UPDATE: &'static str = "";
+    const FOR_SHARE: &'static str = "";
+
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.pool
             .begin_with("BEGIN IMMEDIATE")
@@ -102,6 +107,7 @@ impl SqliteStore {
 }
 
 impl_directory!(SqliteStore, Sqlite);
+impl_grants!(SqliteStore, Sqlite);
 impl_credentials!(SqliteStore, Sqlite, "sqlite");
 
 #[cfg(test)]

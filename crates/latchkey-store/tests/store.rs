@@ -5,6 +5,8 @@
 
 #[path = "store/fixtures.rs"]
 mod fixtures;
+#[path = "store/grants.rs"]
+mod grants;
 #[path = "store/suite.rs"]
 mod suite;
 
@@ -100,11 +102,22 @@ suite! {
         revoke_secret_only_hits_active_secrets,
         initial_keys_are_inserted_only_once,
         token_revocation_and_purge,
+        user_memberships_are_ordered_by_org_name,
+        grant_upsert_unions_scopes_and_never_revives,
+        revoke_grant_kills_codes_and_refresh_tokens,
+        consume_code_redeems_once,
+        rotate_refresh_token_detects_reuse,
+        rotate_refresh_token_refuses_expired_and_unknown,
+        sessions_roundtrip_and_expire,
+        purge_removes_expired_codes_refresh_tokens_and_sessions,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,
         concurrent_initial_keys_insert_exactly_once,
         concurrent_rotations_keep_two_active,
+        concurrent_code_redemptions_redeem_once,
+        concurrent_refresh_rotations_rotate_once,
+        concurrent_grant_upserts_keep_one_grant_with_every_scope,
     ],
 }
 
@@ -118,6 +131,20 @@ async fn sqlite_revocation_survives_reopen() {
     assert!(first.ping().await.is_err(), "closed");
     let again = SqliteStore::open(&db.url).await.unwrap();
     suite::still_revoked_after_reopen(&again).await;
+    again.close().await;
+}
+
+/// REL-07 for grants: a revoked grant is still revoked, and its refresh token dead, after
+/// the file is closed and reopened.
+#[tokio::test]
+async fn sqlite_grant_revocation_survives_reopen() {
+    let db = SqliteDb::new();
+    let first = SqliteStore::open(&db.url).await.unwrap();
+    suite::revoke_grant_before_reopen(&first).await;
+    first.close().await;
+    assert!(first.ping().await.is_err(), "closed");
+    let again = SqliteStore::open(&db.url).await.unwrap();
+    suite::grant_still_revoked_after_reopen(&again).await;
     again.close().await;
 }
 

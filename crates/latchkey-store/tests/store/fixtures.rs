@@ -5,7 +5,8 @@ use latchkey_core::clock::Timestamp;
 use latchkey_core::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
 use latchkey_core::keys::{KeyAlg, StoredKey};
 use latchkey_core::model::{
-    Api, ApiScope, AuthKind, Credential, CredentialKind, Org, Project, SecretRecord, User, UserKind,
+    Api, ApiScope, AuthCode, AuthKind, Credential, CredentialKind, Grant, Org, Project,
+    RefreshToken, SecretRecord, Session, User, UserKind,
 };
 use latchkey_core::secret::SecretHash;
 use sqlx::Connection;
@@ -112,6 +113,51 @@ pub fn key(kid: &str, alg: KeyAlg) -> StoredKey {
         activate_at: T0.plus_secs(60),
         retire_at: None,
         expire_at: None,
+    }
+}
+
+pub fn scopes(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// A code of `grant` with every optional field set, created at `T0`.
+pub fn code(hash: &str, grant: &Grant, expires_at: Timestamp) -> AuthCode {
+    AuthCode {
+        hash: hash.into(),
+        grant_id: grant.id.clone(),
+        client_id: grant.client_id.clone(),
+        user_id: grant.user_id.clone(),
+        redirect_uri: Some("https://app.example/cb".into()),
+        scopes: grant.scopes.clone(),
+        nonce: Some(format!("nonce-{hash}")),
+        code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+        auth_time: Timestamp(T0.0 - 1_000),
+        created_at: T0,
+        expires_at,
+    }
+}
+
+/// A refresh token of `grant`, created at `T0`.
+pub fn refresh(hash: &str, grant: &Grant, expires_at: Timestamp) -> RefreshToken {
+    RefreshToken {
+        hash: hash.into(),
+        grant_id: grant.id.clone(),
+        client_id: grant.client_id.clone(),
+        user_id: grant.user_id.clone(),
+        scopes: grant.scopes.clone(),
+        auth_time: Timestamp(T0.0 - 1_000),
+        created_at: T0,
+        expires_at,
+    }
+}
+
+pub fn session(hash: &str, user: &str, expires_at: Timestamp) -> Session {
+    Session {
+        hash: hash.into(),
+        user_id: UserId(user.into()),
+        auth_time: T0,
+        created_at: T0,
+        expires_at,
     }
 }
 

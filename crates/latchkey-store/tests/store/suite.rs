@@ -9,14 +9,17 @@ use latchkey_core::model::{CredentialKind, Membership, OrgRole};
 use latchkey_core::store::{Store, StoreError};
 use std::sync::Arc;
 
-fn expect_conflict<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
+/// The grant, code, refresh-token, session and membership cases live in `grants.rs`.
+pub use crate::grants::*;
+
+pub(crate) fn expect_conflict<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
     match r {
         Err(StoreError::Conflict(msg)) => msg,
         other => panic!("expected Conflict, got {other:?}"),
     }
 }
 
-fn expect_not_found<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
+pub(crate) fn expect_not_found<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
     match r {
         Err(StoreError::NotFound(msg)) => msg,
         other => panic!("expected NotFound, got {other:?}"),

@@ -2,8 +2,11 @@
 //! `latchkey` binary; in-process servers come from `latchkey-testkit`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod browser;
 mod support;
 
 mod bad_input;
 mod cli_flow;
 mod interop;
+mod user_flow;
+mod user_flow_neg;

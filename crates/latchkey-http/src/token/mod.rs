@@ -2,7 +2,6 @@
 //! `/ims/token/v1`, `/v2`, `/v3`, legacy `/ims/token` (whose `expires_in` is in ms) and
 //! `/oauth2/token`. The grant type picks the flow; each flow lives in `latchkey_core::grants`.
 
-use crate::auth::authenticate_client;
 use crate::error::{ApiError, no_store};
 use crate::extract::OAuthRequest;
 use crate::state::AppState;
@@ -10,11 +9,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
-use latchkey_core::admin::allowed_scopes;
-use latchkey_core::grants::{GrantType, client_credentials};
-use latchkey_core::token::{AccessTokenRequest, CTP_TECHNICAL, Dialect, issue_access_token};
+use latchkey_core::grants::GrantType;
+use latchkey_core::token::Dialect;
 use latchkey_core::{ErrorCode, OAuthError};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
+
+mod authorization_code;
+mod client_credentials;
+mod refresh_token;
+mod user_tokens;
 
 /// One token endpoint path and its quirks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,14 +55,14 @@ impl Endpoint {
         }
     }
     /// `expires_in` in the JSON response: ms on the legacy path, seconds elsewhere.
-    fn expires_in(self, secs: i64) -> i64 {
+    pub(crate) fn expires_in(self, secs: i64) -> i64 {
         if self == Endpoint::ImsLegacy {
             secs * 1000
         } else {
             secs
         }
     }
-    fn token_type(self) -> &'static str {
+    pub(crate) fn token_type(self) -> &'static str {
         if self == Endpoint::Standard {
             "Bearer"
         } else {
@@ -69,7 +72,11 @@ impl Endpoint {
 }
 
 /// The grants this build implements, advertised by discovery.
-pub const SUPPORTED_GRANTS: &[GrantType] = &[GrantType::ClientCredentials];
+pub const SUPPORTED_GRANTS: &[GrantType] = &[
+    GrantType::AuthorizationCode,
+    GrantType::RefreshToken,
+    GrantType::ClientCredentials,
+];
 
 pub fn route(ep: Endpoint) -> MethodRouter<AppState> {
     post(move |st: State<AppState>, req: OAuthRequest| token_post(st, req, ep))
@@ -90,7 +97,9 @@ pub async fn token_post(
             )
         })?;
     let body = match grant {
-        GrantType::ClientCredentials => client_credentials_grant(&st, &req, ep).await?,
+        GrantType::ClientCredentials => client_credentials::grant(&st, &req, ep).await?,
+        GrantType::AuthorizationCode => authorization_code::grant(&st, &req, ep).await?,
+        GrantType::RefreshToken => refresh_token::grant(&st, &req, ep).await?,
         _ => {
             return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -103,56 +112,4 @@ pub async fn token_post(
     let mut resp = Json(Value::Object(body)).into_response();
     no_store(&mut resp);
     Ok(resp)
-}
-
-async fn client_credentials_grant(
-    st: &AppState,
-    req: &OAuthRequest,
-    ep: Endpoint,
-) -> Result<Map<String, Value>, ApiError> {
-    let (cred, _) = authenticate_client(st, req).await?;
-    let allowed = allowed_scopes(st.store.as_ref(), &cred).await?;
-    let dialect = ep.dialect();
-    let scopes = client_credentials::decide(
-        &cred,
-        &allowed,
-        &client_credentials::ClientCredentialsRequest {
-            scope: req.params.get("scope"),
-            org_id: req.params.get("org_id"),
-            dialect,
-        },
-    )?;
-    let subject = cred.technical_account.as_ref().ok_or_else(|| {
-        OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "credential has no technical account",
-        )
-    })?;
-    let issued = issue_access_token(
-        st.tokens(),
-        &st.keyring(),
-        st.rng.as_ref(),
-        st.now(),
-        &AccessTokenRequest {
-            client_id: cred.client_id.as_str(),
-            subject: subject.as_str(),
-            org: Some(cred.org_id.as_str()),
-            scopes: &scopes,
-            dialect,
-            ctp: CTP_TECHNICAL,
-            grant_id: None,
-        },
-    )?;
-    let mut body = json!({
-        "access_token": issued.token,
-        "token_type": ep.token_type(),
-        "expires_in": ep.expires_in(issued.expires_in_secs),
-    });
-    if dialect == Dialect::Standard {
-        body["scope"] = Value::from(scopes.to_standard());
-    }
-    match body {
-        Value::Object(m) => Ok(m),
-        _ => Err(OAuthError::server_error().into()),
-    }
 }

@@ -1,0 +1,194 @@
+//! The user's own pages: Connected Applications (`/account/connected-applications`), where
+//! a user sees the apps they let in and revokes one, and signing out (SEC-39).
+
+use crate::authorize::{see_other, unavailable};
+use crate::pages::{error_page, render};
+use crate::session::{self, csrf_ok, csrf_token, set_cookie};
+use crate::state::AppState;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use latchkey_core::admin::catalog::identity_scope_description;
+use latchkey_core::clock::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub const PATH: &str = "/account/connected-applications";
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    client_name: String,
+    org_name: String,
+    scopes: Vec<String>,
+    created: String,
+    last_used: String,
+}
+
+/// A UTC date and time, `YYYY-MM-DD HH:MM UTC`, without a date crate.
+pub fn utc(ts: Timestamp) -> String {
+    let secs = ts.secs();
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+pub async fn connected_get(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Ok(signed_in) = session::current(&st, &headers).await else {
+        return unavailable();
+    };
+    let Some((_, user)) = signed_in else {
+        return see_other(&format!("/login?return_to={PATH}"));
+    };
+    let Ok(grants) = st.store.list_user_grants(&user.id).await else {
+        return unavailable();
+    };
+    let Ok(apis) = st.store.list_apis().await else {
+        return unavailable();
+    };
+    let mut rows = Vec::new();
+    for g in grants {
+        let cred = st.store.get_credential(&g.client_id).await.ok().flatten();
+        let org = match &cred {
+            Some(c) => st.store.get_org(&c.org_id).await.ok().flatten(),
+            None => None,
+        };
+        let scopes = g
+            .scopes
+            .iter()
+            .map(|s| {
+                identity_scope_description(s)
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        apis.iter().find_map(|a| {
+                            a.scopes
+                                .iter()
+                                .find(|x| &x.name == s)
+                                .map(|x| x.description.clone())
+                        })
+                    })
+                    .unwrap_or_else(|| s.to_owned())
+            })
+            .collect();
+        rows.push(Row {
+            id: g.id,
+            client_name: cred
+                .map(|c| c.name)
+                .unwrap_or_else(|| g.client_id.0.clone()),
+            org_name: org.map(|o| o.name).unwrap_or_default(),
+            scopes,
+            created: utc(g.created_at),
+            last_used: g.last_used_at.map_or_else(|| "never".to_owned(), utc),
+        });
+    }
+    let (csrf, cookie) = csrf_token(&st, &headers);
+    let mut resp = render(
+        StatusCode::OK,
+        "connected_apps.html",
+        minijinja::context! { user_email => user.email, grants => rows, csrf },
+    );
+    if let Some(c) = cookie {
+        set_cookie(&mut resp, c);
+    }
+    resp
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    csrf: Option<String>,
+    grant_id: Option<String>,
+}
+
+pub async fn revoke_post(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<RevokeForm>,
+) -> Response {
+    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form was not submitted from this site. Reload the page and try again.",
+        );
+    }
+    let Ok(signed_in) = session::current(&st, &headers).await else {
+        return unavailable();
+    };
+    let Some((_, user)) = signed_in else {
+        return see_other(&format!("/login?return_to={PATH}"));
+    };
+    let not_found = || {
+        error_page(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "That application is not connected to your account.",
+        )
+    };
+    let Some(id) = f.grant_id.filter(|i| i.len() <= 64) else {
+        return not_found();
+    };
+    match st.store.get_grant(&id).await {
+        // SEC-39: another user's grant is simply not found (object-level authorization).
+        Ok(Some(g)) if g.user_id == user.id => {
+            if st.store.revoke_grant(&g.id, st.now()).await.is_err() {
+                return unavailable();
+            }
+            tracing::info!(user = %user.id, grant = %g.id, client_id = %g.client_id, "grant revoked by its user");
+            see_other(PATH)
+        }
+        Ok(_) => not_found(),
+        Err(_) => unavailable(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    csrf: Option<String>,
+}
+
+pub async fn logout_post(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LogoutForm>,
+) -> Response {
+    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form was not submitted from this site.",
+        );
+    }
+    let Ok(clear) = session::end(&st, &headers).await else {
+        return unavailable();
+    };
+    let mut resp = render(StatusCode::OK, "signed_out.html", minijinja::context! {});
+    set_cookie(&mut resp, clear);
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_formats_known_instants() {
+        assert_eq!(utc(Timestamp(0)), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(Timestamp(1_795_432_693_532)), "2026-11-23 11:18 UTC");
+        assert_eq!(
+            utc(Timestamp::from_secs(951_782_400)),
+            "2000-02-29 00:00 UTC"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! The login page (design.md "HTML forms (contract)": `username`, `password`, CSRF token,
+//! POST). Passwords are checked with Argon2id off the async runtime, a bounded number at a
+//! time; an unknown user costs the same work as a wrong password.
+
+use crate::authorize::{proceed, see_other, unavailable};
+use crate::pages::{error_page, render};
+use crate::session::{self, csrf_ok, csrf_token, safe_return_to, set_cookie};
+use crate::state::AppState;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use latchkey_core::authorize::{self as authz, AuthorizeRequest};
+use latchkey_core::model::{User, UserKind};
+use latchkey_core::password;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    ar: Option<String>,
+    return_to: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    csrf: Option<String>,
+    ar: Option<String>,
+    return_to: Option<String>,
+}
+
+async fn client_name(st: &AppState, req: Option<&AuthorizeRequest>) -> Option<String> {
+    let req = req?;
+    st.store
+        .get_credential(&req.client_id)
+        .await
+        .ok()
+        .flatten()
+        .map(|c| c.name)
+}
+
+/// What the login page shows besides its CSRF token.
+struct LoginPage<'a> {
+    ar: Option<&'a str>,
+    return_to: Option<&'a str>,
+    username: &'a str,
+    client: Option<String>,
+    error: Option<&'a str>,
+}
+
+fn page(st: &AppState, headers: &HeaderMap, status: StatusCode, p: LoginPage<'_>) -> Response {
+    let (csrf, cookie) = csrf_token(st, headers);
+    let mut resp = render(
+        status,
+        "login.html",
+        minijinja::context! {
+            action => "/login", csrf, ar => p.ar, return_to => p.return_to, username => p.username,
+            client_name => p.client, error => p.error,
+        },
+    );
+    if let Some(c) = cookie {
+        set_cookie(&mut resp, c);
+    }
+    resp
+}
+
+fn expired() -> Response {
+    error_page(
+        StatusCode::BAD_REQUEST,
+        "This sign-in has expired",
+        "Go back to the application and start again.",
+    )
+}
+
+pub async fn login_get(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let req = match q.ar.as_deref() {
+        Some(ar) => match authz::open(ar, &st.keyring(), st.now()) {
+            Some(r) => Some(r),
+            None => return expired(),
+        },
+        None => None,
+    };
+    let hint = req
+        .as_ref()
+        .and_then(|r| r.login_hint.clone())
+        .unwrap_or_default();
+    let name = client_name(&st, req.as_ref()).await;
+    let return_to = safe_return_to(q.return_to.as_deref());
+    page(
+        &st,
+        &headers,
+        StatusCode::OK,
+        LoginPage {
+            ar: q.ar.as_deref(),
+            return_to: return_to.as_deref(),
+            username: &hint,
+            client: name,
+            error: None,
+        },
+    )
+}
+
+/// Verify a password without blocking the runtime; at most `password_slots` at once.
+async fn check_password(st: &AppState, user: Option<User>, password: String) -> Option<User> {
+    let _permit = st.password_slots.clone().acquire_owned().await.ok()?;
+    tokio::task::spawn_blocking(move || match user {
+        Some(u) if u.kind == UserKind::Person && !u.disabled => {
+            let ok = u
+                .password_hash
+                .as_deref()
+                .is_some_and(|h| password::verify_password(h, &password));
+            ok.then_some(u)
+        }
+        _ => {
+            password::dummy_verify(&password);
+            None
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+pub async fn login_post(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form was not submitted from this site. Reload the page and try again.",
+        );
+    }
+    let req = match f.ar.as_deref() {
+        Some(ar) => match authz::open(ar, &st.keyring(), st.now()) {
+            Some(r) => Some(r),
+            None => return expired(),
+        },
+        None => None,
+    };
+    let username = f.username.trim().to_owned();
+    let user = if username.is_empty() || username.len() > 254 || f.password.len() > 1024 {
+        None
+    } else {
+        match st.store.find_user_by_email(&username).await {
+            Ok(u) => u,
+            Err(_) => return unavailable(),
+        }
+    };
+    let Some(user) = check_password(&st, user, f.password).await else {
+        tracing::info!("failed sign-in");
+        let name = client_name(&st, req.as_ref()).await;
+        let return_to = safe_return_to(f.return_to.as_deref());
+        return page(
+            &st,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            LoginPage {
+                ar: f.ar.as_deref(),
+                return_to: return_to.as_deref(),
+                username: &username,
+                client: name,
+                error: Some("The email or password is not right."),
+            },
+        );
+    };
+    let (session, cookie) = match session::start(&st, &user).await {
+        Ok(s) => s,
+        Err(_) => return unavailable(),
+    };
+    tracing::info!(user = %user.id, "signed in");
+    let mut resp = match req {
+        Some(req) => proceed(&st, req, Some((session, user)), false).await,
+        None => see_other(
+            safe_return_to(f.return_to.as_deref())
+                .as_deref()
+                .unwrap_or("/account/connected-applications"),
+        ),
+    };
+    set_cookie(&mut resp, cookie);
+    resp
+}

@@ -1,0 +1,120 @@
+//! The authorization code grant (RFC 6749 §4.1.3; RFC 7636 §4.5). The code is consumed
+//! atomically before anything else; a replay revokes the whole grant, durably, even though
+//! the response is an error (SEC-15, style habit 7).
+
+use super::Endpoint;
+use super::user_tokens::{UserTokenRequest, mint_refresh, respond, wants_refresh};
+use crate::auth::authenticate_client;
+use crate::error::ApiError;
+use crate::extract::OAuthRequest;
+use crate::state::AppState;
+use latchkey_core::admin::redirect::matches_registered;
+use latchkey_core::artifact::{self, ArtifactKind};
+use latchkey_core::authorize::is_browser_client;
+use latchkey_core::model::{CodeRedemption, RefreshToken};
+use latchkey_core::pkce;
+use latchkey_core::scope::ScopeSet;
+use latchkey_core::{ErrorCode, OAuthError};
+use serde_json::{Map, Value};
+
+pub(super) async fn grant(
+    st: &AppState,
+    req: &OAuthRequest,
+    ep: Endpoint,
+) -> Result<Map<String, Value>, ApiError> {
+    let (cred, _) = authenticate_client(st, req).await?;
+    if !is_browser_client(cred.kind) {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "this credential may not use the authorization_code grant",
+        )
+        .into());
+    }
+    let raw = req.params.require("code")?;
+    let bad =
+        || OAuthError::invalid_grant("the authorization code is invalid, expired or already used");
+    let now = st.now();
+    let (hash, _) = artifact::hash_of(&st.keyring(), now, ArtifactKind::AuthorizationCode, raw)
+        .ok_or_else(bad)?;
+    let code = match st.store.consume_code(&hash, now).await? {
+        CodeRedemption::Redeemed(c) => c,
+        CodeRedemption::AlreadyUsed(c) => {
+            // SEC-15: a second redemption revokes everything issued from the code.
+            st.store.revoke_grant(&c.grant_id, now).await?;
+            tracing::warn!(client_id = %c.client_id, grant = %c.grant_id, "authorization code replayed; grant revoked");
+            return Err(bad().into());
+        }
+        CodeRedemption::Unknown => return Err(bad().into()),
+    };
+    if code.client_id != cred.client_id {
+        return Err(bad().into()); // SEC-16
+    }
+    if now >= code.expires_at {
+        return Err(bad().into()); // SEC-17
+    }
+    let given = req.params.get("redirect_uri");
+    match (&code.redirect_uri, given) {
+        (Some(r), Some(g)) if r == g => {}
+        // IMS clients (aio-lib-ims `getAccessToken`) never repeat redirect_uri; the code is
+        // still bound to the client and, for public clients, to PKCE. The standard dialect
+        // follows RFC 6749 §4.1.3 strictly (SEC-04).
+        (Some(_), None) if ep.dialect() == latchkey_core::token::Dialect::Ims => {}
+        (Some(_), _) => {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri does not match the authorization request",
+            )
+            .into());
+        }
+        (None, Some(g)) if !matches_registered(g, &cred.redirect_uris, cred.kind) => {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri does not match the authorization request",
+            )
+            .into());
+        }
+        (None, _) => {}
+    }
+    pkce::verify(
+        code.code_challenge.as_deref(),
+        req.params.get("code_verifier"),
+    )?;
+    // No separate "grant still active" check: revoking a grant consumes its codes, so a
+    // code of a revoked grant is `AlreadyUsed` above. A replay racing this redemption
+    // revokes the grant, and with it whatever this response carries.
+    let user = match st.store.get_user(&code.user_id).await? {
+        Some(u) if !u.disabled => u,
+        _ => return Err(OAuthError::invalid_grant("the account is no longer available").into()),
+    };
+    let scopes = ScopeSet::from_list(code.scopes.iter().cloned());
+    let refresh = if wants_refresh(&scopes) {
+        let minted = mint_refresh(st, &cred, &user, &scopes, ep.dialect())?;
+        st.store
+            .insert_refresh_token(&RefreshToken {
+                hash: minted.hash.clone(),
+                grant_id: code.grant_id.clone(),
+                client_id: cred.client_id.clone(),
+                user_id: user.id.clone(),
+                scopes: code.scopes.clone(),
+                auth_time: code.auth_time,
+                created_at: now,
+                expires_at: minted.expires_at,
+            })
+            .await?;
+        Some(minted)
+    } else {
+        None
+    };
+    st.store.touch_grant(&code.grant_id, now).await?;
+    respond(
+        st,
+        ep,
+        &UserTokenRequest {
+            cred: &cred,
+            user: &user,
+            grant_id: &code.grant_id,
+            scopes: &scopes,
+            nonce: code.nonce.as_deref(),
+            auth_time: code.auth_time,
+            refresh: refresh.as_ref(),
+        },
+    )
+}

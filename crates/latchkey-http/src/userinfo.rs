@@ -1,0 +1,145 @@
+//! Userinfo (OIDC Core §5.3; contract §2.6) at `/ims/userinfo/v2`, legacy `/ims/userinfo`
+//! and `/oauth2/userinfo` (GET or POST; the token in the header or a POST body, never the
+//! query: RFC 6750 §2.3), plus IMS `/ims/profile/v1` and `/ims/organizations/v6`.
+//! Claims are limited to the granted scopes (SEC-50).
+
+use crate::auth::{CheckError, check_access_token};
+use crate::error::{ApiError, no_store};
+use crate::extract::OAuthRequest;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use latchkey_core::ids::UserId;
+use latchkey_core::idtoken::profile_claims;
+use latchkey_core::model::User;
+use latchkey_core::scope::ScopeSet;
+use latchkey_core::token::AccessTokenClaims;
+use latchkey_core::{ErrorCode, OAuthError};
+use serde_json::{Value, json};
+
+fn invalid(d: &str) -> ApiError {
+    ApiError(OAuthError::invalid_token(d))
+}
+
+/// The bearer token of a resource request and the user it speaks for.
+async fn bearer_user(
+    st: &AppState,
+    req: &OAuthRequest,
+) -> Result<(AccessTokenClaims, User), ApiError> {
+    if req.params.get("access_token").is_some() && req.bearer().is_some() {
+        return Err(OAuthError::invalid_request("send the access token once").into());
+    }
+    let raw = req
+        .bearer()
+        .or_else(|| req.params.get("access_token"))
+        .ok_or_else(|| invalid("an access token is required"))?;
+    let claims = match check_access_token(st, raw).await {
+        Ok(c) => c,
+        Err(CheckError::Invalid(e)) => return Err(invalid(&e.to_string())),
+        Err(CheckError::Unavailable(e)) => return Err(e),
+    };
+    match st.store.get_user(&UserId(claims.sub.clone())).await? {
+        Some(u) if !u.disabled => Ok((claims, u)),
+        _ => Err(invalid("the account is no longer available")),
+    }
+}
+
+fn require_scope(claims: &AccessTokenClaims, scope: &str) -> Result<ScopeSet, ApiError> {
+    let scopes = claims.scopes();
+    if scopes.contains(scope) {
+        Ok(scopes)
+    } else {
+        Err(OAuthError::new(
+            ErrorCode::InsufficientScope,
+            format!("the access token lacks the {scope} scope"),
+        )
+        .into())
+    }
+}
+
+fn json_no_store(v: Value) -> Response {
+    let mut r = Json(v).into_response();
+    no_store(&mut r);
+    r
+}
+
+/// GET/POST userinfo. A token in the query string is refused (RFC 6750 §2.3).
+pub async fn userinfo(
+    State(st): State<AppState>,
+    uri: axum::http::Uri,
+    req: OAuthRequest,
+) -> Result<Response, ApiError> {
+    if uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("access_token=")))
+    {
+        return Err(OAuthError::invalid_request(
+            "send the access token in the Authorization header, not the URL",
+        )
+        .into());
+    }
+    let (claims, user) = bearer_user(&st, &req).await?;
+    let scopes = require_scope(&claims, "openid")?;
+    Ok(json_no_store(Value::Object(profile_claims(&user, &scopes))))
+}
+
+/// IMS `/ims/profile/v1`: the richer profile with the user's org roles.
+pub async fn profile(State(st): State<AppState>, req: OAuthRequest) -> Result<Response, ApiError> {
+    let (claims, user) = bearer_user(&st, &req).await?;
+    let scopes = claims.scopes();
+    let memberships = st.store.user_memberships(&user.id).await?;
+    let roles: Vec<Value> = memberships
+        .iter()
+        .map(|(org, role)| json!({"principal": user.id, "organization": org.id, "named_role": role.as_str(), "target": org.id, "target_type": "TRG_ORG"}))
+        .collect();
+    let mut p = profile_claims(&user, &scopes);
+    p.insert("userId".into(), Value::from(user.id.as_str()));
+    p.insert(
+        "account_type".into(),
+        Value::from(if user.kind == latchkey_core::model::UserKind::Technical {
+            "technical"
+        } else {
+            "type2"
+        }),
+    );
+    p.insert("email".into(), Value::from(user.email.as_str()));
+    p.insert("displayName".into(), Value::from(user.display_name()));
+    p.insert(
+        "first_name".into(),
+        user.given_name.clone().map_or(Value::Null, Value::from),
+    );
+    p.insert(
+        "last_name".into(),
+        user.family_name.clone().map_or(Value::Null, Value::from),
+    );
+    p.insert(
+        "countryCode".into(),
+        user.country.clone().map_or(Value::Null, Value::from),
+    );
+    p.insert("roles".into(), Value::Array(roles));
+    if let Some(org) = &claims.org {
+        p.insert("org".into(), Value::from(org.as_str()));
+    }
+    Ok(json_no_store(Value::Object(p)))
+}
+
+/// IMS `/ims/organizations/v6`: the caller's orgs; needs `read_organizations`.
+pub async fn organizations(
+    State(st): State<AppState>,
+    req: OAuthRequest,
+) -> Result<Response, ApiError> {
+    let (claims, user) = bearer_user(&st, &req).await?;
+    require_scope(&claims, "read_organizations")?;
+    let orgs: Vec<Value> = st
+        .store
+        .user_memberships(&user.id)
+        .await?
+        .into_iter()
+        .map(|(org, role)| {
+            let (ident, auth_src) = org.id.as_str().split_once('@').unwrap_or((org.id.as_str(), ""));
+            json!({"orgRef": {"ident": ident, "authSrc": auth_src}, "orgName": org.name, "orgType": "Enterprise", "role": role.as_str(), "groups": []})
+        })
+        .collect();
+    Ok(json_no_store(Value::Array(orgs)))
+}

@@ -1,0 +1,472 @@
+//! `GrantStore` and `SessionStore`, written once as a macro that `sqlite.rs` and
+//! `postgres.rs` each expand for their store type (see `directory.rs` for what a backend
+//! provides). Single use of codes and refresh tokens rests on one conditional `UPDATE`
+//! each, which exactly one of any number of concurrent callers can win.
+//!
+//! Lock order, so that nothing here deadlocks on PostgreSQL: a grant row first, then the
+//! codes or refresh tokens hanging off it. Rotation holds its grant `FOR SHARE`, which a
+//! revocation (an `UPDATE` of the grant) waits for, so a revocation also revokes the
+//! refresh token that a concurrent rotation inserted.
+
+/// How often `upsert_grant` retries when a concurrent transaction created or revoked the
+/// active grant between its read and its write (PostgreSQL only: SQLite's `BEGIN
+/// IMMEDIATE` lets no one in between).
+pub(crate) const UPSERT_ATTEMPTS: usize = 3;
+
+/// `scopes` followed by those of `extra` not already present, each name once, in the
+/// order first seen.
+pub(crate) fn union_scopes(scopes: &[String], extra: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(scopes.len() + extra.len());
+    for s in scopes.iter().chain(extra) {
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
+macro_rules! impl_grants {
+    ($store:ty, $db:ty) => {
+        const _: () = {
+            use async_trait::async_trait;
+            use latchkey_core::clock::Timestamp;
+            use latchkey_core::ids::{ClientId, UserId};
+            use latchkey_core::model::{
+                AuthCode, CodeRedemption, Grant, RefreshToken, Rotation, Session,
+            };
+            use latchkey_core::store::{GrantStore, SessionStore, StoreError, StoreResult};
+            use $crate::error::{self, backend};
+            use $crate::grants::{UPSERT_ATTEMPTS, union_scopes};
+            use $crate::rows;
+
+            const GRANT_COLUMNS: &str =
+                "id, user_id, client_id, scopes, created_at, last_used_at, revoked_at";
+            const CODE_COLUMNS: &str = "hash, grant_id, client_id, user_id, redirect_uri, \
+                scopes, nonce, code_challenge, auth_time, created_at, expires_at";
+            const REFRESH_COLUMNS: &str =
+                "hash, grant_id, client_id, user_id, scopes, auth_time, created_at, expires_at";
+            const SESSION_COLUMNS: &str = "hash, user_id, auth_time, created_at, expires_at";
+
+            impl $store {
+                async fn insert_refresh_with<'e, E>(ex: E, rt: &RefreshToken) -> StoreResult<()>
+                where
+                    E: sqlx::Executor<'e, Database = $db>,
+                {
+                    sqlx::query(&format!(
+                        "INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                    ))
+                    .bind(&rt.hash)
+                    .bind(&rt.grant_id)
+                    .bind(rt.client_id.as_str())
+                    .bind(rt.user_id.as_str())
+                    .bind(rows::scopes_json(&rt.scopes)?)
+                    .bind(rt.auth_time.0)
+                    .bind(rt.created_at.0)
+                    .bind(rt.expires_at.0)
+                    .execute(ex)
+                    .await
+                    .map_err(|e| {
+                        error::write(
+                            e,
+                            |_| format!("a refresh token of grant {} collides", rt.grant_id),
+                            || format!("grant {}", rt.grant_id),
+                        )
+                    })?;
+                    Ok(())
+                }
+
+                async fn grant_where(
+                    &self,
+                    clause: &str,
+                    keys: &[&str],
+                ) -> StoreResult<Vec<Grant>> {
+                    let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE {clause}");
+                    let mut q = sqlx::query_as::<_, rows::GrantRow>(&sql);
+                    for k in keys {
+                        q = q.bind(*k);
+                    }
+                    let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+                    rows.into_iter().map(rows::grant).collect()
+                }
+            }
+
+            #[async_trait]
+            impl GrantStore for $store {
+                async fn upsert_grant(
+                    &self,
+                    new_id: &str,
+                    user: &UserId,
+                    client: &ClientId,
+                    scopes: &[String],
+                    now: Timestamp,
+                ) -> StoreResult<Grant> {
+                    let select = format!(
+                        "SELECT {GRANT_COLUMNS} FROM grants \
+                         WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL{}",
+                        Self::FOR_UPDATE
+                    );
+                    let mut tx = self.begin_write().await?;
+                    for _ in 0..UPSERT_ATTEMPTS {
+                        // Locked (PostgreSQL) until commit: concurrent unions take turns.
+                        let active = sqlx::query_as::<_, rows::GrantRow>(&select)
+                            .bind(user.as_str())
+                            .bind(client.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                        if let Some(row) = active {
+                            let mut grant = rows::grant(row)?;
+                            let union = union_scopes(&grant.scopes, scopes);
+                            if union != grant.scopes {
+                                sqlx::query("UPDATE grants SET scopes = $1 WHERE id = $2")
+                                    .bind(rows::scopes_json(&union)?)
+                                    .bind(&grant.id)
+                                    .execute(&mut *tx)
+                                    .await
+                                    .map_err(backend)?;
+                                grant.scopes = union;
+                            }
+                            tx.commit().await.map_err(backend)?;
+                            return Ok(grant);
+                        }
+                        let grant = Grant {
+                            id: new_id.to_owned(),
+                            user_id: user.clone(),
+                            client_id: client.clone(),
+                            scopes: union_scopes(&[], scopes),
+                            created_at: now,
+                            last_used_at: None,
+                            revoked_at: None,
+                        };
+                        // A concurrent insert that committed first makes this do nothing;
+                        // the next round then finds (and locks) that grant.
+                        let done = sqlx::query(
+                            "INSERT INTO grants (id, user_id, client_id, scopes, created_at) \
+                             VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (user_id, client_id) WHERE revoked_at IS NULL \
+                             DO NOTHING",
+                        )
+                        .bind(&grant.id)
+                        .bind(user.as_str())
+                        .bind(client.as_str())
+                        .bind(rows::scopes_json(&grant.scopes)?)
+                        .bind(now.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| {
+                            error::write(
+                                e,
+                                |_| format!("grant {new_id} already exists"),
+                                || format!("user {user} or client {client}"),
+                            )
+                        })?;
+                        if done.rows_affected() == 1 {
+                            tx.commit().await.map_err(backend)?;
+                            return Ok(grant);
+                        }
+                    }
+                    Err(StoreError::Conflict(format!(
+                        "the grant of user {user} to client {client} kept changing; try again"
+                    )))
+                }
+
+                async fn active_grant(
+                    &self,
+                    user: &UserId,
+                    client: &ClientId,
+                ) -> StoreResult<Option<Grant>> {
+                    let clause = "user_id = $1 AND client_id = $2 AND revoked_at IS NULL";
+                    let keys = [user.as_str(), client.as_str()];
+                    Ok(self.grant_where(clause, &keys).await?.pop())
+                }
+
+                async fn get_grant(&self, id: &str) -> StoreResult<Option<Grant>> {
+                    Ok(self.grant_where("id = $1", &[id]).await?.pop())
+                }
+
+                async fn list_user_grants(&self, user: &UserId) -> StoreResult<Vec<Grant>> {
+                    let clause = "user_id = $1 AND revoked_at IS NULL \
+                                  ORDER BY created_at DESC, id DESC";
+                    self.grant_where(clause, &[user.as_str()]).await
+                }
+
+                async fn revoke_grant(&self, id: &str, now: Timestamp) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
+                    let done = sqlx::query(
+                        "UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(now.0)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    // Also when it was revoked before: whatever still lives of it dies.
+                    for sql in [
+                        "UPDATE auth_codes SET consumed_at = $1 \
+                         WHERE grant_id = $2 AND consumed_at IS NULL",
+                        "UPDATE refresh_tokens SET revoked_at = $1 \
+                         WHERE grant_id = $2 AND revoked_at IS NULL",
+                    ] {
+                        sqlx::query(sql)
+                            .bind(now.0)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    }
+                    tx.commit().await.map_err(backend)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn grant_is_active(&self, id: &str) -> StoreResult<bool> {
+                    let hit: Option<String> = sqlx::query_scalar(
+                        "SELECT id FROM grants WHERE id = $1 AND revoked_at IS NULL",
+                    )
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(hit.is_some())
+                }
+
+                /// Never moves `last_used_at` backwards (nodes' clocks differ a little).
+                async fn touch_grant(&self, id: &str, now: Timestamp) -> StoreResult<()> {
+                    let done = sqlx::query(
+                        "UPDATE grants SET last_used_at = $1 \
+                         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+                    )
+                    .bind(now.0)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    if done.rows_affected() == 0 && self.get_grant(id).await?.is_none() {
+                        return Err(StoreError::NotFound(format!("grant {id}")));
+                    }
+                    Ok(())
+                }
+
+                async fn insert_code(&self, code: &AuthCode) -> StoreResult<()> {
+                    sqlx::query(&format!(
+                        "INSERT INTO auth_codes ({CODE_COLUMNS}) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    ))
+                    .bind(&code.hash)
+                    .bind(&code.grant_id)
+                    .bind(code.client_id.as_str())
+                    .bind(code.user_id.as_str())
+                    .bind(&code.redirect_uri)
+                    .bind(rows::scopes_json(&code.scopes)?)
+                    .bind(&code.nonce)
+                    .bind(&code.code_challenge)
+                    .bind(code.auth_time.0)
+                    .bind(code.created_at.0)
+                    .bind(code.expires_at.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| {
+                        error::write(
+                            e,
+                            |_| format!("a code of grant {} collides", code.grant_id),
+                            || format!("grant {}", code.grant_id),
+                        )
+                    })?;
+                    Ok(())
+                }
+
+                async fn consume_code(
+                    &self,
+                    hash: &str,
+                    now: Timestamp,
+                ) -> StoreResult<CodeRedemption> {
+                    // One statement: the row lock (PostgreSQL) or the write lock (SQLite)
+                    // lets exactly one caller see `consumed_at IS NULL`. `fetch_all` runs
+                    // the statement to completion; the hash is the key, so one row at most.
+                    let mut won = sqlx::query_as::<_, rows::CodeRow>(&format!(
+                        "UPDATE auth_codes SET consumed_at = $1 \
+                         WHERE hash = $2 AND consumed_at IS NULL RETURNING {CODE_COLUMNS}"
+                    ))
+                    .bind(now.0)
+                    .bind(hash)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    if let Some(row) = won.pop() {
+                        return Ok(CodeRedemption::Redeemed(rows::code(row)?));
+                    }
+                    let seen = sqlx::query_as::<_, rows::CodeRow>(&format!(
+                        "SELECT {CODE_COLUMNS} FROM auth_codes WHERE hash = $1"
+                    ))
+                    .bind(hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(match seen {
+                        Some(row) => CodeRedemption::AlreadyUsed(rows::code(row)?),
+                        None => CodeRedemption::Unknown,
+                    })
+                }
+
+                async fn insert_refresh_token(&self, rt: &RefreshToken) -> StoreResult<()> {
+                    Self::insert_refresh_with(&self.pool, rt).await
+                }
+
+                async fn find_refresh_token(
+                    &self,
+                    hash: &str,
+                ) -> StoreResult<Option<RefreshToken>> {
+                    let row = sqlx::query_as::<_, rows::RefreshRow>(&format!(
+                        "SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE hash = $1"
+                    ))
+                    .bind(hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    row.map(rows::refresh_token).transpose()
+                }
+
+                /// `new` must belong to the old token's grant (`Conflict` otherwise), so
+                /// rotation cannot move a token out of reach of its grant's revocation.
+                async fn rotate_refresh_token(
+                    &self,
+                    old_hash: &str,
+                    new: &RefreshToken,
+                    now: Timestamp,
+                ) -> StoreResult<Rotation> {
+                    let mut tx = self.begin_write().await?;
+                    let grant_id: Option<String> =
+                        sqlx::query_scalar("SELECT grant_id FROM refresh_tokens WHERE hash = $1")
+                            .bind(old_hash)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    let Some(grant_id) = grant_id else {
+                        tx.rollback().await.map_err(backend)?;
+                        return Ok(Rotation::Invalid);
+                    };
+                    // Held until commit (PostgreSQL): a revocation waits for this rotation
+                    // and then revokes the new token too; or this waits and sees it revoked.
+                    let active: Option<String> = sqlx::query_scalar(&format!(
+                        "SELECT id FROM grants WHERE id = $1 AND revoked_at IS NULL{}",
+                        Self::FOR_SHARE
+                    ))
+                    .bind(&grant_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    let rotated = if active.is_some() {
+                        sqlx::query(
+                            "UPDATE refresh_tokens SET used_at = $1 \
+                             WHERE hash = $2 AND used_at IS NULL AND revoked_at IS NULL \
+                             AND expires_at > $1 AND grant_id IN \
+                             (SELECT id FROM grants WHERE id = $3 AND revoked_at IS NULL)",
+                        )
+                        .bind(now.0)
+                        .bind(old_hash)
+                        .bind(&grant_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?
+                        .rows_affected()
+                            == 1
+                    } else {
+                        false
+                    };
+                    if rotated {
+                        if new.grant_id != grant_id {
+                            tx.rollback().await.map_err(backend)?;
+                            return Err(StoreError::Conflict(format!(
+                                "a refresh token of grant {grant_id} cannot rotate into grant {}",
+                                new.grant_id
+                            )));
+                        }
+                        Self::insert_refresh_with(&mut *tx, new).await?;
+                        tx.commit().await.map_err(backend)?;
+                        return Ok(Rotation::Rotated);
+                    }
+                    // After a concurrent winner committed, this read sees its `used_at`.
+                    let used_at: Option<Option<i64>> =
+                        sqlx::query_scalar("SELECT used_at FROM refresh_tokens WHERE hash = $1")
+                            .bind(old_hash)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    tx.rollback().await.map_err(backend)?;
+                    Ok(match used_at {
+                        Some(Some(_)) => Rotation::Reused { grant_id },
+                        _ => Rotation::Invalid,
+                    })
+                }
+            }
+
+            #[async_trait]
+            impl SessionStore for $store {
+                async fn insert_session(&self, s: &Session) -> StoreResult<()> {
+                    sqlx::query(&format!(
+                        "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"
+                    ))
+                    .bind(&s.hash)
+                    .bind(s.user_id.as_str())
+                    .bind(s.auth_time.0)
+                    .bind(s.created_at.0)
+                    .bind(s.expires_at.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| {
+                        error::write(
+                            e,
+                            |_| format!("a session of user {} collides", s.user_id),
+                            || format!("user {}", s.user_id),
+                        )
+                    })?;
+                    Ok(())
+                }
+
+                async fn get_session(
+                    &self,
+                    hash: &str,
+                    now: Timestamp,
+                ) -> StoreResult<Option<Session>> {
+                    let row = sqlx::query_as::<_, rows::SessionRow>(&format!(
+                        "SELECT {SESSION_COLUMNS} FROM sessions WHERE hash = $1 AND expires_at > $2"
+                    ))
+                    .bind(hash)
+                    .bind(now.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(row.map(rows::session))
+                }
+
+                async fn delete_session(&self, hash: &str) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM sessions WHERE hash = $1")
+                        .bind(hash)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    Ok(())
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use impl_grants;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn union_keeps_existing_order_and_appends_new_names_once() {
+        let union = union_scopes(&names(&["b", "a"]), &names(&["c", "a", "c", "d"]));
+        assert_eq!(union, names(&["b", "a", "c", "d"]));
+        assert_eq!(union_scopes(&[], &names(&["x", "x"])), names(&["x"]));
+        assert!(union_scopes(&[], &[]).is_empty());
+    }
+}

@@ -1,0 +1,588 @@
+//! The storage suite's cases for grants, codes, refresh tokens, sessions and a user's
+//! memberships; `suite.rs` re-exports them, so `store.rs` runs them on every backend.
+
+use crate::fixtures::*;
+use crate::suite::{expect_conflict, expect_not_found};
+use latchkey_core::clock::Timestamp;
+use latchkey_core::ids::{ClientId, OrgId, UserId};
+use latchkey_core::model::{
+    AuthCode, CodeRedemption, CredentialKind, Grant, Membership, Org, OrgRole, Rotation,
+};
+use latchkey_core::store::Store;
+use std::sync::Arc;
+
+const U1: &str = "U1@LatchkeyID";
+
+fn user1() -> UserId {
+    UserId(U1.into())
+}
+
+fn client(id: &str) -> ClientId {
+    ClientId(id.into())
+}
+
+/// Org `o1`, project `p1`, person `U1` and OAuth web credentials `c1` and `c2`.
+async fn grant_base(s: &dyn Store) {
+    s.insert_org(&org("o1")).await.unwrap();
+    s.insert_project(&project("p1", "o1")).await.unwrap();
+    s.insert_user(&person(U1, "ada@example.com")).await.unwrap();
+    for c in ["c1", "c2"] {
+        let cred = credential(c, "o1", "p1", CredentialKind::OAuthWeb);
+        s.insert_credential(&cred, None, None).await.unwrap();
+    }
+}
+
+/// The base, and `U1`'s grant `g1` to `c1` for `openid email`.
+async fn granted(s: &dyn Store) -> Grant {
+    grant_base(s).await;
+    s.upsert_grant(
+        "g1",
+        &user1(),
+        &client("c1"),
+        &scopes(&["openid", "email"]),
+        T0,
+    )
+    .await
+    .unwrap()
+}
+
+/// Open the pool's connections first, so the racing calls really overlap.
+async fn warm(s: &Arc<dyn Store>) {
+    let mut warm = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let s = Arc::clone(s);
+        warm.spawn(async move { s.ping().await.unwrap() });
+    }
+    warm.join_all().await;
+}
+
+pub async fn user_memberships_are_ordered_by_org_name(s: &dyn Store) {
+    let named = |id: &str, name: &str| Org {
+        id: OrgId(id.into()),
+        name: name.into(),
+        created_at: T0,
+    };
+    let (zeta, alpha, mid) = (
+        named("o1", "Zeta"),
+        named("o2", "Alpha"),
+        named("o3", "Mid"),
+    );
+    for o in [&zeta, &alpha, &mid] {
+        s.insert_org(o).await.unwrap();
+    }
+    s.insert_user(&person(U1, "ada@example.com")).await.unwrap();
+    s.insert_user(&person("U2@LatchkeyID", "bob@example.com"))
+        .await
+        .unwrap();
+    assert!(s.user_memberships(&user1()).await.unwrap().is_empty());
+    for (o, user, role) in [
+        (&zeta, U1, OrgRole::Developer),
+        (&alpha, U1, OrgRole::User),
+        (&mid, "U2@LatchkeyID", OrgRole::SystemAdmin),
+    ] {
+        let m = Membership {
+            org_id: o.id.clone(),
+            user_id: UserId(user.into()),
+            role,
+        };
+        s.set_membership(&m).await.unwrap();
+    }
+    assert_eq!(
+        s.user_memberships(&user1()).await.unwrap(),
+        vec![(alpha, OrgRole::User), (zeta, OrgRole::Developer)]
+    );
+    assert!(
+        s.user_memberships(&UserId("ghost".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn grant_upsert_unions_scopes_and_never_revives(s: &dyn Store) {
+    grant_base(s).await;
+    let (u, c1, c2) = (user1(), client("c1"), client("c2"));
+    assert_eq!(s.active_grant(&u, &c1).await.unwrap(), None);
+    assert_eq!(s.get_grant("g1").await.unwrap(), None);
+    let g1 = s
+        .upsert_grant("g1", &u, &c1, &scopes(&["openid", "email", "openid"]), T0)
+        .await
+        .unwrap();
+    let expected = Grant {
+        id: "g1".into(),
+        user_id: u.clone(),
+        client_id: c1.clone(),
+        scopes: scopes(&["openid", "email"]),
+        created_at: T0,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    assert_eq!(g1, expected, "duplicates dropped, order kept");
+    let again = s
+        .upsert_grant(
+            "unused",
+            &u,
+            &c1,
+            &scopes(&["profile", "openid"]),
+            T0.plus_secs(1),
+        )
+        .await
+        .unwrap();
+    let widened = Grant {
+        scopes: scopes(&["openid", "email", "profile"]),
+        ..expected
+    };
+    assert_eq!(again, widened, "the union, existing order first");
+    assert_eq!(s.get_grant("g1").await.unwrap(), Some(widened.clone()));
+    assert_eq!(
+        s.active_grant(&u, &c1).await.unwrap(),
+        Some(widened.clone())
+    );
+    assert_eq!(s.get_grant("unused").await.unwrap(), None);
+
+    let g2 = s
+        .upsert_grant("g2", &u, &c2, &scopes(&["openid"]), T0.plus_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.list_user_grants(&u).await.unwrap(),
+        vec![g2.clone(), widened.clone()],
+        "newest first"
+    );
+
+    let revoked_at = T0.plus_secs(3);
+    assert!(s.revoke_grant("g1", revoked_at).await.unwrap());
+    assert!(
+        !s.revoke_grant("g1", T0.plus_secs(4)).await.unwrap(),
+        "idempotent"
+    );
+    assert!(!s.revoke_grant("ghost", revoked_at).await.unwrap());
+    assert!(!s.grant_is_active("g1").await.unwrap());
+    assert!(s.grant_is_active("g2").await.unwrap());
+    assert!(!s.grant_is_active("ghost").await.unwrap());
+    let dead = Grant {
+        revoked_at: Some(revoked_at),
+        ..widened.clone()
+    };
+    assert_eq!(s.get_grant("g1").await.unwrap(), Some(dead.clone()));
+    assert_eq!(s.active_grant(&u, &c1).await.unwrap(), None);
+    assert_eq!(s.list_user_grants(&u).await.unwrap(), vec![g2.clone()]);
+
+    // Consent after revocation starts over with a new grant.
+    let g3 = s
+        .upsert_grant("g3", &u, &c1, &scopes(&["address"]), T0.plus_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        (g3.id.as_str(), g3.scopes.clone()),
+        ("g3", scopes(&["address"]))
+    );
+    assert_eq!(s.get_grant("g1").await.unwrap(), Some(dead));
+    assert_eq!(s.list_user_grants(&u).await.unwrap(), vec![g3.clone(), g2]);
+
+    // "Last used" only moves forward.
+    s.touch_grant("g3", T0.plus_secs(100)).await.unwrap();
+    s.touch_grant("g3", T0.plus_secs(50)).await.unwrap();
+    let touched = s.get_grant("g3").await.unwrap().unwrap();
+    assert_eq!(touched.last_used_at, Some(T0.plus_secs(100)));
+    expect_not_found(s.touch_grant("ghost", T0).await);
+
+    expect_not_found(
+        s.upsert_grant("g9", &u, &client("ghost"), &scopes(&["openid"]), T0)
+            .await,
+    );
+    expect_not_found(
+        s.upsert_grant("g9", &UserId("ghost".into()), &c1, &scopes(&["openid"]), T0)
+            .await,
+    );
+    assert!(s.revoke_grant("g3", T0.plus_secs(6)).await.unwrap());
+    let msg = expect_conflict(s.upsert_grant("g1", &u, &c1, &scopes(&["x"]), T0).await);
+    assert!(msg.contains("g1"), "{msg}");
+    assert_eq!(s.active_grant(&u, &c1).await.unwrap(), None);
+}
+
+pub async fn revoke_grant_kills_codes_and_refresh_tokens(s: &dyn Store) {
+    let g1 = granted(s).await;
+    let g2 = s
+        .upsert_grant("g2", &user1(), &client("c2"), &scopes(&["openid"]), T0)
+        .await
+        .unwrap();
+    let later = T0.plus_secs(3_600);
+    for g in [&g1, &g2] {
+        for n in ["a", "b"] {
+            let hash = format!("{}-{n}", g.id);
+            s.insert_code(&code(&hash, g, later)).await.unwrap();
+            s.insert_refresh_token(&refresh(&hash, g, later))
+                .await
+                .unwrap();
+        }
+    }
+    let now = T0.plus_secs(1);
+    assert!(matches!(
+        s.consume_code("g1-a", now).await.unwrap(),
+        CodeRedemption::Redeemed(_)
+    ));
+    assert!(s.revoke_grant("g1", now).await.unwrap());
+
+    assert!(
+        matches!(
+            s.consume_code("g1-b", now).await.unwrap(),
+            CodeRedemption::AlreadyUsed(_)
+        ),
+        "an unredeemed code of a revoked grant is dead"
+    );
+    assert!(matches!(
+        s.consume_code("g1-a", now).await.unwrap(),
+        CodeRedemption::AlreadyUsed(_)
+    ));
+    assert_eq!(
+        s.rotate_refresh_token("g1-a", &refresh("g1-new", &g1, later), now)
+            .await
+            .unwrap(),
+        Rotation::Invalid
+    );
+    assert_eq!(s.find_refresh_token("g1-new").await.unwrap(), None);
+    assert_eq!(
+        s.find_refresh_token("g1-b").await.unwrap(),
+        Some(refresh("g1-b", &g1, later)),
+        "found whatever its state; the caller checks the grant"
+    );
+
+    // The other grant is untouched.
+    assert!(matches!(
+        s.consume_code("g2-a", now).await.unwrap(),
+        CodeRedemption::Redeemed(_)
+    ));
+    assert_eq!(
+        s.rotate_refresh_token("g2-a", &refresh("g2-new", &g2, later), now)
+            .await
+            .unwrap(),
+        Rotation::Rotated
+    );
+    expect_not_found(
+        s.insert_code(&code(
+            "x",
+            &Grant {
+                id: "ghost".into(),
+                ..g1.clone()
+            },
+            later,
+        ))
+        .await,
+    );
+    expect_not_found(
+        s.insert_refresh_token(&refresh(
+            "x",
+            &Grant {
+                id: "ghost".into(),
+                ..g1
+            },
+            later,
+        ))
+        .await,
+    );
+}
+
+pub async fn consume_code_redeems_once(s: &dyn Store) {
+    let g1 = granted(s).await;
+    let full = code("code-1", &g1, T0.plus_secs(60));
+    let bare = bare(code("code-2", &g1, T0.plus_secs(60)));
+    s.insert_code(&full).await.unwrap();
+    s.insert_code(&bare).await.unwrap();
+    let msg = expect_conflict(s.insert_code(&full).await);
+    assert!(msg.contains("g1") && !msg.contains("code-1"), "{msg}");
+
+    let now = T0.plus_secs(5);
+    assert_eq!(
+        s.consume_code("code-1", now).await.unwrap(),
+        CodeRedemption::Redeemed(full.clone())
+    );
+    assert_eq!(
+        s.consume_code("code-1", now).await.unwrap(),
+        CodeRedemption::AlreadyUsed(full)
+    );
+    assert_eq!(
+        s.consume_code("code-2", now).await.unwrap(),
+        CodeRedemption::Redeemed(bare),
+        "NULL columns roundtrip"
+    );
+    assert_eq!(
+        s.consume_code("nope", now).await.unwrap(),
+        CodeRedemption::Unknown
+    );
+}
+
+/// `c` without its optional fields.
+fn bare(mut c: AuthCode) -> AuthCode {
+    c.redirect_uri = None;
+    c.nonce = None;
+    c.code_challenge = None;
+    c.scopes = Vec::new();
+    c
+}
+
+pub async fn rotate_refresh_token_detects_reuse(s: &dyn Store) {
+    let g1 = granted(s).await;
+    let exp = T0.plus_secs(3_600);
+    let rt1 = refresh("rt-1", &g1, exp);
+    s.insert_refresh_token(&rt1).await.unwrap();
+    expect_conflict(s.insert_refresh_token(&rt1).await);
+    assert_eq!(s.find_refresh_token("rt-1").await.unwrap(), Some(rt1));
+    assert_eq!(s.find_refresh_token("nope").await.unwrap(), None);
+
+    let now = T0.plus_secs(10);
+    let rt2 = refresh("rt-2", &g1, exp);
+    assert_eq!(
+        s.rotate_refresh_token("rt-1", &rt2, now).await.unwrap(),
+        Rotation::Rotated
+    );
+    assert_eq!(s.find_refresh_token("rt-2").await.unwrap(), Some(rt2));
+    assert_eq!(
+        s.rotate_refresh_token("rt-1", &refresh("rt-3", &g1, exp), now)
+            .await
+            .unwrap(),
+        Rotation::Reused {
+            grant_id: "g1".into()
+        }
+    );
+    assert_eq!(
+        s.find_refresh_token("rt-3").await.unwrap(),
+        None,
+        "nothing stored"
+    );
+
+    // A rotation may not move the token to another grant; the old one stays usable.
+    let g2 = s
+        .upsert_grant("g2", &user1(), &client("c2"), &scopes(&["openid"]), T0)
+        .await
+        .unwrap();
+    expect_conflict(
+        s.rotate_refresh_token("rt-2", &refresh("rt-x", &g2, exp), now)
+            .await,
+    );
+    assert_eq!(s.find_refresh_token("rt-x").await.unwrap(), None);
+    assert_eq!(
+        s.rotate_refresh_token("rt-2", &refresh("rt-4", &g1, exp), now)
+            .await
+            .unwrap(),
+        Rotation::Rotated
+    );
+    // Reuse stays reuse even after the grant is revoked.
+    assert!(s.revoke_grant("g1", now).await.unwrap());
+    assert_eq!(
+        s.rotate_refresh_token("rt-2", &refresh("rt-5", &g1, exp), now)
+            .await
+            .unwrap(),
+        Rotation::Reused {
+            grant_id: "g1".into()
+        }
+    );
+}
+
+pub async fn rotate_refresh_token_refuses_expired_and_unknown(s: &dyn Store) {
+    let g1 = granted(s).await;
+    let exp = T0.plus_secs(60);
+    s.insert_refresh_token(&refresh("old", &g1, exp))
+        .await
+        .unwrap();
+    let new = refresh("new", &g1, T0.plus_secs(3_600));
+    assert_eq!(
+        s.rotate_refresh_token("old", &new, exp).await.unwrap(),
+        Rotation::Invalid,
+        "expired at expires_at"
+    );
+    assert_eq!(
+        s.rotate_refresh_token("nope", &new, T0).await.unwrap(),
+        Rotation::Invalid
+    );
+    assert_eq!(s.find_refresh_token("new").await.unwrap(), None);
+    assert_eq!(
+        s.rotate_refresh_token("old", &new, Timestamp(exp.0 - 1))
+            .await
+            .unwrap(),
+        Rotation::Rotated,
+        "the failed attempts wrote nothing"
+    );
+}
+
+pub async fn sessions_roundtrip_and_expire(s: &dyn Store) {
+    grant_base(s).await;
+    let exp = T0.plus_secs(600);
+    let sess = session("sess-1", U1, exp);
+    assert_eq!(s.get_session("sess-1", T0).await.unwrap(), None);
+    s.insert_session(&sess).await.unwrap();
+    expect_conflict(s.insert_session(&sess).await);
+    expect_not_found(s.insert_session(&session("sess-2", "ghost", exp)).await);
+    assert_eq!(
+        s.get_session("sess-1", T0).await.unwrap(),
+        Some(sess.clone())
+    );
+    assert_eq!(
+        s.get_session("sess-1", Timestamp(exp.0 - 1)).await.unwrap(),
+        Some(sess)
+    );
+    assert_eq!(s.get_session("sess-1", exp).await.unwrap(), None, "expired");
+    s.delete_session("sess-1").await.unwrap();
+    assert_eq!(s.get_session("sess-1", T0).await.unwrap(), None);
+    s.delete_session("sess-1").await.unwrap();
+    s.delete_session("never").await.unwrap();
+}
+
+pub async fn purge_removes_expired_codes_refresh_tokens_and_sessions(s: &dyn Store) {
+    let g1 = granted(s).await;
+    let (soon, late) = (T0.plus_secs(10), T0.plus_secs(100));
+    for (hash, exp) in [("soon", soon), ("late", late)] {
+        s.insert_code(&code(hash, &g1, exp)).await.unwrap();
+        s.insert_refresh_token(&refresh(hash, &g1, exp))
+            .await
+            .unwrap();
+        s.insert_session(&session(hash, U1, exp)).await.unwrap();
+    }
+    s.revoke_token("jti", &client("c1"), soon, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.purge_expired(soon).await.unwrap(),
+        0,
+        "only expires_at < now"
+    );
+    assert_eq!(s.purge_expired(T0.plus_secs(50)).await.unwrap(), 4);
+    assert_eq!(
+        s.consume_code("soon", T0).await.unwrap(),
+        CodeRedemption::Unknown
+    );
+    assert_eq!(s.find_refresh_token("soon").await.unwrap(), None);
+    assert_eq!(s.get_session("soon", T0).await.unwrap(), None);
+    assert!(!s.is_token_revoked("jti").await.unwrap());
+    assert!(matches!(
+        s.consume_code("late", T0).await.unwrap(),
+        CodeRedemption::Redeemed(_)
+    ));
+    assert!(s.find_refresh_token("late").await.unwrap().is_some());
+    assert!(s.get_session("late", T0).await.unwrap().is_some());
+    assert_eq!(s.purge_expired(T0.plus_secs(50)).await.unwrap(), 0);
+    assert_eq!(s.purge_expired(T0.plus_secs(101)).await.unwrap(), 3);
+    assert!(
+        s.grant_is_active("g1").await.unwrap(),
+        "grants are not purged"
+    );
+}
+
+/// First half of the grant reopen test: revoke, then the caller closes the store.
+pub async fn revoke_grant_before_reopen(s: &dyn Store) {
+    let g1 = granted(s).await;
+    s.insert_refresh_token(&refresh("rt", &g1, Timestamp(i64::MAX)))
+        .await
+        .unwrap();
+    assert!(s.revoke_grant("g1", T0.plus_secs(1)).await.unwrap());
+}
+
+/// Second half, on the reopened store.
+pub async fn grant_still_revoked_after_reopen(s: &dyn Store) {
+    assert!(!s.grant_is_active("g1").await.unwrap());
+    let g1 = s.get_grant("g1").await.unwrap().unwrap();
+    assert_eq!(g1.revoked_at, Some(T0.plus_secs(1)));
+    assert_eq!(
+        s.rotate_refresh_token("rt", &refresh("rt-2", &g1, Timestamp(i64::MAX)), T0)
+            .await
+            .unwrap(),
+        Rotation::Invalid
+    );
+}
+
+pub async fn concurrent_code_redemptions_redeem_once(s: Arc<dyn Store>) {
+    let g1 = granted(&*s).await;
+    s.insert_code(&code("race", &g1, T0.plus_secs(60)))
+        .await
+        .unwrap();
+    warm(&s).await;
+    let start = Arc::new(tokio::sync::Barrier::new(20));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (s, start) = (Arc::clone(&s), Arc::clone(&start));
+        tasks.spawn(async move {
+            start.wait().await;
+            s.consume_code("race", T0.plus_secs(i)).await.unwrap()
+        });
+    }
+    let outcomes = tasks.join_all().await;
+    let redeemed = outcomes
+        .iter()
+        .filter(|o| matches!(o, CodeRedemption::Redeemed(_)))
+        .count();
+    let replays = outcomes
+        .iter()
+        .filter(|o| matches!(o, CodeRedemption::AlreadyUsed(_)))
+        .count();
+    assert_eq!((redeemed, replays), (1, 19), "{outcomes:?}");
+}
+
+pub async fn concurrent_refresh_rotations_rotate_once(s: Arc<dyn Store>) {
+    let g1 = granted(&*s).await;
+    let exp = T0.plus_secs(3_600);
+    s.insert_refresh_token(&refresh("old", &g1, exp))
+        .await
+        .unwrap();
+    warm(&s).await;
+    let start = Arc::new(tokio::sync::Barrier::new(20));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (s, start, g1) = (Arc::clone(&s), Arc::clone(&start), g1.clone());
+        tasks.spawn(async move {
+            let new = refresh(&format!("new-{i}"), &g1, exp);
+            start.wait().await;
+            let r = s.rotate_refresh_token("old", &new, T0.plus_secs(1)).await;
+            (i, r.unwrap())
+        });
+    }
+    let outcomes = tasks.join_all().await;
+    let winners: Vec<i32> = outcomes
+        .iter()
+        .filter(|(_, r)| *r == Rotation::Rotated)
+        .map(|(i, _)| *i)
+        .collect();
+    assert_eq!(winners.len(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().all(|(_, r)| matches!(
+        r,
+        Rotation::Rotated | Rotation::Reused { .. } | Rotation::Invalid
+    )));
+    let mut stored = Vec::new();
+    for i in 0..20 {
+        if s.find_refresh_token(&format!("new-{i}"))
+            .await
+            .unwrap()
+            .is_some()
+        {
+            stored.push(i);
+        }
+    }
+    assert_eq!(stored, winners, "exactly the winner's token is stored");
+}
+
+pub async fn concurrent_grant_upserts_keep_one_grant_with_every_scope(s: Arc<dyn Store>) {
+    grant_base(&*s).await;
+    warm(&s).await;
+    let start = Arc::new(tokio::sync::Barrier::new(10));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let (s, start) = (Arc::clone(&s), Arc::clone(&start));
+        tasks.spawn(async move {
+            let wanted = vec![format!("s{i}"), "openid".to_owned()];
+            start.wait().await;
+            s.upsert_grant(&format!("g{i}"), &user1(), &client("c1"), &wanted, T0)
+                .await
+                .unwrap()
+        });
+    }
+    let grants = tasks.join_all().await;
+    let first = &grants[0].id;
+    assert!(grants.iter().all(|g| &g.id == first), "{grants:?}");
+    let active = s.list_user_grants(&user1()).await.unwrap();
+    assert_eq!(active.len(), 1, "{active:?}");
+    let mut got = active[0].scopes.clone();
+    got.sort();
+    let mut want: Vec<String> = (0..10).map(|i| format!("s{i}")).collect();
+    want.push("openid".into());
+    want.sort();
+    assert_eq!(got, want, "no scope lost");
+}
