@@ -17,8 +17,8 @@ pub struct Demo {
     pub credentials: Vec<CreatedCredential>,
 }
 
-/// Seed the demo. `issuer` is where the server listens, used for the redirect URIs of
-/// the browser-based credentials.
+/// Seed the demo. `issuer` is where the server listens (reserved for redirect URIs of
+/// pages the server itself will host, such as the playground).
 pub async fn seed(ctx: &Ctx<'_>, issuer: &str) -> AdminResult<Demo> {
     let org = create_org(ctx, "Demo Org").await?;
     let user = create_user(
@@ -38,8 +38,7 @@ pub async fn seed(ctx: &Ctx<'_>, issuer: &str) -> AdminResult<Demo> {
     for api in ctx.store.list_apis().await? {
         add_api_to_project(ctx, &project.id, &api.id).await?;
     }
-    let issuer = issuer.trim_end_matches('/');
-    let playground = format!("{issuer}/playground/callback");
+    let _ = issuer;
     let kinds: [(CredentialKind, &str, Vec<String>); 6] = [
         (
             CredentialKind::ServerToServer,
@@ -50,12 +49,12 @@ pub async fn seed(ctx: &Ctx<'_>, issuer: &str) -> AdminResult<Demo> {
         (
             CredentialKind::OAuthWeb,
             "Demo Web App",
-            vec!["http://localhost:3000/callback".into(), playground.clone()],
+            vec!["http://localhost:3000/callback".into()],
         ),
         (
             CredentialKind::OAuthSpa,
             "Demo Single-Page App",
-            vec!["http://localhost:3000/spa/callback".into(), playground],
+            vec!["http://localhost:3000/spa/callback".into()],
         ),
         (
             CredentialKind::OAuthNative,

@@ -9,4 +9,5 @@ mod bad_input;
 mod cli_flow;
 mod interop;
 mod user_flow;
+mod user_flow_more;
 mod user_flow_neg;
