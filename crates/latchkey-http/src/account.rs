@@ -3,12 +3,12 @@
 
 use crate::authorize::{see_other, unavailable};
 use crate::pages::{error_page, render};
-use crate::session::{self, csrf_ok, csrf_token, set_cookie};
+use crate::session::{self, csrf_ok, csrf_refused, csrf_token, set_cookie};
 use crate::state::AppState;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::catalog::identity_scope_description;
+use latchkey_core::admin::catalog::describe_scope;
 use latchkey_core::clock::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -68,19 +68,7 @@ pub async fn connected_get(State(st): State<AppState>, headers: HeaderMap) -> Re
         let scopes = g
             .scopes
             .iter()
-            .map(|s| {
-                identity_scope_description(s)
-                    .map(str::to_owned)
-                    .or_else(|| {
-                        apis.iter().find_map(|a| {
-                            a.scopes
-                                .iter()
-                                .find(|x| &x.name == s)
-                                .map(|x| x.description.clone())
-                        })
-                    })
-                    .unwrap_or_else(|| s.to_owned())
-            })
+            .map(|s| describe_scope(&apis, s).0)
             .collect();
         rows.push(Row {
             id: g.id,
@@ -117,11 +105,7 @@ pub async fn revoke_post(
     Form(f): Form<RevokeForm>,
 ) -> Response {
     if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "Request refused",
-            "The form was not submitted from this site. Reload the page and try again.",
-        );
+        return csrf_refused();
     }
     let Ok(signed_in) = session::current(&st, &headers).await else {
         return unavailable();
@@ -164,11 +148,7 @@ pub async fn logout_post(
     Form(f): Form<LogoutForm>,
 ) -> Response {
     if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "Request refused",
-            "The form was not submitted from this site.",
-        );
+        return csrf_refused();
     }
     let Ok(clear) = session::end(&st, &headers).await else {
         return unavailable();

@@ -4,12 +4,12 @@
 
 use crate::authorize::{proceed, see_other, unavailable};
 use crate::pages::{error_page, render};
-use crate::session::{self, csrf_ok, csrf_token, set_cookie};
+use crate::session::{self, csrf_ok, csrf_refused, csrf_token, set_cookie};
 use crate::state::AppState;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::catalog::identity_scope_description;
+use latchkey_core::admin::catalog::describe_scope;
 use latchkey_core::authorize::{self as authz, AuthorizeRequest};
 use latchkey_core::{ErrorCode, OAuthError};
 use serde::{Deserialize, Serialize};
@@ -53,30 +53,11 @@ async fn scope_lines(
     Ok(scopes
         .iter()
         .map(|s| {
-            if let Some(d) = identity_scope_description(s) {
-                return ScopeLine {
-                    name: s.clone(),
-                    description: d.to_owned(),
-                    api: None,
-                };
-            }
-            let found = apis.iter().find_map(|a| {
-                a.scopes
-                    .iter()
-                    .find(|x| &x.name == s)
-                    .map(|x| (x.description.clone(), a.name.clone()))
-            });
-            match found {
-                Some((d, api)) => ScopeLine {
-                    name: s.clone(),
-                    description: d,
-                    api: Some(api),
-                },
-                None => ScopeLine {
-                    name: s.clone(),
-                    description: s.clone(),
-                    api: None,
-                },
+            let (description, api) = describe_scope(&apis, s);
+            ScopeLine {
+                name: s.clone(),
+                description,
+                api,
             }
         })
         .collect())
@@ -140,11 +121,7 @@ pub async fn consent_post(
     Form(f): Form<ConsentForm>,
 ) -> Response {
     if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "Request refused",
-            "The form was not submitted from this site. Reload the page and try again.",
-        );
+        return csrf_refused();
     }
     let Some(req) = open(&st, f.ar.as_deref()) else {
         return expired();

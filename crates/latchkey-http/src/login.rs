@@ -4,7 +4,7 @@
 
 use crate::authorize::{proceed, see_other, unavailable};
 use crate::pages::{error_page, render};
-use crate::session::{self, csrf_ok, csrf_token, safe_return_to, set_cookie};
+use crate::session::{self, csrf_ok, csrf_refused, csrf_token, safe_return_to, set_cookie};
 use crate::state::AppState;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -133,11 +133,7 @@ pub async fn login_post(
     Form(f): Form<LoginForm>,
 ) -> Response {
     if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "Request refused",
-            "The form was not submitted from this site. Reload the page and try again.",
-        );
+        return csrf_refused();
     }
     let req = match f.ar.as_deref() {
         Some(ar) => match authz::open(ar, &st.keyring(), st.now()) {

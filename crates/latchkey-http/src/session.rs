@@ -134,6 +134,15 @@ pub fn csrf_ok(st: &AppState, headers: &HeaderMap, submitted: Option<&str>) -> b
     same_origin && fetch_ok && token_ok
 }
 
+/// The page for a POST that failed the CSRF check: 403, nothing done (SEC-34).
+pub fn csrf_refused() -> Response {
+    crate::pages::error_page(
+        axum::http::StatusCode::FORBIDDEN,
+        "Request refused",
+        "The form was not submitted from this site. Reload the page and try again.",
+    )
+}
+
 /// `scheme://host[:port]` of the issuer.
 fn issuer_origin(issuer: &str) -> &str {
     let after_scheme = issuer.find("://").map_or(0, |i| i + 3);

@@ -157,3 +157,19 @@ pub fn identity_scope_description(scope: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// What a scope means to a person, and which API brings it: the identity wording, else
+/// the catalog's, else the scope name itself.
+pub fn describe_scope(apis: &[Api], scope: &str) -> (String, Option<String>) {
+    if let Some(d) = identity_scope_description(scope) {
+        return (d.to_owned(), None);
+    }
+    apis.iter()
+        .find_map(|a| {
+            a.scopes
+                .iter()
+                .find(|x| x.name == scope)
+                .map(|x| (x.description.clone(), Some(a.name.clone())))
+        })
+        .unwrap_or_else(|| (scope.to_owned(), None))
+}
