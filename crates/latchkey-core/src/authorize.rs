@@ -142,6 +142,8 @@ pub fn validate(
     }
     match params.get("response_type") {
         Some("code") => {}
+        // IMS: response_type is optional and defaults to code (contract §2.1).
+        None if dialect == Dialect::Ims => {}
         None => {
             return Err(fail(OAuthError::invalid_request(
                 "response_type is required",

@@ -14,13 +14,29 @@ pub fn bin() -> &'static str {
 /// A database directory shared by CLI calls and server runs.
 pub struct Env {
     pub dir: tempfile::TempDir,
+    database: Option<String>,
+    master_key: Option<String>,
 }
 
 impl Env {
     pub fn new() -> Self {
         Env {
             dir: tempfile::tempdir().unwrap(),
+            database: None,
+            master_key: None,
         }
+    }
+
+    /// Use `url` (e.g. PostgreSQL) instead of a SQLite file in the temp dir.
+    pub fn with_database(mut self, url: &str) -> Self {
+        self.database = Some(url.to_owned());
+        self
+    }
+
+    /// Set `LATCHKEY_MASTER_KEY` for every command.
+    pub fn with_master_key(mut self, key: &str) -> Self {
+        self.master_key = Some(key.to_owned());
+        self
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -28,7 +44,9 @@ impl Env {
     }
 
     pub fn database_url(&self) -> String {
-        format!("sqlite://{}", self.db_path().display())
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.db_path().display()))
     }
 
     fn command(&self) -> Command {
@@ -37,6 +55,9 @@ impl Env {
             .env_remove("LATCHKEY_MASTER_KEY")
             .env("LATCHKEY_LOG", "warn")
             .current_dir(self.dir.path());
+        if let Some(k) = &self.master_key {
+            c.env("LATCHKEY_MASTER_KEY", k);
+        }
         c
     }
 

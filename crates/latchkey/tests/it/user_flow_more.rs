@@ -394,3 +394,25 @@ async fn profile_and_organizations_report_the_users_orgs() {
         a.client.org_id
     );
 }
+
+#[tokio::test]
+async fn conf_02_response_type_is_required_on_standard_and_defaults_to_code_on_ims() {
+    let a = app(CredentialKind::OAuthWeb).await;
+    let mut b = Browser::new(&a.s.url);
+    sign_in(&a, &mut b, &authorize_url(&a, "openid", "")).await;
+    let q = format!(
+        "client_id={}&redirect_uri={REDIRECT}&scope=openid&state=s",
+        a.client.client_id
+    );
+    let r = b.get(&format!("/oauth2/authorize?{q}")).await;
+    assert_eq!(
+        query_param(&location(&r), "error").as_deref(),
+        Some("invalid_request")
+    );
+    let r = b.get(&format!("/ims/authorize/v2?{q}")).await;
+    assert!(
+        query_param(&location(&r), "code").is_some(),
+        "{}",
+        location(&r)
+    );
+}
