@@ -1,6 +1,7 @@
 //! Client authentication at the token, revocation and introspection endpoints
 //! (RFC 6749 §2.3): `client_secret_basic`, `client_secret_post`, or a bare `client_id` for
-//! public clients. Exactly one method per request (§2.3, SEC-42).
+//! public clients; or `private_key_jwt` (RFC 7523 §2.2, SEC-32), decided in
+//! `grants::jwt_bearer`. Exactly one method per request (§2.3, SEC-42).
 
 use crate::error::OAuthError;
 use crate::model::{Credential, SecretRecord};
@@ -18,6 +19,8 @@ pub enum AuthMethod {
     Post,
     /// Public client: `client_id` only.
     None,
+    /// A JWT signed with a key registered to the client (RFC 7523 §2.2).
+    PrivateKeyJwt,
 }
 
 /// What the request claims about its client, before any lookup.
@@ -112,6 +115,48 @@ pub fn presented_client(
     }
 }
 
+/// A `private_key_jwt` client assertion, before any lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedAssertion<'p> {
+    /// The body `client_id`, else the assertion's (unverified) `iss`: whose keys to try.
+    pub client_id: String,
+    pub body_client_id: Option<&'p str>,
+    pub assertion: &'p str,
+}
+
+/// Whether the request authenticates with `client_assertion` (SEC-32). `Ok(None)`: it does
+/// not. Combining it with Basic or `client_secret` is 400 `invalid_request` (RFC 6749
+/// §2.3, SEC-42); a wrong `client_assertion_type` or an assertion naming no client is
+/// 401 `invalid_client`.
+pub fn presented_assertion<'p>(
+    authorization: Option<&[u8]>,
+    params: &'p Params,
+) -> Result<Option<PresentedAssertion<'p>>, OAuthError> {
+    let kind = params.get("client_assertion_type");
+    let assertion = params.get("client_assertion");
+    if kind.is_none() && assertion.is_none() {
+        return Ok(None);
+    }
+    if authorization.is_some() || params.get("client_secret").is_some() {
+        return Err(bad("use only one client authentication method"));
+    }
+    let failed = || OAuthError::invalid_client("client authentication failed");
+    if kind != Some(crate::grants::jwt_bearer::CLIENT_ASSERTION_TYPE) {
+        return Err(failed());
+    }
+    let assertion = assertion.ok_or_else(|| bad("client_assertion is missing"))?;
+    let body_client_id = params.get("client_id");
+    let client_id = body_client_id
+        .map(str::to_owned)
+        .or_else(|| crate::assertion::unverified_issuer(assertion))
+        .ok_or_else(failed)?;
+    Ok(Some(PresentedAssertion {
+        client_id,
+        body_client_id,
+        assertion,
+    }))
+}
+
 /// Authenticate a presented client against its stored credential and active secrets.
 /// Every failure is the same 401 `invalid_client`, whatever went wrong (NEG-02).
 pub fn authenticate<'c>(
@@ -192,6 +237,64 @@ mod tests {
                 String::from_utf8_lossy(&bad[..bad.len().min(40)])
             );
         }
+    }
+
+    #[test]
+    fn sec_32_client_assertion_shapes() {
+        let p = |pairs: &[(&str, &str)]| {
+            Params::from_pairs(
+                pairs
+                    .iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect(),
+            )
+            .unwrap()
+        };
+        let urn = crate::grants::jwt_bearer::CLIENT_ASSERTION_TYPE;
+        let ok = p(&[
+            ("client_assertion_type", urn),
+            ("client_assertion", "a.b.c"),
+            ("client_id", "cid"),
+        ]);
+        let got = presented_assertion(None, &ok).unwrap().unwrap();
+        assert_eq!((got.client_id.as_str(), got.assertion), ("cid", "a.b.c"));
+        // With Basic or a client_secret too: two methods, 400.
+        let e = presented_assertion(Some(&basic("cid:s")), &ok).unwrap_err();
+        assert_eq!(e.code, crate::ErrorCode::InvalidRequest);
+        let two = p(&[
+            ("client_assertion_type", urn),
+            ("client_assertion", "a.b.c"),
+            ("client_secret", "s"),
+        ]);
+        assert_eq!(
+            presented_assertion(None, &two).unwrap_err().code,
+            crate::ErrorCode::InvalidRequest
+        );
+        // Not the exact URN: 401.
+        for t in [
+            "urn:ietf:params:oauth:client-assertion-type:saml2-bearer",
+            "URN:IETF:PARAMS:OAUTH:CLIENT-ASSERTION-TYPE:JWT-BEARER",
+        ] {
+            let wrong = p(&[
+                ("client_assertion_type", t),
+                ("client_assertion", "a.b.c"),
+                ("client_id", "c"),
+            ]);
+            assert_eq!(
+                presented_assertion(None, &wrong).unwrap_err().code,
+                crate::ErrorCode::InvalidClient
+            );
+        }
+        // No client id anywhere (undecodable assertion): 401.
+        let anon = p(&[
+            ("client_assertion_type", urn),
+            ("client_assertion", "garbage"),
+        ]);
+        assert_eq!(
+            presented_assertion(None, &anon).unwrap_err().code,
+            crate::ErrorCode::InvalidClient
+        );
+        assert_eq!(presented_assertion(None, &Params::default()).unwrap(), None);
     }
 
     #[test]

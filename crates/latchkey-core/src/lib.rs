@@ -20,6 +20,7 @@ pub mod model;
 pub mod params;
 pub mod password;
 pub mod pkce;
+pub mod products;
 pub mod rand;
 pub mod scope;
 pub mod secret;

@@ -8,9 +8,13 @@
 use crate::clock::Timestamp;
 use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
 use crate::keys::StoredKey;
+use crate::model::CredentialKind;
 use crate::model::{
     Api, AuthCode, CodeRedemption, Credential, Grant, Membership, Org, OrgRole, Project,
     RefreshToken, Rotation, SecretRecord, Session, User,
+};
+use crate::products::{
+    CertificateRecord, ProductInstance, ProductProfile, ProductRole, ProfileMember,
 };
 use async_trait::async_trait;
 
@@ -185,6 +189,94 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, hash: &str) -> StoreResult<()>;
 }
 
+/// Service-account keys and assertion replay detection (RFC 7523; contract §2.3).
+#[async_trait]
+pub trait ServiceAccountStore: Send + Sync {
+    /// Record that `client_id` used assertion `jti`, kept until `expires_at` (REL-05:
+    /// durable, so a restart does not reopen the replay window). Rows expired at `now`
+    /// are purged first. Atomic: of any number of concurrent calls with one (client, jti)
+    /// exactly one returns `true`; every other returns `false` (a replay, FUZZ-07).
+    /// An expired row of the same (client, jti) is replaced.
+    async fn record_assertion_jti(
+        &self,
+        client_id: &ClientId,
+        jti: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Forget every `jti` whose assertion has expired at `now` (the server's cleanup
+    /// loop). Returns how many.
+    async fn purge_assertion_jtis(&self, now: Timestamp) -> StoreResult<u64>;
+    /// `Conflict` if the id is taken, `NotFound` if the credential is missing.
+    async fn insert_certificate(&self, cert: &CertificateRecord) -> StoreResult<()>;
+    /// Every registered certificate or key of the credential, oldest first.
+    async fn list_certificates(&self, client_id: &ClientId) -> StoreResult<Vec<CertificateRecord>>;
+    /// Set when a key stops verifying. `false` if there is no such key.
+    async fn set_certificate_expiry(
+        &self,
+        client_id: &ClientId,
+        id: &str,
+        expires_at: Timestamp,
+    ) -> StoreResult<bool>;
+    /// `false` if there is no such key.
+    async fn delete_certificate(&self, client_id: &ClientId, id: &str) -> StoreResult<bool>;
+    /// Change a credential's kind from `from` to `to` in place (client id, secrets,
+    /// technical account and everything keyed by them stay). `false` if it was not `from`.
+    async fn change_credential_kind(
+        &self,
+        client_id: &ClientId,
+        from: CredentialKind,
+        to: CredentialKind,
+    ) -> StoreResult<bool>;
+}
+
+/// Products, their instances per org, product profiles and product users.
+#[async_trait]
+pub trait ProductStore: Send + Sync {
+    /// The org's policy: may its `developer`s manage credentials? (default: yes).
+    async fn developers_may_manage_credentials(&self, org: &OrgId) -> StoreResult<bool>;
+    /// `NotFound` if the org is missing.
+    async fn set_developers_may_manage_credentials(
+        &self,
+        org: &OrgId,
+        allowed: bool,
+    ) -> StoreResult<()>;
+    /// Idempotent.
+    async fn ensure_product(&self, name: &str, now: Timestamp) -> StoreResult<()>;
+    async fn list_products(&self) -> StoreResult<Vec<String>>;
+    /// `Conflict` when the org already has an instance of that product with that name.
+    async fn insert_instance(&self, instance: &ProductInstance) -> StoreResult<()>;
+    async fn get_instance(&self, id: &str) -> StoreResult<Option<ProductInstance>>;
+    /// The org's instances, oldest first.
+    async fn list_instances(&self, org: &OrgId) -> StoreResult<Vec<ProductInstance>>;
+    /// `Conflict` when the instance already has a profile of that name.
+    async fn insert_profile(&self, profile: &ProductProfile) -> StoreResult<()>;
+    async fn get_profile(&self, id: &str) -> StoreResult<Option<ProductProfile>>;
+    async fn list_profiles(&self, instance: &str) -> StoreResult<Vec<ProductProfile>>;
+    /// One transaction: insert or update the membership, and make the user a product user
+    /// of the profile's instance.
+    async fn set_profile_member(
+        &self,
+        profile: &str,
+        user: &UserId,
+        is_admin: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// `false` if the user was not a member.
+    async fn remove_profile_member(&self, profile: &str, user: &UserId) -> StoreResult<bool>;
+    async fn profile_members(&self, profile: &str) -> StoreResult<Vec<ProfileMember>>;
+    /// Idempotent.
+    async fn add_product_user(
+        &self,
+        instance: &str,
+        user: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// The user's role in every instance they use: `admin` when they administer one of
+    /// its profiles, else `contributor`.
+    async fn product_roles(&self, user: &UserId) -> StoreResult<Vec<ProductRole>>;
+}
+
 /// Everything a Latchkey node needs from its database.
 #[async_trait]
 pub trait Store:
@@ -197,6 +289,8 @@ pub trait Store:
     + RevocationStore
     + GrantStore
     + SessionStore
+    + ServiceAccountStore
+    + ProductStore
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;

@@ -5,7 +5,9 @@ use crate::error::ApiError;
 use crate::extract::OAuthRequest;
 use crate::state::AppState;
 use latchkey_core::OAuthError;
+use latchkey_core::admin::service_accounts;
 use latchkey_core::client_auth::{self, AuthMethod};
+use latchkey_core::grants::jwt_bearer;
 use latchkey_core::ids::ClientId;
 use latchkey_core::model::Credential;
 use latchkey_core::token::{self, AccessTokenClaims, TokenInvalid};
@@ -19,6 +21,10 @@ pub async fn authenticate_client(
     st: &AppState,
     req: &OAuthRequest,
 ) -> Result<(Credential, AuthMethod), ApiError> {
+    if let Some(presented) = client_auth::presented_assertion(req.basic(), &req.params)? {
+        let cred = authenticate_private_key_jwt(st, &presented).await?;
+        return Ok((cred, AuthMethod::PrivateKeyJwt));
+    }
     let presented = client_auth::presented_client(req.basic(), &req.params)?
         .ok_or_else(|| OAuthError::invalid_request("client authentication is required"))?;
     let id = ClientId(presented.client_id.clone());
@@ -33,6 +39,53 @@ pub async fn authenticate_client(
     };
     let cred = client_auth::authenticate(&presented, cred.as_ref(), &secrets)?.clone();
     Ok((cred, presented.method))
+}
+
+/// `private_key_jwt` (RFC 7523 §2.2, SEC-32): verify the assertion with the client's
+/// registered keys, then record its `jti` so it authenticates once. Every failure is 401.
+async fn authenticate_private_key_jwt(
+    st: &AppState,
+    presented: &client_auth::PresentedAssertion<'_>,
+) -> Result<Credential, ApiError> {
+    let failed = || OAuthError::invalid_client("client authentication failed");
+    let id = ClientId(presented.client_id.clone());
+    if id.0.len() > MAX_CLIENT_ID_LEN {
+        return Err(failed().into());
+    }
+    let Some(cred) = st.store.get_credential(&id).await? else {
+        return Err(failed().into());
+    };
+    let keys = service_accounts::registered_keys(st.store.as_ref(), &id).await?;
+    let issuer = st.tokens().issuer.trim_end_matches('/');
+    // The issuer or one of its token endpoint URLs (not introspection, FUZZ-08).
+    let mut audiences = vec![issuer.to_owned()];
+    audiences.extend(
+        crate::token::Endpoint::ALL
+            .iter()
+            .map(|ep| format!("{issuer}{}", ep.path())),
+    );
+    let now = st.now();
+    let cx = jwt_bearer::Context {
+        issuer,
+        now,
+        skew_secs: st.tokens().clock_skew_secs,
+    };
+    let (jti, exp) = jwt_bearer::decide_client_assertion(
+        &cx,
+        &cred,
+        &keys,
+        &audiences,
+        presented.assertion,
+        presented.body_client_id,
+    )?;
+    if !st
+        .store
+        .record_assertion_jti(&cred.client_id, &jti, exp, now)
+        .await?
+    {
+        return Err(OAuthError::invalid_client("the client assertion was already used").into());
+    }
+    Ok(cred)
 }
 
 /// Full validation of an access token at the current time.

@@ -45,7 +45,11 @@ fn document(st: &AppState, p: &Paths) -> Value {
     let mut scopes: Vec<&str> = IDENTITY_SCOPES.to_vec();
     scopes.push(OFFLINE_ACCESS);
     let grants: Vec<&str> = SUPPORTED_GRANTS.iter().map(|g| g.as_str()).collect();
-    let auth_methods = ["client_secret_basic", "client_secret_post"];
+    let auth_methods = [
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ];
     json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}{}", p.authorize),
@@ -63,6 +67,7 @@ fn document(st: &AppState, p: &Paths) -> Value {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "token_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],

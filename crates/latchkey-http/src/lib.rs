@@ -6,8 +6,10 @@ pub mod account;
 pub mod auth;
 pub mod authorize;
 pub mod consent;
+pub mod console_api;
 pub mod discovery;
 pub mod error;
+pub mod exchange;
 pub mod extract;
 pub mod health;
 pub mod login;
@@ -82,6 +84,14 @@ pub fn router(state: AppState) -> Router {
             "/ims/invalidate_token/v2",
             post_only(axum::routing::post(revoke::invalidate_post)),
         )
+        .route(
+            "/ims/exchange/jwt",
+            post_only(axum::routing::post(exchange::exchange_jwt_post)),
+        )
+        .route(
+            "/ims/exchange/jwt/",
+            post_only(axum::routing::post(exchange::exchange_jwt_post)),
+        )
         .layer(cors);
     let mut browser = Router::new()
         .route("/login", get(login::login_get).post(login::login_post))
@@ -135,6 +145,11 @@ pub fn router(state: AppState) -> Router {
         .merge(public)
         .merge(browser)
         .merge(resources)
+        // Console REST API: bearer tokens only, no CORS (SEC-07).
+        .route(
+            "/console/api/credentials/{client_id}/convert",
+            post_only(axum::routing::post(console_api::convert_post)),
+        )
         .route("/healthz", get(health::healthz_get))
         .route("/readyz", get(health::readyz_get))
         .route("/metrics", get(health::metrics_get))

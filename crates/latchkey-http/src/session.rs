@@ -117,21 +117,29 @@ pub fn csrf_token(st: &AppState, headers: &HeaderMap) -> (String, Option<String>
 
 /// SEC-34: a POST of one of our forms must echo the CSRF cookie and come from our origin.
 pub fn csrf_ok(st: &AppState, headers: &HeaderMap, submitted: Option<&str>) -> bool {
-    let same_origin = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        None => true,
-        Some(origin) => {
-            st.tokens().issuer.starts_with(origin) && issuer_origin(&st.tokens().issuer) == origin
-        }
-    };
-    let fetch_ok = !headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == "cross-site" || v == "same-site");
     let token_ok = match (cookie(headers, CSRF_COOKIE), submitted) {
         (Some(c), Some(s)) => c.len() >= 32 && bool::from(c.as_bytes().ct_eq(s.as_bytes())),
         _ => false,
     };
-    same_origin && fetch_ok && token_ok
+    from_our_origin(&st.tokens().issuer, headers) && token_ok
+}
+
+/// The `Origin` / `Sec-Fetch-Site` half of SEC-34.
+///
+/// Our pages send `Referrer-Policy: no-referrer` (SEC-07), and under that policy browsers
+/// serialize the origin of a form POST as `Origin: null` (Fetch, "serializing a request
+/// origin"), even for a same-origin form. So `null` is accepted only when the browser's
+/// own `Sec-Fetch-Site: same-origin` vouches for it; any other `null` (sandboxed frames,
+/// `data:` documents) is refused.
+fn from_our_origin(issuer: &str, headers: &HeaderMap) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let same_origin = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        None => true,
+        Some("null") => fetch_site == Some("same-origin"),
+        Some(origin) => issuer.starts_with(origin) && issuer_origin(issuer) == origin,
+    };
+    let fetch_ok = !fetch_site.is_some_and(|v| v == "cross-site" || v == "same-site");
+    same_origin && fetch_ok
 }
 
 /// The page for a POST that failed the CSRF check: 403, nothing done (SEC-34).
@@ -182,6 +190,36 @@ mod tests {
             "/a\r\nb",
         ] {
             assert_eq!(safe_return_to(Some(bad)), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn sec_34_origin_checks_and_the_null_origin_of_no_referrer_pages() {
+        let issuer = "http://127.0.0.1:8080";
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(*k, HeaderValue::from_static(v));
+            }
+            m
+        };
+        // What Chromium sends for our login form (the page is `no-referrer`).
+        assert!(from_our_origin(
+            issuer,
+            &h(&[("origin", "null"), ("sec-fetch-site", "same-origin")])
+        ));
+        assert!(from_our_origin(issuer, &h(&[("origin", issuer)])));
+        assert!(from_our_origin(issuer, &h(&[])));
+        for refused in [
+            h(&[("origin", "null")]),
+            h(&[("origin", "null"), ("sec-fetch-site", "cross-site")]),
+            h(&[("origin", "null"), ("sec-fetch-site", "none")]),
+            h(&[("origin", "https://evil.test")]),
+            h(&[("origin", "http://127.0.0.1:8080.evil.test")]),
+            h(&[("origin", issuer), ("sec-fetch-site", "cross-site")]),
+            h(&[("sec-fetch-site", "same-site")]),
+        ] {
+            assert!(!from_our_origin(issuer, &refused), "{refused:?}");
         }
     }
 

@@ -11,8 +11,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use latchkey_core::OAuthError;
+use latchkey_core::admin::products;
+use latchkey_core::ids::UserId;
 use latchkey_core::model::CredentialKind;
-use latchkey_core::token::TokenInvalid;
+use latchkey_core::token::{CTP_TECHNICAL, TokenInvalid};
 use serde_json::{Value, json};
 
 fn json_no_store(v: Value) -> Response {
@@ -48,9 +50,14 @@ pub async fn validate_token_post(
                 return Ok(invalid(&TokenInvalid::WrongClient.to_string()));
             }
             let expires_at = claims.exp * 1000;
-            Ok(json_no_store(
-                json!({"valid": true, "token": claims, "expires_at": expires_at}),
-            ))
+            let mut body = json!({"valid": true, "token": claims, "expires_at": expires_at});
+            // Technical accounts: their product roles (issue 4; `/ims/profile/v1` too).
+            if claims.ctp == CTP_TECHNICAL {
+                let user = UserId(claims.user_id.clone());
+                let roles = products::product_roles(st.store.as_ref(), &user).await?;
+                body["product_roles"] = json!(roles);
+            }
+            Ok(json_no_store(body))
         }
         Err(CheckError::Invalid(e)) => Ok(invalid(&e.to_string())),
         Err(CheckError::Unavailable(e)) => Err(e),

@@ -11,6 +11,7 @@ mod error;
 mod grants;
 mod migrate;
 mod postgres;
+mod products;
 mod rows;
 mod sqlite;
 

@@ -25,6 +25,11 @@ pub(crate) const SQLITE: &[Script] = &[
         "user_grants",
         include_str!("../migrations/sqlite/0002_user_grants.sql"),
     ),
+    (
+        3,
+        "service_accounts",
+        include_str!("../migrations/sqlite/0003_service_accounts.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Script] = &[
@@ -37,6 +42,11 @@ pub(crate) const POSTGRES: &[Script] = &[
         2,
         "user_grants",
         include_str!("../migrations/postgres/0002_user_grants.sql"),
+    ),
+    (
+        3,
+        "service_accounts",
+        include_str!("../migrations/postgres/0003_service_accounts.sql"),
     ),
 ];
 

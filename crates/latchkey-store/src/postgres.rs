@@ -6,6 +6,7 @@ use crate::credentials::impl_credentials;
 use crate::directory::impl_directory;
 use crate::error::backend;
 use crate::grants::impl_grants;
+use crate::products::impl_products;
 use latchkey_core::store::{StoreError, StoreResult};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -83,4 +84,5 @@ impl PgStore {
 
 impl_directory!(PgStore, Postgres);
 impl_grants!(PgStore, Postgres);
+impl_products!(PgStore, Postgres);
 impl_credentials!(PgStore, Postgres, "postgres");

@@ -7,6 +7,7 @@ use crate::credentials::impl_credentials;
 use crate::directory::impl_directory;
 use crate::error::backend;
 use crate::grants::impl_grants;
+use crate::products::impl_products;
 use latchkey_core::store::{StoreError, StoreResult};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -108,6 +109,7 @@ impl SqliteStore {
 
 impl_directory!(SqliteStore, Sqlite);
 impl_grants!(SqliteStore, Sqlite);
+impl_products!(SqliteStore, Sqlite);
 impl_credentials!(SqliteStore, Sqlite, "sqlite");
 
 #[cfg(test)]

@@ -112,8 +112,9 @@ impl TestServer {
         } else {
             vec![]
         };
-        let c = admin::create_credential(
+        let c = admin::create_credential_as(
             &ctx,
+            &admin::Actor::Operator,
             NewCredential {
                 project: &project.id,
                 kind,

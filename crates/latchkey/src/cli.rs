@@ -40,6 +40,9 @@ pub enum Command {
     /// Credentials (OAuth clients).
     #[command(subcommand)]
     Credential(CredentialCmd),
+    /// Product instances, product profiles and users' product roles.
+    #[command(subcommand)]
+    Product(ProductCmd),
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCmd),
@@ -70,6 +73,16 @@ pub enum OrgCmd {
     Create {
         #[arg(long)]
         name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an organization's settings.
+    Settings {
+        #[arg(long)]
+        org: String,
+        /// May `developer`s create and change credentials? (system admins always may)
+        #[arg(long, action = clap::ArgAction::Set)]
+        developers_may_manage_credentials: bool,
         #[arg(long)]
         json: bool,
     },
@@ -175,6 +188,119 @@ pub enum CredentialCmd {
     RotateSecret {
         #[arg(long)]
         client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Upload a public certificate or key (PEM) to a service_account_jwt credential.
+    AddCertificate {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        certificate: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a credential's certificates and keys.
+    Certificates {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a certificate verifying (now, or at --at epoch milliseconds); it stays listed.
+    ExpireCertificate {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        certificate_id: String,
+        #[arg(long)]
+        at: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a certificate.
+    RemoveCertificate {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        certificate_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert a service_account_jwt credential to server_to_server, keeping its client id,
+    /// secrets, technical account, scopes and product profiles.
+    Convert {
+        #[arg(long)]
+        client_id: String,
+        /// The only conversion there is: server_to_server.
+        #[arg(long, default_value = "server_to_server")]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProductCmd {
+    /// Create an instance of a product in an org (an org may have several).
+    CreateInstance {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an org's product instances.
+    Instances {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a product profile in an instance.
+    CreateProfile {
+        #[arg(long)]
+        instance: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an instance's profiles and their members.
+    Profiles {
+        #[arg(long)]
+        instance: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a user (id or email, e.g. a technical account) to a profile; --admin makes them
+    /// an admin of the profile, and so of the product instance.
+    AddMember {
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a user off a profile.
+    RemoveMember {
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A user's role (contributor or admin) in each product instance they use.
+    Roles {
+        #[arg(long)]
+        user: String,
         #[arg(long)]
         json: bool,
     },

@@ -2,10 +2,11 @@
 //! the console will use, and prints one JSON object with `--json`.
 
 use crate::cli::{
-    ApiCmd, Cli, Command, ConfigCmd, CredentialCmd, KeysCmd, OrgCmd, ProjectCmd, UserCmd,
+    ApiCmd, Cli, Command, ConfigCmd, CredentialCmd, KeysCmd, OrgCmd, ProductCmd, ProjectCmd,
+    UserCmd,
 };
 use crate::config::Config;
-use latchkey_core::admin::{self, CreatedCredential, Ctx, NewCredential, NewUser, catalog};
+use latchkey_core::admin::{self, Actor, CreatedCredential, Ctx, NewCredential, NewUser, catalog};
 use latchkey_core::clock::{Clock, SystemClock};
 use latchkey_core::ids::{ApiId, ClientId, OrgId, ProjectId};
 use latchkey_core::model::{Api, ApiScope, AuthKind, CredentialKind, OrgRole};
@@ -208,8 +209,9 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
                 ),
                 None => None,
             };
-            let created = admin::create_credential(
+            let created = admin::create_credential_as(
                 &ctx,
+                &Actor::Operator,
                 NewCredential {
                     project: &ProjectId(project),
                     kind,
@@ -239,6 +241,15 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             );
             Ok(())
         }
+        Command::Org(OrgCmd::Settings { .. })
+        | Command::Credential(
+            CredentialCmd::AddCertificate { .. }
+            | CredentialCmd::Certificates { .. }
+            | CredentialCmd::ExpireCertificate { .. }
+            | CredentialCmd::RemoveCertificate { .. }
+            | CredentialCmd::Convert { .. },
+        )
+        | Command::Product(_) => service_accounts(&ctx, cli.command).await,
         Command::Keys(KeysCmd::Rotate {
             publish_ahead,
             json,
@@ -340,4 +351,204 @@ pub fn credential_human(c: &CreatedCredential) -> String {
         s.push_str(&format!("\n  scopes:        {}", c.scopes.join(",")));
     }
     s
+}
+
+/// Service-account, product and org-settings commands (issue 4), as the operator.
+async fn service_accounts(ctx: &Ctx<'_>, command: Command) -> CmdResult {
+    use latchkey_core::admin::{authz, service_accounts as sa};
+    let op = &Actor::Operator;
+    let err = |e: admin::AdminError| e.to_string();
+    let cert_json = |c: &latchkey_core::products::CertificateRecord| {
+        json!({"id": c.id, "client_id": c.client_id, "created_at": c.created_at.millis(),
+               "expires_at": c.expires_at.map(|t| t.millis())})
+    };
+    let (json_mode, v, human) = match command {
+        Command::Org(OrgCmd::Settings {
+            org,
+            developers_may_manage_credentials: allowed,
+            json,
+        }) => {
+            authz::set_developers_may_manage_credentials(ctx, op, &OrgId(org.clone()), allowed)
+                .await
+                .map_err(err)?;
+            let v = json!({"org_id": org, "developers_may_manage_credentials": allowed});
+            (
+                json,
+                v,
+                format!("org {org}: developers may manage credentials: {allowed}"),
+            )
+        }
+        Command::Credential(CredentialCmd::AddCertificate {
+            client_id,
+            certificate,
+            json,
+        }) => {
+            let pem = std::fs::read_to_string(&certificate)
+                .map_err(|e| format!("cannot read {}: {e}", certificate.display()))?;
+            let c = sa::add_certificate(ctx, op, &ClientId(client_id), &pem)
+                .await
+                .map_err(err)?;
+            let human = format!("added certificate {} to {}", c.id, c.client_id);
+            (json, cert_json(&c), human)
+        }
+        Command::Credential(CredentialCmd::Certificates { client_id, json }) => {
+            let list = sa::list_certificates(ctx, op, &ClientId(client_id))
+                .await
+                .map_err(err)?;
+            let human = list
+                .iter()
+                .map(|c| format!("{}  expires {:?}", c.id, c.expires_at.map(|t| t.millis())))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let v = json!({"certificates": list.iter().map(cert_json).collect::<Vec<_>>()});
+            (json, v, human)
+        }
+        Command::Credential(CredentialCmd::ExpireCertificate {
+            client_id,
+            certificate_id,
+            at,
+            json,
+        }) => {
+            let at = at.map(latchkey_core::clock::Timestamp);
+            let when = sa::expire_certificate(ctx, op, &ClientId(client_id), &certificate_id, at)
+                .await
+                .map_err(err)?;
+            let v = json!({"id": certificate_id, "expires_at": when.millis()});
+            (
+                json,
+                v,
+                format!("certificate {certificate_id} expires at {}", when.millis()),
+            )
+        }
+        Command::Credential(CredentialCmd::RemoveCertificate {
+            client_id,
+            certificate_id,
+            json,
+        }) => {
+            sa::remove_certificate(ctx, op, &ClientId(client_id), &certificate_id)
+                .await
+                .map_err(err)?;
+            let v = json!({"id": certificate_id, "removed": true});
+            (json, v, format!("removed certificate {certificate_id}"))
+        }
+        Command::Credential(CredentialCmd::Convert {
+            client_id,
+            to,
+            json,
+        }) => {
+            if to.parse::<CredentialKind>()? != CredentialKind::ServerToServer {
+                return Err("credentials convert only to server_to_server".into());
+            }
+            let (cred, scopes) = sa::convert_to_server_to_server(ctx, op, &ClientId(client_id))
+                .await
+                .map_err(err)?;
+            let v = json!({"client_id": cred.client_id, "kind": cred.kind, "org_id": cred.org_id,
+                           "technical_account_id": cred.technical_account, "scopes": scopes});
+            (
+                json,
+                v,
+                format!("{} is now {}", cred.client_id, cred.kind.label()),
+            )
+        }
+        Command::Product(cmd) => product(ctx, cmd).await?,
+        _ => return Err("not a service-account command".into()),
+    };
+    print(json_mode, v, human);
+    Ok(())
+}
+
+async fn product(ctx: &Ctx<'_>, cmd: ProductCmd) -> Result<(bool, Value, String), String> {
+    use latchkey_core::admin::products;
+    use latchkey_core::ids::UserId;
+    let op = &Actor::Operator;
+    let err = |e: admin::AdminError| e.to_string();
+    Ok(match cmd {
+        ProductCmd::CreateInstance {
+            org,
+            product,
+            name,
+            json,
+        } => {
+            let i = products::create_instance(ctx, op, &OrgId(org), &product, name.as_deref())
+                .await
+                .map_err(err)?;
+            let human = format!("created {} instance {} ({})", i.product, i.name, i.id);
+            (json, json!(i), human)
+        }
+        ProductCmd::Instances { org, json } => {
+            let list = products::list_instances(ctx, op, &OrgId(org))
+                .await
+                .map_err(err)?;
+            let human = list
+                .iter()
+                .map(|i| format!("{}  {}  {}", i.id, i.product, i.name))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (json, json!({"instances": list}), human)
+        }
+        ProductCmd::CreateProfile {
+            instance,
+            name,
+            json,
+        } => {
+            let p = products::create_profile(ctx, op, &instance, &name)
+                .await
+                .map_err(err)?;
+            let human = format!("created profile {} ({})", p.name, p.id);
+            (json, json!(p), human)
+        }
+        ProductCmd::Profiles { instance, json } => {
+            let list = products::list_profiles(ctx, op, &instance)
+                .await
+                .map_err(err)?;
+            let human = list
+                .iter()
+                .map(|(p, m)| format!("{}  {}  {} members", p.id, p.name, m.len()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let v: Vec<Value> = list
+                .iter()
+                .map(|(p, m)| json!({"id": p.id, "name": p.name, "instance_id": p.instance_id, "members": m}))
+                .collect();
+            (json, json!({"profiles": v}), human)
+        }
+        ProductCmd::AddMember {
+            profile,
+            user,
+            admin,
+            json,
+        } => {
+            let id = products::add_profile_member(ctx, op, &profile, &user, admin)
+                .await
+                .map_err(err)?;
+            let v = json!({"profile_id": profile, "user_id": id, "admin": admin});
+            (
+                json,
+                v,
+                format!("{id} is in profile {profile} (admin: {admin})"),
+            )
+        }
+        ProductCmd::RemoveMember {
+            profile,
+            user,
+            json,
+        } => {
+            let id = products::remove_profile_member(ctx, op, &profile, &user)
+                .await
+                .map_err(err)?;
+            let v = json!({"profile_id": profile, "user_id": id, "removed": true});
+            (json, v, format!("{id} left profile {profile}"))
+        }
+        ProductCmd::Roles { user, json } => {
+            let roles = products::product_roles(ctx.store, &UserId(user))
+                .await
+                .map_err(|e| e.to_string())?;
+            let human = roles
+                .iter()
+                .map(|r| format!("{}  {}  {}", r.product, r.instance_name, r.role.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (json, json!({"product_roles": roles}), human)
+        }
+    })
 }

@@ -77,12 +77,22 @@ fn spawn_housekeeping(state: AppState) {
         let mut tick = tokio::time::interval(PURGE_EVERY);
         loop {
             tick.tick().await;
-            match state.store.purge_expired(state.now()).await {
-                Ok(n) if n > 0 => {
-                    tracing::info!(purged = n, "forgot revocations of expired tokens")
+            let now = state.now();
+            let purged = match (
+                state.store.purge_expired(now).await,
+                state.store.purge_assertion_jtis(now).await,
+            ) {
+                (Ok(a), Ok(b)) => a + b,
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "purge failed");
+                    continue;
                 }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "purge failed"),
+            };
+            if purged > 0 {
+                tracing::info!(
+                    purged,
+                    "forgot expired codes, tokens, sessions and assertion ids"
+                );
             }
         }
     });

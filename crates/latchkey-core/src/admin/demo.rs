@@ -2,8 +2,8 @@
 //! credential of each kind, so a newcomer can try every flow at once.
 
 use super::{
-    AdminResult, CreatedCredential, Ctx, NewCredential, NewUser, add_api_to_project,
-    create_credential, create_org, create_project, create_user,
+    Actor, AdminResult, CreatedCredential, Ctx, NewCredential, NewUser, add_api_to_project,
+    create_credential_as, create_org, create_project, create_user,
 };
 use crate::model::{CredentialKind, Org, OrgRole, Project, User};
 
@@ -70,8 +70,9 @@ pub async fn seed(ctx: &Ctx<'_>, issuer: &str) -> AdminResult<Demo> {
     let mut credentials = Vec::new();
     for (kind, name, uris) in kinds {
         credentials.push(
-            create_credential(
+            create_credential_as(
                 ctx,
+                &Actor::Operator,
                 NewCredential {
                     project: &project.id,
                     kind,

@@ -1,10 +1,15 @@
 //! Administrative operations shared by the CLI, the console REST API and the demo seeder:
 //! one place decides what a valid org, user, project, API or credential is.
 
+pub mod authz;
 pub mod catalog;
 pub mod demo;
 pub mod keys;
+pub mod products;
 pub mod redirect;
+pub mod service_accounts;
+
+pub use authz::Actor;
 
 use crate::clock::Timestamp;
 use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
@@ -26,6 +31,9 @@ pub enum AdminError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The actor may not do this (SEC-40).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -229,6 +237,10 @@ pub async fn add_api_to_project(
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("API {api}")))?;
     ctx.store.add_project_api(project, api).await?;
+    // Technical accounts of the project's credentials become users of the API's product.
+    for cred in ctx.store.list_credentials(project).await? {
+        products::provision_technical_account(ctx, &cred).await?;
+    }
     Ok(())
 }
 
@@ -284,27 +296,32 @@ fn new_secret_record(ctx: &Ctx<'_>, client_id: &ClientId) -> (ClientSecret, Secr
     (secret, rec)
 }
 
-/// A PEM block of one of the given labels, sanity-checked only (parsed in the JWT flow).
-fn check_pem(pem: &str) -> AdminResult<String> {
-    let t = pem.trim();
-    let ok = ["CERTIFICATE", "PUBLIC KEY"].iter().any(|label| {
-        t.starts_with(&format!("-----BEGIN {label}-----"))
-            && t.ends_with(&format!("-----END {label}-----"))
-    });
-    if ok && t.len() < 16 * 1024 {
-        Ok(t.to_owned())
-    } else {
-        Err(invalid(
-            "certificate must be one PEM CERTIFICATE or PUBLIC KEY block",
-        ))
-    }
-}
-
+/// [`create_credential_as`] the operator (the CLI and the demo seeder, which hold the
+/// database anyway). Anything serving a signed-in person must call
+/// [`create_credential_as`] with that person's [`Actor`].
 pub async fn create_credential(
     ctx: &Ctx<'_>,
     new: NewCredential<'_>,
 ) -> AdminResult<CreatedCredential> {
+    create_credential_as(ctx, &Actor::Operator, new).await
+}
+
+/// Create a credential in a project, on behalf of `actor` (SEC-40: org `system_admin`, or
+/// `developer` where the org allows it). A technical account is provisioned as a
+/// `contributor` of the products behind the project's APIs.
+pub async fn create_credential_as(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    new: NewCredential<'_>,
+) -> AdminResult<CreatedCredential> {
     let project = require_project(ctx, new.project).await?;
+    authz::authorize(
+        ctx,
+        actor,
+        &project.org_id,
+        authz::Action::ManageCredentials,
+    )
+    .await?;
     let name = check_name("credential name", new.name.unwrap_or(new.kind.label()))?;
     // SEC-38: a client may not pose as the authorization server itself.
     if name.to_ascii_lowercase().contains("latchkey") {
@@ -329,8 +346,11 @@ pub async fn create_credential(
             kind.as_str()
         )));
     }
+    let client_id = ClientId::generate(ctx.rng);
     let certificate = match (kind, new.certificate_pem) {
-        (CredentialKind::ServiceAccountJwt, Some(pem)) => Some(check_pem(pem)?),
+        (CredentialKind::ServiceAccountJwt, Some(pem)) => {
+            Some(service_accounts::new_certificate(ctx, &client_id, pem)?)
+        }
         (_, Some(_)) => {
             return Err(invalid(
                 "only service_account_jwt credentials take a certificate",
@@ -338,7 +358,6 @@ pub async fn create_credential(
         }
         (_, None) => None,
     };
-    let client_id = ClientId::generate(ctx.rng);
     let technical_account = kind.has_technical_account().then(|| {
         let id = UserId::generate_technical(ctx.rng);
         User {
@@ -374,11 +393,10 @@ pub async fn create_credential(
             secret.as_ref().map(|(_, r)| r),
         )
         .await?;
-    if let Some(pem) = certificate {
-        ctx.store
-            .add_certificate(&client_id, &lower_hex(ctx.rng, 8), &pem, ctx.now)
-            .await?;
+    if let Some(cert) = certificate {
+        ctx.store.insert_certificate(&cert).await?;
     }
+    products::provision_technical_account(ctx, &credential).await?;
     let scopes = allowed_scopes(ctx.store, &credential).await?;
     Ok(CreatedCredential {
         credential,

@@ -2,6 +2,7 @@
 //! makes its decision from values the HTTP layer fetched; none touches HTTP or SQL.
 
 pub mod client_credentials;
+pub mod jwt_bearer;
 
 /// `grant_type` values this server understands (RFC 6749 §4, RFC 7523 §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

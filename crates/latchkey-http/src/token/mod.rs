@@ -16,6 +16,7 @@ use serde_json::Value;
 
 mod authorization_code;
 mod client_credentials;
+mod jwt_bearer;
 mod refresh_token;
 mod user_tokens;
 
@@ -76,6 +77,7 @@ pub const SUPPORTED_GRANTS: &[GrantType] = &[
     GrantType::AuthorizationCode,
     GrantType::RefreshToken,
     GrantType::ClientCredentials,
+    GrantType::JwtBearer,
 ];
 
 pub fn route(ep: Endpoint) -> MethodRouter<AppState> {
@@ -100,13 +102,7 @@ pub async fn token_post(
         GrantType::ClientCredentials => client_credentials::grant(&st, &req, ep).await?,
         GrantType::AuthorizationCode => authorization_code::grant(&st, &req, ep).await?,
         GrantType::RefreshToken => refresh_token::grant(&st, &req, ep).await?,
-        _ => {
-            return Err(OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                "grant_type is not supported",
-            )
-            .into());
-        }
+        GrantType::JwtBearer => jwt_bearer::grant(&st, &req, ep).await?,
     };
     st.metrics.token_issued(grant.as_str());
     let mut resp = Json(Value::Object(body)).into_response();

@@ -247,3 +247,372 @@ fn interop_pyjwt_authlib_client_credentials() {
         server.url
     );
 }
+
+/// A Service Account (JWT) credential made through the CLI, with an RSA key and a
+/// self-signed certificate from `openssl req -x509` (the certificate upload path).
+struct ServiceAccount {
+    cred: Cred,
+    technical_account_id: String,
+    key_file: PathBuf,
+    cert_file: PathBuf,
+}
+
+fn setup_service_account(env: &Env) -> ServiceAccount {
+    let key_file = env.dir.path().join("sa.key");
+    let cert_file = env.dir.path().join("sa.crt");
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=latchkey-interop", "-keyout"])
+        .arg(&key_file)
+        .arg("-out")
+        .arg(&cert_file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "openssl req -x509 failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let org = env.cli_json(&["org", "create", "--name", "JWT Interop Org", "--json"]);
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let project = env.cli_json(&[
+        "project", "create", "--org", &org_id, "--name", "JWT", "--json",
+    ]);
+    let pid = project["id"].as_str().unwrap().to_owned();
+    env.cli_json(&[
+        "project",
+        "add-api",
+        "--project",
+        &pid,
+        "--api",
+        "workfront",
+        "--json",
+    ]);
+    let c = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        &pid,
+        "--kind",
+        "service_account_jwt",
+        "--certificate",
+        cert_file.to_str().unwrap(),
+        "--json",
+    ]);
+    ServiceAccount {
+        cred: Cred {
+            client_id: c["client_id"].as_str().unwrap().to_owned(),
+            client_secret: c["client_secret"].as_str().unwrap().to_owned(),
+            org_id,
+        },
+        technical_account_id: c["technical_account_id"].as_str().unwrap().to_owned(),
+        key_file,
+        cert_file,
+    }
+}
+
+fn service_account_env(cmd: &mut Command, sa: &ServiceAccount) {
+    cmd.env("LATCHKEY_JWT_CLIENT_ID", &sa.cred.client_id)
+        .env("LATCHKEY_JWT_CLIENT_SECRET", &sa.cred.client_secret)
+        .env("LATCHKEY_TECHNICAL_ACCOUNT_ID", &sa.technical_account_id)
+        .env("LATCHKEY_JWT_PRIVATE_KEY_FILE", &sa.key_file)
+        .env("LATCHKEY_JWT_CERT_FILE", &sa.cert_file)
+        .env("LATCHKEY_META_SCOPES", r#"["ent_workfront_sdk"]"#);
+}
+
+fn openssl_missing() -> Option<String> {
+    (!runs(Path::new("openssl"), &["version"])).then(|| "`openssl` is not on PATH".to_owned())
+}
+
+/// Proves the real `@adobe/aio-lib-ims-jwt` plugin, given the low-level `Ims` pointed at
+/// Latchkey (contract §6.2), signs a JWT with the key whose certificate was uploaded and
+/// exchanges it at `/ims/exchange/jwt` (multipart) for a technical-account token that
+/// validates; and that a foreign key, a metascope outside the binding and a replayed
+/// `jti` are refused with the contract's errors.
+#[test]
+fn interop_aio_lib_ims_jwt_exchange() {
+    const NAME: &str = "interop_aio_lib_ims_jwt_exchange";
+    let dir = interop_dir("node");
+    let node = PathBuf::from("node");
+    let missing = if !runs(&node, &["--version"]) {
+        Some("`node` is not on PATH".to_owned())
+    } else if !dir
+        .join("node_modules/@adobe/aio-lib-ims-jwt/package.json")
+        .is_file()
+    {
+        Some(format!(
+            "{} has no node_modules/@adobe/aio-lib-ims-jwt (npm ci)",
+            dir.display()
+        ))
+    } else {
+        openssl_missing()
+    };
+    if skip_if_missing(NAME, missing) {
+        return;
+    }
+    let env = Env::new();
+    let sa = setup_service_account(&env);
+    let server = env.serve(&[]);
+    let mut cmd = Command::new(&node);
+    cmd.arg("--test").arg(dir.join("ims-jwt.test.js"));
+    service_account_env(&mut cmd, &sa);
+    let (ok, printed) = run_suite(cmd, &server, &sa.cred);
+    assert!(
+        ok,
+        "aio-lib-ims-jwt interop suite failed against {}:\n{printed}",
+        server.url
+    );
+}
+
+/// Proves PyJWT-signed RS256 assertions work at `/ims/exchange/jwt` and with the RFC 7523
+/// grant at `/oauth2/token` (client_secret_post and private_key_jwt), and that HS256 with
+/// the certificate as secret, `alg: none` and replays are refused.
+#[test]
+fn interop_pyjwt_service_account() {
+    const NAME: &str = "interop_pyjwt_service_account";
+    let dir = interop_dir("python");
+    let python = dir.join(".venv/bin/python");
+    let missing = if !python.is_file() {
+        Some(format!("no virtualenv at {}", dir.join(".venv").display()))
+    } else if !runs(
+        &python,
+        &["-c", "import jwt, requests, pytest, cryptography"],
+    ) {
+        Some(format!(
+            "{} lacks PyJWT[crypto]/requests/pytest (pip install -r requirements.txt)",
+            python.display()
+        ))
+    } else {
+        openssl_missing()
+    };
+    if skip_if_missing(NAME, missing) {
+        return;
+    }
+    let env = Env::new();
+    let sa = setup_service_account(&env);
+    let server = env.serve(&[]);
+    let mut cmd = Command::new(&python);
+    cmd.args(["-m", "pytest", "-q", "-rs"])
+        .arg(dir.join("test_jwt_interop.py"));
+    service_account_env(&mut cmd, &sa);
+    let (ok, printed) = run_suite(cmd, &server, &sa.cred);
+    assert!(
+        ok && printed.contains("4 passed"),
+        "PyJWT service-account interop suite failed against {}:\n{printed}",
+        server.url
+    );
+}
+
+/// A user, and an `oauth_web` credential (confidential) whose project has the `workfront`
+/// API, made through the CLI for the sign-in suites.
+struct UserApp {
+    cred: Cred,
+    client_name: String,
+    redirect_uri: String,
+    email: String,
+    password: String,
+}
+
+/// A loopback port nothing listens on right now (the redirect URI's).
+fn free_loopback_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn setup_user_app(env: &Env) -> UserApp {
+    const PASSWORD: &str = "correct horse battery staple";
+    const CLIENT_NAME: &str = "Interop Web";
+    let email = "ada@interop.example".to_owned();
+    let redirect_uri = format!("http://127.0.0.1:{}/cb", free_loopback_port());
+    let org = env.cli_json(&["org", "create", "--name", "Interop Org", "--json"]);
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let user = env.cli_json(&[
+        "user",
+        "create",
+        "--org",
+        &org_id,
+        "--email",
+        &email,
+        "--password",
+        PASSWORD,
+        "--given-name",
+        "Ada",
+        "--family-name",
+        "Lovelace",
+        "--country",
+        "US",
+        "--json",
+    ]);
+    assert_eq!(user["email"], email.as_str(), "{user}");
+    let project = env.cli_json(&[
+        "project", "create", "--org", &org_id, "--name", "Interop", "--json",
+    ]);
+    let pid = project["id"].as_str().unwrap().to_owned();
+    env.cli_json(&[
+        "project",
+        "add-api",
+        "--project",
+        &pid,
+        "--api",
+        "workfront",
+        "--json",
+    ]);
+    let c = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        &pid,
+        "--kind",
+        "oauth_web",
+        "--name",
+        CLIENT_NAME,
+        "--redirect-uri",
+        &redirect_uri,
+        "--json",
+    ]);
+    UserApp {
+        cred: Cred {
+            client_id: c["client_id"].as_str().unwrap().to_owned(),
+            client_secret: c["client_secret"].as_str().unwrap().to_owned(),
+            org_id,
+        },
+        client_name: CLIENT_NAME.to_owned(),
+        redirect_uri,
+        email,
+        password: PASSWORD.to_owned(),
+    }
+}
+
+fn user_app_env(cmd: &mut Command, app: &UserApp) {
+    cmd.env("LATCHKEY_REDIRECT_URI", &app.redirect_uri)
+        .env("LATCHKEY_USER_EMAIL", &app.email)
+        .env("LATCHKEY_USER_PASSWORD", &app.password)
+        .env("LATCHKEY_CLIENT_NAME", &app.client_name);
+}
+
+/// Why the Node suites cannot run: no `node`, or one of `packages` is not installed.
+fn node_missing(dir: &Path, packages: &[&str]) -> Option<String> {
+    if !runs(Path::new("node"), &["--version"]) {
+        return Some("`node` is not on PATH".to_owned());
+    }
+    packages.iter().find_map(|p| {
+        (!dir
+            .join("node_modules")
+            .join(p)
+            .join("package.json")
+            .is_file())
+        .then(|| format!("{} has no node_modules/{p} (npm ci)", dir.display()))
+    })
+}
+
+/// Issue 3's interop requirement, Node side: `openid-client` (discovery, PKCE S256, state,
+/// nonce, the RFC 9207 `iss` check, ID-token validation, userinfo, refresh, introspection,
+/// RFC 7009 revocation) and the low-level `Ims` of `@adobe/aio-lib-ims` (getSusiUrl →
+/// `/ims/authorize/v1`, `getAccessToken` with the code, then with the refresh token, on
+/// multipart `/ims/token/v1`), each playing the browser through the real login and
+/// consent forms.
+#[test]
+fn interop_openid_client_and_aio_lib_ims_user_sign_in() {
+    const NAME: &str = "interop_openid_client_and_aio_lib_ims_user_sign_in";
+    let dir = interop_dir("node");
+    if skip_if_missing(
+        NAME,
+        node_missing(&dir, &["openid-client", "@adobe/aio-lib-ims"]),
+    ) {
+        return;
+    }
+    let env = Env::new();
+    let app = setup_user_app(&env);
+    let server = env.serve(&[]);
+    let mut cmd = Command::new("node");
+    cmd.arg("--test").arg(dir.join("user_flow.test.mjs"));
+    user_app_env(&mut cmd, &app);
+    let (ok, printed) = run_suite(cmd, &server, &app.cred);
+    assert!(
+        ok && printed.contains("# pass 11") && printed.contains("# fail 0"),
+        "openid-client / aio-lib-ims user sign-in suite failed against {}:\n{printed}",
+        server.url
+    );
+}
+
+/// Issue 3's interop requirement, Python side: Authlib's `OAuth2Session` (PKCE S256,
+/// client_secret_basic, `refresh_token()`, `revoke_token()`), the ID token verified with
+/// PyJWT against the JWKS and Authlib's `CodeIDToken` (nonce, at_hash), the browser played
+/// with `requests` and `html.parser`.
+#[test]
+fn interop_authlib_user_sign_in() {
+    const NAME: &str = "interop_authlib_user_sign_in";
+    let dir = interop_dir("python");
+    let python = dir.join(".venv/bin/python");
+    let missing = if !python.is_file() {
+        Some(format!("no virtualenv at {}", dir.join(".venv").display()))
+    } else if !runs(&python, &["-c", "import jwt, authlib, requests, pytest"]) {
+        Some(format!(
+            "{} lacks PyJWT[crypto]/authlib/requests/pytest (pip install -r requirements.txt)",
+            python.display()
+        ))
+    } else {
+        None
+    };
+    if skip_if_missing(NAME, missing) {
+        return;
+    }
+    let env = Env::new();
+    let app = setup_user_app(&env);
+    let server = env.serve(&[]);
+    let mut cmd = Command::new(&python);
+    cmd.args(["-m", "pytest", "-q", "-rs"])
+        .arg(dir.join("test_user_flow.py"));
+    user_app_env(&mut cmd, &app);
+    let (ok, printed) = run_suite(cmd, &server, &app.cred);
+    assert!(
+        ok && printed.contains("2 passed") && !printed.contains("skipped"),
+        "Authlib user sign-in suite failed against {}:\n{printed}",
+        server.url
+    );
+}
+
+/// The sign-in pages in a real headless Chromium (Debian's `chromium`, driven by
+/// `playwright-core` over CDP): the login form, the consent page (screenshot), the
+/// redirect with code, state and iss to a listening client, then Connected Applications
+/// listing the app and "Remove access" revoking it. Needs /usr/bin/chromium (or
+/// LATCHKEY_CHROMIUM); skipped without it unless LATCHKEY_REQUIRE_INTEROP=1.
+#[test]
+fn interop_chromium_sign_in_consent_and_connected_apps() {
+    const NAME: &str = "interop_chromium_sign_in_consent_and_connected_apps";
+    let dir = interop_dir("node");
+    let chromium = std::env::var_os("LATCHKEY_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let missing = node_missing(&dir, &["playwright-core"]).or_else(|| {
+        (!chromium.is_file()).then(|| {
+            format!(
+                "no Chromium at {} (apt-get install chromium)",
+                chromium.display()
+            )
+        })
+    });
+    if skip_if_missing(NAME, missing) {
+        return;
+    }
+    let env = Env::new();
+    let app = setup_user_app(&env);
+    let server = env.serve(&[]);
+    let mut cmd = Command::new("node");
+    cmd.arg("--test")
+        .arg(dir.join("browser.test.mjs"))
+        .env("LATCHKEY_CHROMIUM", &chromium);
+    user_app_env(&mut cmd, &app);
+    let (ok, printed) = run_suite(cmd, &server, &app.cred);
+    assert!(
+        ok && printed.contains("# pass 1") && printed.contains("# fail 0"),
+        "Chromium sign-in suite failed against {}:\n{printed}",
+        server.url
+    );
+}

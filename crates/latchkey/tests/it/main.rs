@@ -8,6 +8,8 @@ mod support;
 mod bad_input;
 mod cli_flow;
 mod interop;
+mod scale_out;
+mod service_accounts;
 mod user_flow;
 mod user_flow_more;
 mod user_flow_neg;

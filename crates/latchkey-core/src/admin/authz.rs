@@ -1,0 +1,97 @@
+//! Who may do what in an org, decided here in the core rather than hidden in a UI
+//! (SEC-40; OWASP API Top 10 2023 API1 BOLA and API5 BFLA). Roles are the org roles of
+//! design.md: `system_admin` may do everything; a `developer` may manage credentials when
+//! the org allows it (the default, as Adobe lets developers create credentials); a plain
+//! `user`, a member of another org, a technical account and an anonymous caller may not.
+//! Product profiles are the Admin Console's business: `system_admin` only, since adding
+//! someone as a profile admin makes them an admin of the product.
+
+use super::{AdminError, AdminResult, Ctx};
+use crate::ids::{OrgId, UserId};
+use crate::model::{OrgRole, UserKind};
+
+/// Who asks for an administrative operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// The CLI, which has the database in hand anyway: allowed everything.
+    Operator,
+    /// A signed-in person (console session or console API token).
+    User(UserId),
+    /// Nobody signed in.
+    Anonymous,
+}
+
+/// What an operation needs permission for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Create, convert or change credentials: secrets, certificates.
+    ManageCredentials,
+    /// Product instances, product profiles and their members.
+    ManageProducts,
+    /// The org's own settings, such as whether developers may manage credentials.
+    ManageOrg,
+}
+
+impl Action {
+    fn describe(self) -> &'static str {
+        match self {
+            Action::ManageCredentials => "manage credentials",
+            Action::ManageProducts => "manage products and product profiles",
+            Action::ManageOrg => "change the organization's settings",
+        }
+    }
+}
+
+fn forbidden(action: Action, org: &OrgId) -> AdminError {
+    AdminError::Forbidden(format!("not allowed to {} in org {org}", action.describe()))
+}
+
+/// `Ok` if `actor` may perform `action` in `org`, else `AdminError::Forbidden`.
+pub async fn authorize(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    action: Action,
+) -> AdminResult<()> {
+    let user = match actor {
+        Actor::Operator => return Ok(()),
+        Actor::Anonymous => return Err(forbidden(action, org)),
+        Actor::User(u) => u,
+    };
+    let Some(person) = ctx.store.get_user(user).await? else {
+        return Err(forbidden(action, org));
+    };
+    // Technical accounts act through tokens, never through the console.
+    if person.disabled || person.kind != UserKind::Person {
+        return Err(forbidden(action, org));
+    }
+    let Some(member) = ctx.store.membership(org, user).await? else {
+        return Err(forbidden(action, org));
+    };
+    let allowed = match (member.role, action) {
+        (OrgRole::SystemAdmin, _) => true,
+        (OrgRole::Developer, Action::ManageCredentials) => {
+            ctx.store.developers_may_manage_credentials(org).await?
+        }
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(forbidden(action, org))
+    }
+}
+
+/// Set whether the org's developers may manage credentials (system admins only).
+pub async fn set_developers_may_manage_credentials(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    allowed: bool,
+) -> AdminResult<()> {
+    authorize(ctx, actor, org, Action::ManageOrg).await?;
+    ctx.store
+        .set_developers_may_manage_credentials(org, allowed)
+        .await?;
+    Ok(())
+}

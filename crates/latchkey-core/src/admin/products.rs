@@ -1,0 +1,222 @@
+//! Product instances, product profiles and technical-account provisioning (design.md
+//! "Product"; seeds: "When you create an API client … that client is automatically added as
+//! a User within the Workfront product … as a Contributor"; "add the technical Account Email
+//! as an admin of the product profile" to make it an admin).
+//!
+//! A credential with a technical account is provisioned into the org's instance of every
+//! product behind its project's APIs (those accepting the credential's auth kind): the
+//! oldest instance of that product, created as `<product>` when the org has none.
+
+use super::authz::{Action, Actor, authorize};
+use super::{AdminError, AdminResult, Ctx, check_name};
+use crate::ids::{OrgId, UserId};
+use crate::model::Credential;
+use crate::products::{ProductInstance, ProductProfile, ProductRole, ProfileMember};
+use crate::rand::lower_hex;
+use crate::store::{Store, StoreError};
+
+/// A user's role in every product instance they use (`contributor`, or `admin` when they
+/// administer one of its profiles). What `/ims/profile/v1` and validation report.
+pub async fn product_roles(
+    store: &dyn Store,
+    user: &UserId,
+) -> Result<Vec<ProductRole>, StoreError> {
+    store.product_roles(user).await
+}
+
+async fn require_instance(ctx: &Ctx<'_>, id: &str) -> AdminResult<ProductInstance> {
+    ctx.store
+        .get_instance(id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("product instance {id}")))
+}
+
+async fn require_profile(
+    ctx: &Ctx<'_>,
+    id: &str,
+) -> AdminResult<(ProductProfile, ProductInstance)> {
+    let p = ctx
+        .store
+        .get_profile(id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("product profile {id}")))?;
+    let i = require_instance(ctx, &p.instance_id).await?;
+    Ok((p, i))
+}
+
+async fn new_instance(
+    ctx: &Ctx<'_>,
+    org: &OrgId,
+    product: &str,
+    name: &str,
+) -> AdminResult<ProductInstance> {
+    ctx.store.ensure_product(product, ctx.now).await?;
+    let i = ProductInstance {
+        id: lower_hex(ctx.rng, 12),
+        org_id: org.clone(),
+        product: product.to_owned(),
+        name: name.to_owned(),
+        created_at: ctx.now,
+    };
+    ctx.store.insert_instance(&i).await?;
+    Ok(i)
+}
+
+/// Create an instance of `product` in `org` (an org may have several).
+pub async fn create_instance(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    product: &str,
+    name: Option<&str>,
+) -> AdminResult<ProductInstance> {
+    ctx.store
+        .get_org(org)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("org {org}")))?;
+    authorize(ctx, actor, org, Action::ManageProducts).await?;
+    let product = check_name("product name", product)?;
+    let name = check_name("instance name", name.unwrap_or(&product))?;
+    new_instance(ctx, org, &product, &name).await
+}
+
+pub async fn list_instances(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+) -> AdminResult<Vec<ProductInstance>> {
+    authorize(ctx, actor, org, Action::ManageProducts).await?;
+    Ok(ctx.store.list_instances(org).await?)
+}
+
+pub async fn create_profile(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    instance: &str,
+    name: &str,
+) -> AdminResult<ProductProfile> {
+    let i = require_instance(ctx, instance).await?;
+    authorize(ctx, actor, &i.org_id, Action::ManageProducts).await?;
+    let p = ProductProfile {
+        id: lower_hex(ctx.rng, 12),
+        instance_id: i.id,
+        name: check_name("profile name", name)?,
+        created_at: ctx.now,
+    };
+    ctx.store.insert_profile(&p).await?;
+    Ok(p)
+}
+
+pub async fn list_profiles(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    instance: &str,
+) -> AdminResult<Vec<(ProductProfile, Vec<ProfileMember>)>> {
+    let i = require_instance(ctx, instance).await?;
+    authorize(ctx, actor, &i.org_id, Action::ManageProducts).await?;
+    let mut out = Vec::new();
+    for p in ctx.store.list_profiles(&i.id).await? {
+        let members = ctx.store.profile_members(&p.id).await?;
+        out.push((p, members));
+    }
+    Ok(out)
+}
+
+/// A user of the org by id or email (technical accounts' emails are their ids).
+async fn org_user(ctx: &Ctx<'_>, org: &OrgId, who: &str) -> AdminResult<UserId> {
+    let user = match ctx.store.get_user(&UserId(who.to_owned())).await? {
+        Some(u) => Some(u),
+        None => ctx.store.find_user_by_email(who).await?,
+    };
+    let not_member = || AdminError::NotFound(format!("user {who} in org {org}"));
+    let user = user.ok_or_else(not_member)?;
+    ctx.store
+        .membership(org, &user.id)
+        .await?
+        .ok_or_else(not_member)?;
+    Ok(user.id)
+}
+
+/// Add `who` (a user id or email of the profile's org) to a profile, as an admin of it
+/// when `admin` (which makes them `admin` of the product instance), or change that.
+pub async fn add_profile_member(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    profile: &str,
+    who: &str,
+    admin: bool,
+) -> AdminResult<UserId> {
+    let (p, i) = require_profile(ctx, profile).await?;
+    authorize(ctx, actor, &i.org_id, Action::ManageProducts).await?;
+    let user = org_user(ctx, &i.org_id, who).await?;
+    ctx.store
+        .set_profile_member(&p.id, &user, admin, ctx.now)
+        .await?;
+    Ok(user)
+}
+
+/// Take `who` off a profile (they stay a `contributor` of the instance).
+pub async fn remove_profile_member(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    profile: &str,
+    who: &str,
+) -> AdminResult<UserId> {
+    let (p, i) = require_profile(ctx, profile).await?;
+    authorize(ctx, actor, &i.org_id, Action::ManageProducts).await?;
+    let user = org_user(ctx, &i.org_id, who).await?;
+    if !ctx.store.remove_profile_member(&p.id, &user).await? {
+        return Err(AdminError::NotFound(format!("{who} in profile {}", p.id)));
+    }
+    Ok(user)
+}
+
+/// Make a credential's technical account a `contributor` of the org's instance of every
+/// product behind its project's APIs. Idempotent; returns the instances. A no-op for
+/// credentials without a technical account.
+pub async fn provision_technical_account(
+    ctx: &Ctx<'_>,
+    cred: &Credential,
+) -> AdminResult<Vec<ProductInstance>> {
+    let Some(tech) = &cred.technical_account else {
+        return Ok(Vec::new());
+    };
+    let kind = cred.kind.auth_kind();
+    let mut products: Vec<String> = Vec::new();
+    for api in ctx.store.project_apis(&cred.project_id).await? {
+        if let Some(p) = api.product.filter(|_| api.auth.contains(&kind))
+            && !products.contains(&p)
+        {
+            products.push(p);
+        }
+    }
+    let mut out = Vec::new();
+    for product in products {
+        let existing = ctx
+            .store
+            .list_instances(&cred.org_id)
+            .await?
+            .into_iter()
+            .find(|i| i.product == product);
+        let instance = match existing {
+            Some(i) => i,
+            None => match new_instance(ctx, &cred.org_id, &product, &product).await {
+                Ok(i) => i,
+                // Another request created it meanwhile: use that one.
+                Err(AdminError::Conflict(_)) => ctx
+                    .store
+                    .list_instances(&cred.org_id)
+                    .await?
+                    .into_iter()
+                    .find(|i| i.product == product)
+                    .ok_or_else(|| AdminError::NotFound(format!("{product} instance")))?,
+                Err(e) => return Err(e),
+            },
+        };
+        ctx.store
+            .add_product_user(&instance.id, tech, ctx.now)
+            .await?;
+        out.push(instance);
+    }
+    Ok(out)
+}

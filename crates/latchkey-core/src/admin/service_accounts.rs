@@ -1,0 +1,198 @@
+//! Service Account (JWT) credentials (contract §2.3, §5): their public certificates or
+//! keys (upload, list, expire, remove), and conversion to OAuth Server-to-Server, which
+//! "keeps the same client id, technical account, … scopes, and product profiles".
+
+use super::authz::{Action, Actor, authorize};
+use super::{AdminError, AdminResult, Ctx, allowed_scopes, products};
+use crate::assertion::{self, RegisteredKey};
+use crate::clock::Timestamp;
+use crate::ids::ClientId;
+use crate::model::{Credential, CredentialKind};
+use crate::products::CertificateRecord;
+use crate::rand::lower_hex;
+use crate::secret::ClientSecret;
+use crate::store::{Store, StoreError};
+
+/// Most keys registered to one credential (each assertion may be tried against each).
+pub const MAX_CERTIFICATES: usize = 10;
+
+fn invalid(msg: impl Into<String>) -> AdminError {
+    AdminError::Invalid(msg.into())
+}
+
+/// A credential the actor may manage.
+async fn managed_credential(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+) -> AdminResult<Credential> {
+    let cred = ctx
+        .store
+        .get_credential(client_id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))?;
+    authorize(ctx, actor, &cred.org_id, Action::ManageCredentials).await?;
+    Ok(cred)
+}
+
+/// Check an uploaded PEM and make the record to store: the certificate's `notAfter`
+/// becomes the key's expiry; an already expired certificate is refused.
+pub fn new_certificate(
+    ctx: &Ctx<'_>,
+    client_id: &ClientId,
+    pem: &str,
+) -> AdminResult<CertificateRecord> {
+    let parsed = assertion::parse_public_key_pem(pem).map_err(|e| invalid(e.to_string()))?;
+    if parsed.not_after.is_some_and(|t| t <= ctx.now) {
+        return Err(invalid("the certificate has already expired"));
+    }
+    Ok(CertificateRecord {
+        client_id: client_id.clone(),
+        id: lower_hex(ctx.rng, 8),
+        pem: pem.trim().to_owned(),
+        created_at: ctx.now,
+        expires_at: parsed.not_after,
+    })
+}
+
+/// Upload another public certificate or key (several may be active, for rotation).
+pub async fn add_certificate(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+    pem: &str,
+) -> AdminResult<CertificateRecord> {
+    let cred = managed_credential(ctx, actor, client_id).await?;
+    if cred.kind != CredentialKind::ServiceAccountJwt {
+        return Err(invalid(
+            "only service_account_jwt credentials take certificates",
+        ));
+    }
+    if ctx.store.list_certificates(client_id).await?.len() >= MAX_CERTIFICATES {
+        return Err(invalid(format!(
+            "a credential has at most {MAX_CERTIFICATES} certificates; remove one first"
+        )));
+    }
+    let rec = new_certificate(ctx, client_id, pem)?;
+    ctx.store.insert_certificate(&rec).await?;
+    Ok(rec)
+}
+
+pub async fn list_certificates(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+) -> AdminResult<Vec<CertificateRecord>> {
+    managed_credential(ctx, actor, client_id).await?;
+    Ok(ctx.store.list_certificates(client_id).await?)
+}
+
+/// Stop a key verifying from `at` (default: now); it stays listed.
+pub async fn expire_certificate(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+    id: &str,
+    at: Option<Timestamp>,
+) -> AdminResult<Timestamp> {
+    managed_credential(ctx, actor, client_id).await?;
+    let at = at.unwrap_or(ctx.now);
+    if !ctx.store.set_certificate_expiry(client_id, id, at).await? {
+        return Err(AdminError::NotFound(format!("certificate {id}")));
+    }
+    Ok(at)
+}
+
+pub async fn remove_certificate(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+    id: &str,
+) -> AdminResult<()> {
+    managed_credential(ctx, actor, client_id).await?;
+    if !ctx.store.delete_certificate(client_id, id).await? {
+        return Err(AdminError::NotFound(format!("certificate {id}")));
+    }
+    Ok(())
+}
+
+/// The keys an assertion of `client_id` may be verified with. A stored key that no
+/// longer parses (it parsed at upload) verifies nothing.
+pub async fn registered_keys(
+    store: &dyn Store,
+    client_id: &ClientId,
+) -> Result<Vec<RegisteredKey>, StoreError> {
+    Ok(store
+        .list_certificates(client_id)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let key = assertion::parse_public_key_pem(&c.pem).ok()?.key;
+            Some(RegisteredKey {
+                id: c.id,
+                key,
+                expires_at: c.expires_at,
+            })
+        })
+        .collect())
+}
+
+/// Convert a Service Account (JWT) credential to OAuth Server-to-Server in place: same
+/// client id, secrets, technical account and product profiles; refused when a project API
+/// accepts service-account auth but not server-to-server (its scopes would be lost).
+/// Returns the converted credential and its scopes. The keys stay listed but no longer
+/// serve the JWT exchange.
+pub async fn convert_to_server_to_server(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+) -> AdminResult<(Credential, Vec<String>)> {
+    let mut cred = managed_credential(ctx, actor, client_id).await?;
+    if cred.kind != CredentialKind::ServiceAccountJwt {
+        return Err(invalid(format!(
+            "only service_account_jwt credentials convert; this one is {}",
+            cred.kind
+        )));
+    }
+    let before = allowed_scopes(ctx.store, &cred).await?;
+    let mut after_cred = cred.clone();
+    after_cred.kind = CredentialKind::ServerToServer;
+    let after = allowed_scopes(ctx.store, &after_cred).await?;
+    let lost: Vec<&str> = before
+        .iter()
+        .filter(|s| !after.contains(s))
+        .map(String::as_str)
+        .collect();
+    if !lost.is_empty() {
+        return Err(invalid(format!(
+            "converting would lose scopes {} (their APIs do not accept server_to_server)",
+            lost.join(",")
+        )));
+    }
+    if !ctx
+        .store
+        .change_credential_kind(
+            client_id,
+            CredentialKind::ServiceAccountJwt,
+            CredentialKind::ServerToServer,
+        )
+        .await?
+    {
+        return Err(AdminError::Conflict(format!(
+            "credential {client_id} changed meanwhile"
+        )));
+    }
+    cred.kind = CredentialKind::ServerToServer;
+    products::provision_technical_account(ctx, &cred).await?;
+    Ok((cred, after))
+}
+
+/// [`super::rotate_secret`] on behalf of `actor`.
+pub async fn rotate_secret_as(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+) -> AdminResult<(ClientSecret, Vec<String>)> {
+    managed_credential(ctx, actor, client_id).await?;
+    super::rotate_secret(ctx, client_id).await
+}

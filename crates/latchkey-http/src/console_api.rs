@@ -1,0 +1,80 @@
+//! The console REST API, as far as issue 4 needs it: converting a Service Account (JWT)
+//! credential to OAuth Server-to-Server (contract §5: same client id, technical account,
+//! scopes and product profiles). Authenticated like Adobe's I/O Management API: a person's
+//! access token carrying `adobeio_api` in `Authorization: Bearer` (RFC 6750 §2.1), never a
+//! cookie, so there is no CSRF surface. Who may act is decided in the core (SEC-40):
+//! no token → 401, not allowed → 403, unknown credential → 404.
+
+use crate::auth::{CheckError, check_access_token};
+use crate::error::{ApiError, no_store};
+use crate::extract::OAuthRequest;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::admin::{Actor, AdminError, service_accounts};
+use latchkey_core::ids::{ClientId, UserId};
+use latchkey_core::token::CTP_USER;
+use latchkey_core::{ErrorCode, OAuthError};
+use serde_json::json;
+
+/// The scope of the I/O Management API (catalog `io-management`) that console calls need.
+pub const CONSOLE_SCOPE: &str = "adobeio_api";
+
+/// The signed-in person behind the request's bearer token.
+async fn actor(st: &AppState, req: &OAuthRequest) -> Result<Actor, ApiError> {
+    let raw = req
+        .bearer()
+        .ok_or_else(|| OAuthError::invalid_token("a bearer access token is required"))?;
+    let claims = match check_access_token(st, raw).await {
+        Ok(c) => c,
+        Err(CheckError::Invalid(e)) => return Err(OAuthError::invalid_token(e.to_string()).into()),
+        Err(CheckError::Unavailable(e)) => return Err(e),
+    };
+    if claims.ctp != CTP_USER {
+        return Err(OAuthError::invalid_token("the token does not belong to a person").into());
+    }
+    if !claims.scopes().contains(CONSOLE_SCOPE) {
+        return Err(OAuthError::new(
+            ErrorCode::InsufficientScope,
+            format!("the token lacks the {CONSOLE_SCOPE} scope"),
+        )
+        .into());
+    }
+    Ok(Actor::User(UserId(claims.sub)))
+}
+
+fn admin_error(e: AdminError) -> ApiError {
+    let err = match e {
+        AdminError::Forbidden(d) => OAuthError::new(ErrorCode::AccessDenied, d),
+        AdminError::NotFound(d) => OAuthError::new(ErrorCode::NotFound, format!("{d} not found")),
+        AdminError::Invalid(d) => OAuthError::invalid_request(d),
+        AdminError::Conflict(d) => OAuthError::invalid_request(d).with_status(409),
+        AdminError::Store(e) => return e.into(),
+    };
+    err.into()
+}
+
+/// `POST /console/api/credentials/{client_id}/convert`
+pub async fn convert_post(
+    State(st): State<AppState>,
+    Path(client_id): Path<String>,
+    req: OAuthRequest,
+) -> Result<Response, ApiError> {
+    let actor = actor(&st, &req).await?;
+    let ctx = st.admin_ctx();
+    let (cred, scopes) =
+        service_accounts::convert_to_server_to_server(&ctx, &actor, &ClientId(client_id))
+            .await
+            .map_err(admin_error)?;
+    let mut resp = Json(json!({
+        "client_id": cred.client_id,
+        "kind": cred.kind,
+        "org_id": cred.org_id,
+        "technical_account_id": cred.technical_account,
+        "scopes": scopes,
+    }))
+    .into_response();
+    no_store(&mut resp);
+    Ok(resp)
+}
