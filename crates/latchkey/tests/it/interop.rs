@@ -1,9 +1,10 @@
 //! Interop with real third-party client libraries, run as child processes against the real
-//! binary: the npm `@adobe/aio-lib-ims` (tests/interop/node) and PyJWT + Authlib + requests
-//! (tests/interop/python). Each test makes an org, a project with the `firefly` API and a
-//! server-to-server credential through the CLI, starts `latchkey serve`, and hands the
-//! URL and credential to the client suite in LATCHKEY_URL, LATCHKEY_CLIENT_ID,
-//! LATCHKEY_CLIENT_SECRET and LATCHKEY_ORG_ID.
+//! binary: the npm `@adobe/aio-lib-ims`, `openid-client` and `playwright-core` driving
+//! Debian's headless Chromium (tests/interop/node), and PyJWT + Authlib + requests
+//! (tests/interop/python). Each test makes its org, project and credential (and, for the
+//! sign-in suites, a user) through the CLI, starts `latchkey serve`, and hands the URL and
+//! credential to the client suite in LATCHKEY_URL, LATCHKEY_CLIENT_ID,
+//! LATCHKEY_CLIENT_SECRET and LATCHKEY_ORG_ID (plus suite-specific variables).
 //!
 //! The client libraries are installed by `bash .ci/run` (npm ci, and a venv from
 //! requirements.txt). Without them these tests print a notice and pass, unless
