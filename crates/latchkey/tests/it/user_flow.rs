@@ -95,6 +95,17 @@ pub async fn sign_in(a: &App, b: &mut Browser, url: &str) -> String {
     next
 }
 
+/// POST `form` to `/oauth2/token` as `client` (client_secret_basic).
+pub async fn token_as(a: &App, client: &S2s, form: &[(&str, &str)]) -> reqwest::Response {
+    a.s.http()
+        .post(format!("{}/oauth2/token", a.s.url))
+        .basic_auth(&client.client_id, Some(&client.client_secret))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 pub async fn exchange(a: &App, code: &str, verifier: Option<&str>) -> reqwest::Response {
     let mut form = vec![
         ("grant_type", "authorization_code"),
@@ -104,23 +115,16 @@ pub async fn exchange(a: &App, code: &str, verifier: Option<&str>) -> reqwest::R
     if let Some(v) = verifier {
         form.push(("code_verifier", v));
     }
-    a.s.http()
-        .post(format!("{}/oauth2/token", a.s.url))
-        .basic_auth(&a.client.client_id, Some(&a.client.client_secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
+    token_as(&a, &a.client, &form).await
 }
 
 async fn refresh(a: &App, rt: &str) -> reqwest::Response {
-    a.s.http()
-        .post(format!("{}/oauth2/token", a.s.url))
-        .basic_auth(&a.client.client_id, Some(&a.client.client_secret))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", rt)])
-        .send()
-        .await
-        .unwrap()
+    token_as(
+        &a,
+        &a.client,
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await
 }
 
 pub async fn userinfo(a: &App, token: &str) -> reqwest::Response {

@@ -3,7 +3,7 @@
 
 use crate::browser::{Browser, hidden, location, query_param};
 use crate::user_flow::{
-    REDIRECT, VERIFIER, app, authorize_url, code_for, exchange, sign_in, userinfo,
+    REDIRECT, VERIFIER, app, authorize_url, code_for, exchange, sign_in, token_as, userinfo,
 };
 use latchkey_core::model::CredentialKind;
 use latchkey_core::pkce::s256;
@@ -161,14 +161,12 @@ async fn sec_21_conf_28_a_refresh_token_is_bound_to_its_client() {
         rt.bytes().all(|c| (0x20..=0x7e).contains(&c)),
         "RFC 6749 A.17 characters"
     );
-    let r =
-        a.s.http()
-            .post(format!("{}/oauth2/token", a.s.url))
-            .basic_auth(&other.client_id, Some(&other.client_secret))
-            .form(&[("grant_type", "refresh_token"), ("refresh_token", rt)])
-            .send()
-            .await
-            .unwrap();
+    let r = token_as(
+        &a,
+        &other,
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
 }

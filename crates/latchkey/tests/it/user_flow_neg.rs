@@ -3,7 +3,8 @@
 
 use crate::browser::{Browser, hidden, location, query_param};
 use crate::user_flow::{
-    App, PASSWORD, REDIRECT, VERIFIER, app, authorize_url, code_for, exchange, sign_in, userinfo,
+    App, PASSWORD, REDIRECT, VERIFIER, app, authorize_url, code_for, exchange, sign_in, token_as,
+    userinfo,
 };
 use latchkey_core::model::CredentialKind;
 use serde_json::Value;
@@ -194,19 +195,17 @@ async fn neg_04_sec_16_another_clients_code_is_invalid_grant() {
     let a = app(CredentialKind::OAuthWeb).await;
     let other = a.s.credential(CredentialKind::OAuthWeb).await;
     let (_, code) = code_for(&a, "openid").await;
-    let r =
-        a.s.http()
-            .post(format!("{}/oauth2/token", a.s.url))
-            .basic_auth(&other.client_id, Some(&other.client_secret))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ])
-            .send()
-            .await
-            .unwrap();
+    let r = token_as(
+        &a,
+        &other,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
 }
@@ -215,18 +214,16 @@ async fn neg_04_sec_16_another_clients_code_is_invalid_grant() {
 async fn sec_04_token_request_must_repeat_the_redirect_uri() {
     let a = app(CredentialKind::OAuthWeb).await;
     let (_, code) = code_for(&a, "openid").await;
-    let r =
-        a.s.http()
-            .post(format!("{}/oauth2/token", a.s.url))
-            .basic_auth(&a.client.client_id, Some(&a.client.client_secret))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("code_verifier", VERIFIER),
-            ])
-            .send()
-            .await
-            .unwrap();
+    let r = token_as(
+        &a,
+        &a.client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400);
 }
 
@@ -254,18 +251,16 @@ async fn sec_20_no_refresh_token_without_offline_access_and_sec_24_no_widening()
         .json()
         .await
         .unwrap();
-    let r =
-        a.s.http()
-            .post(format!("{}/oauth2/token", a.s.url))
-            .basic_auth(&a.client.client_id, Some(&a.client.client_secret))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", t["refresh_token"].as_str().unwrap()),
-                ("scope", "openid offline_access email"),
-            ])
-            .send()
-            .await
-            .unwrap();
+    let r = token_as(
+        &a,
+        &a.client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+            ("scope", "openid offline_access email"),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_scope");
 }
@@ -393,17 +388,15 @@ async fn sec_39_connected_applications_lists_and_revokes_only_your_grants() {
             .status(),
         401
     );
-    let r =
-        a.s.http()
-            .post(format!("{}/oauth2/token", a.s.url))
-            .basic_auth(&a.client.client_id, Some(&a.client.client_secret))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", t["refresh_token"].as_str().unwrap()),
-            ])
-            .send()
-            .await
-            .unwrap();
+    let r = token_as(
+        &a,
+        &a.client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     // The next authorization asks for consent again.
     let r = b.get(&authorize_url(&a, "openid offline_access", "")).await;
