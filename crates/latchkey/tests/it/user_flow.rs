@@ -115,7 +115,7 @@ pub async fn exchange(a: &App, code: &str, verifier: Option<&str>) -> reqwest::R
     if let Some(v) = verifier {
         form.push(("code_verifier", v));
     }
-    token_as(&a, &a.client, &form).await
+    token_as(a, &a.client, &form).await
 }
 
 async fn refresh(a: &App, rt: &str) -> reqwest::Response {
