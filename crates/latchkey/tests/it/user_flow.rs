@@ -120,7 +120,7 @@ pub async fn exchange(a: &App, code: &str, verifier: Option<&str>) -> reqwest::R
 
 async fn refresh(a: &App, rt: &str) -> reqwest::Response {
     token_as(
-        &a,
+        a,
         &a.client,
         &[("grant_type", "refresh_token"), ("refresh_token", rt)],
     )
