@@ -112,7 +112,7 @@ impl TestServer {
         } else {
             vec![]
         };
-        let c = admin::create_credential_as(
+        let c = admin::create_credential(
             &ctx,
             &admin::Actor::Operator,
             NewCredential {

@@ -209,7 +209,7 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
                 ),
                 None => None,
             };
-            let created = admin::create_credential_as(
+            let created = admin::create_credential(
                 &ctx,
                 &Actor::Operator,
                 NewCredential {
@@ -228,9 +228,10 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             Ok(())
         }
         Command::Credential(CredentialCmd::RotateSecret { client_id, json }) => {
-            let (secret, revoked) = admin::rotate_secret(&ctx, &ClientId(client_id.clone()))
-                .await
-                .map_err(err)?;
+            let (secret, revoked) =
+                admin::rotate_secret(&ctx, &Actor::Operator, &ClientId(client_id.clone()))
+                    .await
+                    .map_err(err)?;
             print(
                 json,
                 json!({"client_id": client_id, "client_secret": secret.expose(), "revoked_secret_ids": revoked}),

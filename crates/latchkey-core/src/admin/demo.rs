@@ -3,7 +3,7 @@
 
 use super::{
     Actor, AdminResult, CreatedCredential, Ctx, NewCredential, NewUser, add_api_to_project,
-    create_credential_as, create_org, create_project, create_user,
+    create_credential, create_org, create_project, create_user,
 };
 use crate::model::{CredentialKind, Org, OrgRole, Project, User};
 
@@ -70,7 +70,7 @@ pub async fn seed(ctx: &Ctx<'_>, issuer: &str) -> AdminResult<Demo> {
     let mut credentials = Vec::new();
     for (kind, name, uris) in kinds {
         credentials.push(
-            create_credential_as(
+            create_credential(
                 ctx,
                 &Actor::Operator,
                 NewCredential {

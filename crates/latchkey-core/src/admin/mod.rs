@@ -296,20 +296,10 @@ fn new_secret_record(ctx: &Ctx<'_>, client_id: &ClientId) -> (ClientSecret, Secr
     (secret, rec)
 }
 
-/// [`create_credential_as`] the operator (the CLI and the demo seeder, which hold the
-/// database anyway). Anything serving a signed-in person must call
-/// [`create_credential_as`] with that person's [`Actor`].
-pub async fn create_credential(
-    ctx: &Ctx<'_>,
-    new: NewCredential<'_>,
-) -> AdminResult<CreatedCredential> {
-    create_credential_as(ctx, &Actor::Operator, new).await
-}
-
 /// Create a credential in a project, on behalf of `actor` (SEC-40: org `system_admin`, or
 /// `developer` where the org allows it). A technical account is provisioned as a
 /// `contributor` of the products behind the project's APIs.
-pub async fn create_credential_as(
+pub async fn create_credential(
     ctx: &Ctx<'_>,
     actor: &Actor,
     new: NewCredential<'_>,
@@ -406,11 +396,14 @@ pub async fn create_credential_as(
     })
 }
 
-/// Add a new secret; the oldest is revoked if two were already active (contract §2.2).
+/// Add a new secret on behalf of `actor`; the oldest is revoked if two were already
+/// active (contract §2.2).
 pub async fn rotate_secret(
     ctx: &Ctx<'_>,
+    actor: &Actor,
     client_id: &ClientId,
 ) -> AdminResult<(ClientSecret, Vec<String>)> {
+    service_accounts::managed_credential(ctx, actor, client_id).await?;
     let cred = ctx
         .store
         .get_credential(client_id)

@@ -10,7 +10,6 @@ use crate::ids::ClientId;
 use crate::model::{Credential, CredentialKind};
 use crate::products::CertificateRecord;
 use crate::rand::lower_hex;
-use crate::secret::ClientSecret;
 use crate::store::{Store, StoreError};
 
 /// Most keys registered to one credential (each assertion may be tried against each).
@@ -21,7 +20,7 @@ fn invalid(msg: impl Into<String>) -> AdminError {
 }
 
 /// A credential the actor may manage.
-async fn managed_credential(
+pub(super) async fn managed_credential(
     ctx: &Ctx<'_>,
     actor: &Actor,
     client_id: &ClientId,
@@ -185,14 +184,4 @@ pub async fn convert_to_server_to_server(
     cred.kind = CredentialKind::ServerToServer;
     products::provision_technical_account(ctx, &cred).await?;
     Ok((cred, after))
-}
-
-/// [`super::rotate_secret`] on behalf of `actor`.
-pub async fn rotate_secret_as(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    client_id: &ClientId,
-) -> AdminResult<(ClientSecret, Vec<String>)> {
-    managed_credential(ctx, actor, client_id).await?;
-    super::rotate_secret(ctx, client_id).await
 }

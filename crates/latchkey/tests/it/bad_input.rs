@@ -428,9 +428,10 @@ async fn sec_41_secrets_are_stored_hashed_and_rotate_with_two_active() {
     }
     let ctx = s.ctx();
     let cid = latchkey_core::ids::ClientId(c.client_id.clone());
-    let (second, _) = latchkey_core::admin::rotate_secret(&ctx, &cid)
-        .await
-        .unwrap();
+    let (second, _) =
+        latchkey_core::admin::rotate_secret(&ctx, &latchkey_core::admin::Actor::Operator, &cid)
+            .await
+            .unwrap();
     let with = |secret: &str| {
         let mut f = cc(&c);
         f[2].1 = secret.to_owned();
@@ -442,9 +443,10 @@ async fn sec_41_secrets_are_stored_hashed_and_rotate_with_two_active() {
         "old secret still works during rotation"
     );
     assert_eq!(with(second.expose()).await.unwrap().status(), 200);
-    let (third, revoked) = latchkey_core::admin::rotate_secret(&ctx, &cid)
-        .await
-        .unwrap();
+    let (third, revoked) =
+        latchkey_core::admin::rotate_secret(&ctx, &latchkey_core::admin::Actor::Operator, &cid)
+            .await
+            .unwrap();
     assert_eq!(revoked.len(), 1);
     expect_error(with(&c.client_secret).await.unwrap(), 401, "invalid_client").await;
     assert_eq!(with(second.expose()).await.unwrap().status(), 200);

@@ -41,7 +41,7 @@ async fn service_account(s: &TestServer, kind: CredentialKind, pem: Option<&str>
             .await
             .unwrap();
     }
-    let c = admin::create_credential_as(
+    let c = admin::create_credential(
         &ctx,
         &Actor::Operator,
         NewCredential {

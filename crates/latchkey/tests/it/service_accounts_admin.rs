@@ -156,7 +156,7 @@ async fn technical_accounts_are_contributors_until_made_profile_admins() {
     assert!(!names.contains(&"Creative Cloud"), "oauth_user-only API");
     assert!(roles.iter().all(|r| r.role.as_str() == "contributor"));
     // A second credential in the same project reuses the org's instances.
-    let again = admin::create_credential_as(
+    let again = admin::create_credential(
         &ctx,
         op,
         NewCredential {
@@ -198,7 +198,7 @@ async fn technical_accounts_are_contributors_until_made_profile_admins() {
     assert!(roles.iter().all(|r| r.role.as_str() == "contributor"));
     // Adding an API later provisions existing technical accounts into its product.
     let project = admin::create_project(&ctx, &org, "Later").await.unwrap();
-    let later = admin::create_credential_as(
+    let later = admin::create_credential(
         &ctx,
         op,
         NewCredential {
@@ -288,7 +288,7 @@ async fn sec_40_role_matrix() {
     ) -> Vec<(&'static str, bool)> {
         let ctx = s.ctx();
         let mut out = Vec::new();
-        let created = admin::create_credential_as(
+        let created = admin::create_credential(
             &ctx,
             actor,
             NewCredential {
@@ -302,7 +302,7 @@ async fn sec_40_role_matrix() {
         .await;
         out.push(("create_credential", created.is_ok()));
         // Operate on a credential the operator makes, so each actor starts alike.
-        let target = admin::create_credential_as(
+        let target = admin::create_credential(
             &ctx,
             &Actor::Operator,
             NewCredential {
@@ -348,7 +348,11 @@ async fn sec_40_role_matrix() {
         ));
         out.push((
             "rotate_secret",
-            forbidden_or_ok(sa::rotate_secret_as(&ctx, actor, &cid).await.map(|_| ())),
+            forbidden_or_ok(
+                latchkey_core::admin::rotate_secret(&ctx, actor, &cid)
+                    .await
+                    .map(|_| ()),
+            ),
         ));
         out.push((
             "convert",

@@ -106,6 +106,7 @@ async fn sec_01_native_apps_may_use_any_loopback_port() {
     let ctx = a.s.ctx();
     let created = latchkey_core::admin::create_credential(
         &ctx,
+        &latchkey_core::admin::Actor::Operator,
         latchkey_core::admin::NewCredential {
             project: &latchkey_core::ids::ProjectId(a.client.project_id.clone()),
             kind: CredentialKind::OAuthNative,
