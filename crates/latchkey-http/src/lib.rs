@@ -19,6 +19,7 @@ pub mod pages;
 pub mod revoke;
 pub mod session;
 pub mod state;
+pub mod throttle;
 pub mod token;
 pub mod userinfo;
 pub mod validate;

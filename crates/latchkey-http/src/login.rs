@@ -143,6 +143,26 @@ pub async fn login_post(
         None => None,
     };
     let username = f.username.trim().to_owned();
+    let name = client_name(&st, req.as_ref()).await;
+    let return_to = safe_return_to(f.return_to.as_deref());
+    if let Some(wait) = st.login_throttle.blocked_for(&username, st.now()) {
+        tracing::warn!("sign-in refused: too many failures for one account");
+        let minutes = (wait + 59) / 60;
+        let msg =
+            format!("Too many failed sign-ins for this account. Try again in {minutes} minute(s).");
+        return page(
+            &st,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            LoginPage {
+                ar: f.ar.as_deref(),
+                return_to: return_to.as_deref(),
+                username: &username,
+                client: name,
+                error: Some(&msg),
+            },
+        );
+    }
     let user = if username.is_empty() || username.len() > 254 || f.password.len() > 1024 {
         None
     } else {
@@ -153,8 +173,7 @@ pub async fn login_post(
     };
     let Some(user) = check_password(&st, user, f.password).await else {
         tracing::info!("failed sign-in");
-        let name = client_name(&st, req.as_ref()).await;
-        let return_to = safe_return_to(f.return_to.as_deref());
+        st.login_throttle.record_failure(&username, st.now());
         return page(
             &st,
             &headers,
@@ -172,6 +191,7 @@ pub async fn login_post(
         Ok(s) => s,
         Err(_) => return unavailable(),
     };
+    st.login_throttle.record_success(&username);
     tracing::info!(user = %user.id, "signed in");
     let mut resp = match req {
         Some(req) => proceed(&st, req, Some((session, user)), false).await,

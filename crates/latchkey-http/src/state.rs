@@ -27,6 +27,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Bounds concurrent Argon2 verifications (≈ 19 MiB each) to the core count.
     pub password_slots: Arc<tokio::sync::Semaphore>,
+    pub login_throttle: Arc<crate::throttle::LoginThrottle>,
     master: Arc<MasterKey>,
     keyring: Arc<RwLock<Arc<Keyring>>>,
 }
@@ -57,6 +58,7 @@ impl AppState {
             password_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            login_throttle: Arc::new(crate::throttle::LoginThrottle::default()),
             master: Arc::new(master),
             keyring: Arc::new(RwLock::new(Arc::new(keyring))),
         })

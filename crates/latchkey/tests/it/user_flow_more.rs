@@ -415,3 +415,47 @@ async fn conf_02_response_type_is_required_on_standard_and_defaults_to_code_on_i
         location(&r)
     );
 }
+
+#[tokio::test]
+async fn sec_43_repeated_wrong_passwords_lock_the_account_for_a_while() {
+    let a = app(CredentialKind::OAuthWeb).await;
+    let mut b = Browser::new(&a.s.url);
+    let r = b.get(&authorize_url(&a, "openid", "")).await;
+    let html = b.get(&location(&r)).await.text().await.unwrap();
+    let (csrf, ar) = (hidden(&html, "csrf"), hidden(&html, "ar"));
+    for _ in 0..5 {
+        let r = b
+            .post(
+                "/login",
+                &[
+                    ("username", &a.email),
+                    ("password", "wrong-password"),
+                    ("csrf", &csrf),
+                    ("ar", &ar),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 401);
+    }
+    // Even the right password is refused now, without telling whether it was right.
+    let right = [
+        ("username", a.email.as_str()),
+        ("password", crate::user_flow::PASSWORD),
+        ("csrf", &csrf),
+        ("ar", &ar),
+    ];
+    let r = b.post("/login", &right).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.text().await.unwrap().contains("Too many failed sign-ins"));
+    assert!(!b.cookies.contains_key("lk_session"));
+    // After the window the right password works again (in a fresh sign-in: the old
+    // request expired after 10 minutes).
+    a.s.clock.advance_secs(15 * 60);
+    let r = b.post("/login", &right).await;
+    assert_eq!(r.status(), 400, "the expired request is refused");
+    assert!(
+        sign_in(&a, &mut b, &authorize_url(&a, "openid", ""))
+            .await
+            .starts_with(REDIRECT)
+    );
+}
