@@ -48,6 +48,17 @@ pub trait UserStore: Send + Sync {
     async fn insert_user(&self, user: &User) -> StoreResult<()>;
     async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// One transaction (SEC-25): apply `disabled` and/or `password_hash` (each only if
+    /// `Some`); when the account is being disabled or its password changed, also revoke
+    /// every active grant of the user (with their codes and refresh tokens) and end all
+    /// of the user's browser sessions. `false` if the user does not exist.
+    async fn update_user_security(
+        &self,
+        user: &UserId,
+        disabled: Option<bool>,
+        password_hash: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -79,6 +90,15 @@ pub trait CredentialStore: Send + Sync {
         secret: Option<&SecretRecord>,
     ) -> StoreResult<()>;
     async fn get_credential(&self, client_id: &ClientId) -> StoreResult<Option<Credential>>;
+    /// One transaction (SEC-25): set the credential's `disabled` flag; when disabling,
+    /// also revoke every active grant of the client with its codes and refresh tokens.
+    /// `false` if the credential does not exist.
+    async fn set_credential_disabled(
+        &self,
+        client_id: &ClientId,
+        disabled: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     async fn list_credentials(&self, project: &ProjectId) -> StoreResult<Vec<Credential>>;
     /// Secrets that authenticate now, oldest first.
     async fn active_secrets(&self, client_id: &ClientId) -> StoreResult<Vec<SecretRecord>>;

@@ -186,6 +186,43 @@ macro_rules! impl_credentials {
                     Ok(self.load_credentials("client_id", client_id.as_str()).await?.pop())
                 }
 
+                async fn set_credential_disabled(
+                    &self,
+                    client_id: &ClientId,
+                    disabled: bool,
+                    now: Timestamp,
+                ) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
+                    let done = sqlx::query("UPDATE credentials SET disabled = $1 WHERE client_id = $2")
+                        .bind(disabled)
+                        .bind(client_id.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    if disabled {
+                        for sql in [
+                            "UPDATE grants SET revoked_at = $1 \
+                             WHERE client_id = $2 AND revoked_at IS NULL",
+                            "UPDATE auth_codes SET consumed_at = $1 \
+                             WHERE client_id = $2 AND consumed_at IS NULL",
+                            "UPDATE refresh_tokens SET revoked_at = $1 \
+                             WHERE client_id = $2 AND revoked_at IS NULL",
+                        ] {
+                            sqlx::query(sql)
+                                .bind(now.0)
+                                .bind(client_id.as_str())
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(backend)?;
+                        }
+                    }
+                    tx.commit().await.map_err(backend)?;
+                    Ok(true)
+                }
+
                 async fn list_credentials(
                     &self,
                     project: &ProjectId,

@@ -50,6 +50,7 @@ macro_rules! impl_directory {
     ($store:ty, $db:ty) => {
         const _: () = {
             use async_trait::async_trait;
+            use latchkey_core::clock::Timestamp;
             use latchkey_core::ids::{ApiId, OrgId, ProjectId, UserId};
             use latchkey_core::model::{Api, Membership, Org, OrgRole, Project, User};
             use latchkey_core::store::{ApiCatalog, OrgStore, ProjectStore, StoreResult, UserStore};
@@ -244,6 +245,53 @@ macro_rules! impl_directory {
                     .await
                     .map_err(backend)?;
                     row.map(rows::user).transpose()
+                }
+
+                async fn update_user_security(
+                    &self,
+                    user: &UserId,
+                    disabled: Option<bool>,
+                    password_hash: Option<&str>,
+                    now: Timestamp,
+                ) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
+                    let done = sqlx::query(
+                        "UPDATE users SET disabled = COALESCE($1, disabled), \
+                         password_hash = COALESCE($2, password_hash) WHERE id = $3",
+                    )
+                    .bind(disabled)
+                    .bind(password_hash)
+                    .bind(user.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    if disabled == Some(true) || password_hash.is_some() {
+                        for sql in [
+                            "UPDATE grants SET revoked_at = $1 \
+                             WHERE user_id = $2 AND revoked_at IS NULL",
+                            "UPDATE auth_codes SET consumed_at = $1 \
+                             WHERE user_id = $2 AND consumed_at IS NULL",
+                            "UPDATE refresh_tokens SET revoked_at = $1 \
+                             WHERE user_id = $2 AND revoked_at IS NULL",
+                        ] {
+                            sqlx::query(sql)
+                                .bind(now.0)
+                                .bind(user.as_str())
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(backend)?;
+                        }
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(user.as_str())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    }
+                    tx.commit().await.map_err(backend)?;
+                    Ok(true)
                 }
             }
 

@@ -110,6 +110,7 @@ suite! {
         rotate_refresh_token_refuses_expired_and_unknown,
         sessions_roundtrip_and_expire,
         purge_removes_expired_codes_refresh_tokens_and_sessions,
+        account_and_client_changes_revoke_what_they_must,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,

@@ -90,6 +90,31 @@ pub enum OrgCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCmd {
+    /// Disable a user: they cannot sign in, their sessions end and every app they
+    /// connected loses its tokens.
+    Disable {
+        /// User id or email.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let a disabled user sign in again (apps must ask for consent again).
+    Enable {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a user's password; their sessions end and their apps lose their tokens.
+    SetPassword {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a user in an org.
     Create {
         #[arg(long)]
@@ -167,6 +192,21 @@ pub enum ApiCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum CredentialCmd {
+    /// Disable a credential: it can get no tokens, its tokens stop validating, and every
+    /// user's grant to it is revoked.
+    Disable {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Enable a disabled credential (users must consent again).
+    Enable {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a credential; its secret is shown once.
     Create {
         #[arg(long)]

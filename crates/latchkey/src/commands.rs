@@ -242,6 +242,12 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             );
             Ok(())
         }
+        Command::User(
+            UserCmd::Disable { .. } | UserCmd::Enable { .. } | UserCmd::SetPassword { .. },
+        )
+        | Command::Credential(CredentialCmd::Disable { .. } | CredentialCmd::Enable { .. }) => {
+            crate::accounts::run(&ctx, cli.command).await
+        }
         Command::Org(OrgCmd::Settings { .. })
         | Command::Credential(
             CredentialCmd::AddCertificate { .. }

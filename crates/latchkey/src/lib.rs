@@ -1,5 +1,6 @@
 //! The `latchkey` command: CLI contract of design.md, configuration and wiring.
 
+pub mod accounts;
 pub mod cli;
 pub mod commands;
 pub mod config;

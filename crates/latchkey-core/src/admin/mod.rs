@@ -1,6 +1,7 @@
 //! Administrative operations shared by the CLI, the console REST API and the demo seeder:
 //! one place decides what a valid org, user, project, API or credential is.
 
+pub mod accounts;
 pub mod authz;
 pub mod catalog;
 pub mod demo;

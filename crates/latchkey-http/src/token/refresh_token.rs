@@ -4,7 +4,7 @@
 //! keeps the original scope.
 
 use super::Endpoint;
-use super::user_tokens::{UserTokenRequest, mint_refresh, respond};
+use super::user_tokens::{REFRESH_ABSOLUTE_SECS, UserTokenRequest, mint_refresh, respond};
 use crate::auth::authenticate_client;
 use crate::error::ApiError;
 use crate::extract::OAuthRequest;
@@ -58,6 +58,12 @@ pub(super) async fn grant(
         Some(u) if !u.disabled => u,
         _ => return Err(OAuthError::invalid_grant("the account is no longer available").into()),
     };
+    // SEC-25: each refresh token lives 14 days unused (idle timeout); the family ends
+    // REFRESH_ABSOLUTE_SECS after the sign-in, whatever the rotations.
+    let absolute = old.auth_time.plus_secs(REFRESH_ABSOLUTE_SECS);
+    if now >= absolute {
+        return Err(OAuthError::invalid_grant("the sign-in is too old; sign in again").into());
+    }
     let minted = mint_refresh(st, &cred, &user, &original, ep.dialect())?;
     let new = RefreshToken {
         hash: minted.hash.clone(),
@@ -67,7 +73,7 @@ pub(super) async fn grant(
         scopes: old.scopes.clone(),
         auth_time: old.auth_time,
         created_at: now,
-        expires_at: minted.expires_at,
+        expires_at: minted.expires_at.min(absolute),
     };
     match st.store.rotate_refresh_token(&hash, &new, now).await? {
         Rotation::Rotated => {}

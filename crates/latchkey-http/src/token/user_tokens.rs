@@ -16,6 +16,8 @@ use serde_json::{Map, Value};
 
 /// IMS default refresh-token lifetime: 14 days (contract §2.2).
 pub const REFRESH_TTL_SECS: i64 = 14 * 86_400;
+/// Longest a chain of refreshes can go on after one sign-in (SEC-25, SEC-45: 90 days).
+pub const REFRESH_ABSOLUTE_SECS: i64 = 90 * 86_400;
 
 pub struct UserTokenRequest<'a> {
     pub cred: &'a Credential,

@@ -586,3 +586,96 @@ pub async fn concurrent_grant_upserts_keep_one_grant_with_every_scope(s: Arc<dyn
     want.sort();
     assert_eq!(got, want, "no scope lost");
 }
+
+/// SEC-25: disabling a user or setting a password revokes their grants and sessions in
+/// one step; enabling alone revokes nothing; disabling a client revokes its grants.
+pub async fn account_and_client_changes_revoke_what_they_must(s: &dyn Store) {
+    let g1 = granted(s).await;
+    let later = T0.plus_secs(3_600);
+    s.insert_refresh_token(&refresh("rt-1", &g1, later))
+        .await
+        .unwrap();
+    s.insert_session(&session("sess-1", U1, later))
+        .await
+        .unwrap();
+    let now = T0.plus_secs(1);
+
+    assert!(
+        s.update_user_security(&user1(), Some(false), None, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.grant_is_active("g1").await.unwrap(),
+        "enabling revokes nothing"
+    );
+    assert!(s.get_session("sess-1", now).await.unwrap().is_some());
+
+    assert!(
+        s.update_user_security(&user1(), None, Some("$argon2id$new"), now)
+            .await
+            .unwrap()
+    );
+    let u = s.get_user(&user1()).await.unwrap().unwrap();
+    assert_eq!(u.password_hash.as_deref(), Some("$argon2id$new"));
+    assert!(!u.disabled, "a password change leaves the flag alone");
+    assert!(!s.grant_is_active("g1").await.unwrap());
+    assert_eq!(s.get_session("sess-1", now).await.unwrap(), None);
+    assert_eq!(
+        s.rotate_refresh_token("rt-1", &refresh("rt-2", &g1, later), now)
+            .await
+            .unwrap(),
+        Rotation::Invalid
+    );
+
+    assert!(
+        s.update_user_security(&user1(), Some(true), None, now)
+            .await
+            .unwrap()
+    );
+    assert!(s.get_user(&user1()).await.unwrap().unwrap().disabled);
+    assert!(
+        !s.update_user_security(&UserId("ghost".into()), Some(true), None, now)
+            .await
+            .unwrap()
+    );
+
+    let g2 = s
+        .upsert_grant("g2", &user1(), &client("c2"), &scopes(&["openid"]), now)
+        .await
+        .unwrap();
+    assert!(
+        s.set_credential_disabled(&client("c2"), true, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.get_credential(&client("c2"))
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+    assert!(!s.grant_is_active(&g2.id).await.unwrap());
+    assert!(
+        s.set_credential_disabled(&client("c2"), false, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.get_credential(&client("c2"))
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+    assert!(
+        !s.grant_is_active(&g2.id).await.unwrap(),
+        "enabling revives nothing"
+    );
+    assert!(
+        !s.set_credential_disabled(&client("nope"), true, now)
+            .await
+            .unwrap()
+    );
+}

@@ -8,6 +8,7 @@ mod support;
 mod bad_input;
 mod cli_flow;
 mod interop;
+mod lifecycle;
 mod scale_out;
 mod service_accounts;
 mod user_flow;

@@ -1,0 +1,95 @@
+//! Account and client lifecycle (SEC-25): disabling a user or changing their password
+//! ends their browser sessions and revokes every grant they gave (and so every refresh and
+//! access token issued from it); disabling a credential revokes its grants and makes its
+//! access tokens fail validation. Each is one transaction in the store.
+
+use super::authz::{Action, Actor, authorize};
+use super::{AdminError, AdminResult, Ctx, MIN_PASSWORD_LEN};
+use crate::ids::{ClientId, UserId};
+use crate::model::{User, UserKind};
+use crate::password::hash_password;
+
+/// A user by id or by email.
+pub async fn find_user(ctx: &Ctx<'_>, id_or_email: &str) -> AdminResult<User> {
+    if let Some(u) = ctx.store.get_user(&UserId(id_or_email.to_owned())).await? {
+        return Ok(u);
+    }
+    ctx.store
+        .find_user_by_email(id_or_email)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("user {id_or_email}")))
+}
+
+/// The operator, or a `system_admin` of one of the user's orgs, may manage the account.
+async fn may_manage_user(ctx: &Ctx<'_>, actor: &Actor, user: &User) -> AdminResult<()> {
+    let orgs = ctx.store.user_memberships(&user.id).await?;
+    let mut last = AdminError::Forbidden(format!("not allowed to manage user {}", user.id));
+    for (org, _) in &orgs {
+        match authorize(ctx, actor, &org.id, Action::ManageOrg).await {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    if matches!(actor, Actor::Operator) {
+        Ok(())
+    } else {
+        Err(last)
+    }
+}
+
+pub async fn set_user_disabled(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    user: &str,
+    disabled: bool,
+) -> AdminResult<User> {
+    let u = find_user(ctx, user).await?;
+    may_manage_user(ctx, actor, &u).await?;
+    ctx.store
+        .update_user_security(&u.id, Some(disabled), None, ctx.now)
+        .await?;
+    Ok(u)
+}
+
+pub async fn set_password(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    user: &str,
+    password: &str,
+) -> AdminResult<User> {
+    let u = find_user(ctx, user).await?;
+    may_manage_user(ctx, actor, &u).await?;
+    if u.kind != UserKind::Person {
+        return Err(AdminError::Invalid(
+            "technical accounts have no password".into(),
+        ));
+    }
+    if password.chars().count() < MIN_PASSWORD_LEN || password.len() > 1024 {
+        return Err(AdminError::Invalid(format!(
+            "password must be {MIN_PASSWORD_LEN} to 1024 characters"
+        )));
+    }
+    let hash = hash_password(ctx.rng, password).map_err(AdminError::Invalid)?;
+    ctx.store
+        .update_user_security(&u.id, None, Some(&hash), ctx.now)
+        .await?;
+    Ok(u)
+}
+
+pub async fn set_credential_disabled(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+    disabled: bool,
+) -> AdminResult<()> {
+    let cred = ctx
+        .store
+        .get_credential(client_id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))?;
+    authorize(ctx, actor, &cred.org_id, Action::ManageCredentials).await?;
+    ctx.store
+        .set_credential_disabled(client_id, disabled, ctx.now)
+        .await?;
+    Ok(())
+}
