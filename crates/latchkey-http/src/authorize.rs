@@ -110,10 +110,31 @@ async fn authorize(
             state.as_deref(),
             &st.tokens().issuer,
         )),
-        Ok(areq) => match session::current(&st, &headers).await {
-            Ok(s) => proceed(&st, areq, s, false).await,
-            Err(_) => unavailable(),
-        },
+        Ok(mut areq) => {
+            if let Some(hint) = req.params.get("id_token_hint") {
+                match authorize::subject_hint(
+                    hint,
+                    &st.keyring(),
+                    &st.tokens().issuer,
+                    &areq.client_id,
+                    st.now(),
+                ) {
+                    Ok(sub) => areq.subject_hint = Some(sub),
+                    Err(e) => {
+                        return see_other(&authorize::error_redirect_url(
+                            &areq.redirect_uri,
+                            &e,
+                            areq.state.as_deref(),
+                            &st.tokens().issuer,
+                        ));
+                    }
+                }
+            }
+            match session::current(&st, &headers).await {
+                Ok(s) => proceed(&st, areq, s, false).await,
+                Err(_) => unavailable(),
+            }
+        }
     }
 }
 
@@ -136,8 +157,9 @@ pub async fn proceed(
     let consented = grant
         .as_ref()
         .map(|g| ScopeSet::from_list(g.scopes.iter().cloned()));
-    let s = signed_in.as_ref().map(|(s, _)| SignedIn {
+    let s = signed_in.as_ref().map(|(s, u)| SignedIn {
         auth_time: s.auth_time,
+        user_id: u.id.as_str().to_owned(),
     });
     let next = authorize::next_step(&req, s.as_ref(), consented.as_ref(), consent_given, now);
     let redirect_error = |e: &OAuthError| {

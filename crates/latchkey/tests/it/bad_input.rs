@@ -197,7 +197,7 @@ async fn fuzz_15_malformed_basic_headers_are_400_never_500() {
 }
 
 #[tokio::test]
-async fn neg_07_password_and_unknown_grants_are_unsupported() {
+async fn neg_07_sec_28_password_and_unknown_grants_are_unsupported() {
     let s = TestServer::start().await;
     let c = s.s2s().await;
     for g in ["password", "foobar", "implicit"] {
@@ -578,7 +578,7 @@ async fn sec_52_request_headers_never_change_the_issuer() {
 }
 
 #[tokio::test]
-async fn sec_48_revocation_rules() {
+async fn sec_48_neg_15_revocation_rules() {
     let s = TestServer::start().await;
     let a = s.s2s().await;
     let b = s.s2s().await;

@@ -7,6 +7,7 @@ mod support;
 
 mod bad_input;
 mod cli_flow;
+mod conformance;
 mod interop;
 mod lifecycle;
 mod scale_out;

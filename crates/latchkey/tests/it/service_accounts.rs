@@ -659,7 +659,7 @@ async fn neg_06_jwt_bearer_for_a_server_to_server_client_is_unauthorized_client(
 }
 
 #[tokio::test]
-async fn sec_32_private_key_jwt_client_authentication() {
+async fn sec_32_conf_34_private_key_jwt_client_authentication() {
     let s = TestServer::start().await;
     let c = service_account(&s, CredentialKind::ServiceAccountJwt, Some(RSA_CERT)).await;
     let urn = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -701,6 +701,9 @@ async fn sec_32_private_key_jwt_client_authentication() {
     let first = client_assertion("ca-1", json!({}));
     let ok = post(first.clone(), vec![]).await;
     assert_eq!(ok.0, 200, "{}", ok.1);
+    // CONF-34: the issuer itself is an accepted audience.
+    let ok = post(client_assertion("ca-iss", json!({"aud": s.url})), vec![]).await;
+    assert_eq!(ok.0, 200, "CONF-34: {}", ok.1);
     // The same client assertion again: replay.
     assert_err(&post(first, vec![]).await, 401, "invalid_client");
     for patch in [

@@ -144,7 +144,7 @@ pub async fn code_for(a: &App, scope: &str) -> (Browser, String) {
 }
 
 #[tokio::test]
-async fn conf_01_code_flow_happy_path_with_pkce_id_token_userinfo_and_refresh() {
+async fn conf_01_29_code_flow_happy_path_with_pkce_id_token_userinfo_and_refresh() {
     let a = app(CredentialKind::OAuthWeb).await;
     let mut b = Browser::new(&a.s.url);
     let cb = sign_in(

@@ -10,7 +10,7 @@ use latchkey_core::pkce::s256;
 use serde_json::Value;
 
 #[tokio::test]
-async fn conf_22_authorize_accepts_post_and_conf_15_17_09_ignore_unknown_parameters() {
+async fn conf_22_authorize_accepts_post_and_conf_09_15_17_18_26_ignore_unknown_parameters() {
     let a = app(CredentialKind::OAuthWeb).await;
     let mut b = Browser::new(&a.s.url);
     sign_in(&a, &mut b, &authorize_url(&a, "openid", "")).await;
@@ -31,6 +31,7 @@ async fn conf_22_authorize_accepts_post_and_conf_15_17_09_ignore_unknown_paramet
                 ("login_hint", "someone@example.com"),
                 ("display", "popup"),
                 ("acr_values", "1 2"),
+                ("claims", r#"{"userinfo":{"name":{"essential":true}}}"#),
             ],
         )
         .await;
@@ -43,7 +44,7 @@ async fn conf_22_authorize_accepts_post_and_conf_15_17_09_ignore_unknown_paramet
 }
 
 #[tokio::test]
-async fn conf_24_25_request_objects_are_refused_not_ignored() {
+async fn conf_24_25_27_request_objects_are_refused_not_ignored() {
     let a = app(CredentialKind::OAuthWeb).await;
     let mut b = Browser::new(&a.s.url);
     let r = b
@@ -57,6 +58,19 @@ async fn conf_24_25_request_objects_are_refused_not_ignored() {
         query_param(&location(&r), "error").as_deref(),
         Some("request_not_supported")
     );
+    // CONF-27: a request object's redirect_uri is never followed; the error goes to the
+    // registered URI of the query.
+    let object = format!(
+        "eyJhbGciOiJub25lIn0.{}.",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            br#"{"redirect_uri":"https://evil.test/cb","client_id":"x"}"#
+        )
+    );
+    let r = b
+        .get(&authorize_url(&a, "openid", &format!("&request={object}")))
+        .await;
+    assert!(location(&r).starts_with(&format!("{REDIRECT}?error=request_not_supported")));
     let r = b
         .get(&authorize_url(
             &a,

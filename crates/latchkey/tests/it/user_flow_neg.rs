@@ -10,7 +10,7 @@ use latchkey_core::model::CredentialKind;
 use serde_json::Value;
 
 #[tokio::test]
-async fn sec_02_unknown_client_or_unregistered_redirect_gets_a_page_not_a_redirect() {
+async fn sec_02_conf_21_unknown_client_or_unregistered_redirect_gets_a_page_not_a_redirect() {
     let a = app(CredentialKind::OAuthWeb).await;
     let mut b = Browser::new(&a.s.url);
     for url in [
