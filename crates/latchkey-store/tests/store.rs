@@ -119,6 +119,7 @@ suite! {
         concurrent_code_redemptions_redeem_once,
         concurrent_refresh_rotations_rotate_once,
         concurrent_grant_upserts_keep_one_grant_with_every_scope,
+        rel_08_revoke_racing_refresh_leaves_nothing_usable,
     ],
 }
 
