@@ -93,6 +93,11 @@ pub fn router(state: AppState) -> Router {
             "/ims/exchange/jwt/",
             post_only(axum::routing::post(exchange::exchange_jwt_post)),
         )
+        // SEC-43: every endpoint here that authenticates clients counts 401s per address.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            throttle::client_auth_guard,
+        ))
         .layer(cors);
     let mut browser = Router::new()
         .route("/login", get(login::login_get).post(login::login_post))
@@ -175,7 +180,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

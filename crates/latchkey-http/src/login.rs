@@ -6,6 +6,7 @@ use crate::authorize::{proceed, see_other, unavailable};
 use crate::pages::{error_page, render};
 use crate::session::{self, csrf_ok, csrf_refused, csrf_token, safe_return_to, set_cookie};
 use crate::state::AppState;
+use crate::throttle::Peer;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -130,6 +131,7 @@ async fn check_password(st: &AppState, user: Option<User>, password: String) -> 
 pub async fn login_post(
     State(st): State<AppState>,
     headers: HeaderMap,
+    Peer(peer): Peer,
     Form(f): Form<LoginForm>,
 ) -> Response {
     if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
@@ -145,11 +147,21 @@ pub async fn login_post(
     let username = f.username.trim().to_owned();
     let name = client_name(&st, req.as_ref()).await;
     let return_to = safe_return_to(f.return_to.as_deref());
-    if let Some(wait) = st.login_throttle.blocked_for(&username, st.now()) {
-        tracing::warn!("sign-in refused: too many failures for one account");
+    let peer = peer.map(|p| p.to_string());
+    let throttles = &st.throttles;
+    let by_account = throttles
+        .login_account
+        .blocked_for(&username, st.now())
+        .map(|w| (w, "for this account"));
+    let by_address = || {
+        peer.as_deref()
+            .and_then(|p| throttles.login_address.blocked_for(p, st.now()))
+            .map(|w| (w, "from your network address"))
+    };
+    if let Some((wait, whom)) = by_account.or_else(by_address) {
+        tracing::warn!(peer = ?peer, "sign-in refused: too many failures {whom}");
         let minutes = (wait + 59) / 60;
-        let msg =
-            format!("Too many failed sign-ins for this account. Try again in {minutes} minute(s).");
+        let msg = format!("Too many failed sign-ins {whom}. Try again in {minutes} minute(s).");
         return page(
             &st,
             &headers,
@@ -173,7 +185,10 @@ pub async fn login_post(
     };
     let Some(user) = check_password(&st, user, f.password).await else {
         tracing::info!("failed sign-in");
-        st.login_throttle.record_failure(&username, st.now());
+        throttles.login_account.record_failure(&username, st.now());
+        if let Some(p) = &peer {
+            throttles.login_address.record_failure(p, st.now());
+        }
         return page(
             &st,
             &headers,
@@ -191,7 +206,7 @@ pub async fn login_post(
         Ok(s) => s,
         Err(_) => return unavailable(),
     };
-    st.login_throttle.record_success(&username);
+    throttles.login_account.record_success(&username);
     tracing::info!(user = %user.id, "signed in");
     let mut resp = match req {
         Some(req) => proceed(&st, req, Some((session, user)), false).await,

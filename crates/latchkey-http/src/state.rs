@@ -16,6 +16,8 @@ pub struct ServerSettings {
     pub tokens: TokenSettings,
     /// Largest request body accepted on OAuth endpoints, checked before buffering.
     pub max_body_bytes: usize,
+    /// Brute-force limits per peer address (SEC-43).
+    pub address_limits: crate::throttle::AddressLimits,
 }
 
 #[derive(Clone)]
@@ -27,7 +29,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Bounds concurrent Argon2 verifications (≈ 19 MiB each) to the core count.
     pub password_slots: Arc<tokio::sync::Semaphore>,
-    pub login_throttle: Arc<crate::throttle::LoginThrottle>,
+    pub throttles: Arc<crate::throttle::Throttles>,
     master: Arc<MasterKey>,
     keyring: Arc<RwLock<Arc<Keyring>>>,
 }
@@ -49,6 +51,7 @@ impl AppState {
             };
             admin::keys::ensure_keys(&ctx, &master).await?
         };
+        let throttles = Arc::new(crate::throttle::Throttles::new(settings.address_limits));
         Ok(AppState {
             store,
             clock,
@@ -58,7 +61,7 @@ impl AppState {
             password_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
-            login_throttle: Arc::new(crate::throttle::LoginThrottle::default()),
+            throttles,
             master: Arc::new(master),
             keyring: Arc::new(RwLock::new(Arc::new(keyring))),
         })

@@ -9,6 +9,7 @@ use latchkey_core::keys::{KeyAlg, MasterKey};
 use latchkey_core::model::CredentialKind;
 use latchkey_core::rand::SystemRng;
 use latchkey_core::token::TokenSettings;
+use latchkey_http::throttle::AddressLimits;
 use latchkey_http::{AppState, ServerSettings};
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -49,6 +50,11 @@ impl TestServer {
 
     /// Start on `database_url`, or a fresh SQLite file when `None`.
     pub async fn start_on(database_url: Option<String>) -> Self {
+        Self::start_limited(database_url, AddressLimits::default()).await
+    }
+
+    /// Start with these brute-force limits per address (SEC-43).
+    pub async fn start_limited(database_url: Option<String>, limits: AddressLimits) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database_url = database_url
             .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("latchkey.db").display()));
@@ -66,6 +72,7 @@ impl TestServer {
                 access_token_alg: KeyAlg::Es256,
             },
             max_body_bytes: 64 * 1024,
+            address_limits: limits,
         };
         let state = AppState::new(
             store,

@@ -4,6 +4,7 @@
 
 use latchkey_core::keys::KeyAlg;
 use latchkey_core::token::TokenSettings;
+use latchkey_http::throttle::AddressLimits;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
@@ -24,6 +25,10 @@ pub struct Config {
     pub clock_skew_secs: i64,
     pub access_token_alg: String,
     pub max_body_bytes: usize,
+    /// SEC-43: failed sign-ins from one address (any accounts) per 15 minutes; 0 = off.
+    pub login_failures_per_address: u32,
+    /// SEC-43: failed client authentications from one address per 5 minutes; 0 = off.
+    pub client_auth_failures_per_address: u32,
 }
 
 impl Default for Config {
@@ -37,6 +42,8 @@ impl Default for Config {
             clock_skew_secs: 30,
             access_token_alg: "ES256".into(),
             max_body_bytes: 64 * 1024,
+            login_failures_per_address: AddressLimits::default().login_failures,
+            client_auth_failures_per_address: AddressLimits::default().client_auth_failures,
         }
     }
 }
@@ -71,6 +78,14 @@ impl Config {
         env_parse("LATCHKEY_CLOCK_SKEW_SECS", &mut c.clock_skew_secs)?;
         env_parse("LATCHKEY_ACCESS_TOKEN_ALG", &mut c.access_token_alg)?;
         env_parse("LATCHKEY_MAX_BODY_BYTES", &mut c.max_body_bytes)?;
+        env_parse(
+            "LATCHKEY_LOGIN_FAILURES_PER_ADDRESS",
+            &mut c.login_failures_per_address,
+        )?;
+        env_parse(
+            "LATCHKEY_CLIENT_AUTH_FAILURES_PER_ADDRESS",
+            &mut c.client_auth_failures_per_address,
+        )?;
         Ok(c)
     }
 
@@ -95,6 +110,13 @@ impl Config {
             return Err("ims_as must be a host label such as ims-na1".into());
         }
         Ok(())
+    }
+
+    pub fn address_limits(&self) -> AddressLimits {
+        AddressLimits {
+            login_failures: self.login_failures_per_address,
+            client_auth_failures: self.client_auth_failures_per_address,
+        }
     }
 
     pub fn token_settings(&self, issuer: String) -> Result<TokenSettings, String> {

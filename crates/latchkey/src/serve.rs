@@ -38,6 +38,7 @@ pub async fn serve(mut config: Config, args: ServeArgs) -> CmdResult {
     let settings = ServerSettings {
         tokens: config.token_settings(issuer.clone())?,
         max_body_bytes: config.max_body_bytes,
+        address_limits: config.address_limits(),
     };
     let state = AppState::new(store.clone(), clock, rng, settings, master)
         .await

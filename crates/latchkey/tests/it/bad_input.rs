@@ -773,3 +773,60 @@ async fn unknown_paths_and_methods_get_json_errors() {
         "{m}"
     );
 }
+
+#[tokio::test]
+async fn sec_43_an_address_with_many_failed_client_authentications_is_slowed_down() {
+    let limits = latchkey_http::throttle::AddressLimits {
+        login_failures: 3,
+        client_auth_failures: 4,
+    };
+    let s = TestServer::start_limited(None, limits).await;
+    let c = s.s2s().await;
+    let form = |secret: &str| {
+        vec![
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+            ("client_id".to_owned(), c.client_id.clone()),
+            ("client_secret".to_owned(), secret.to_owned()),
+            ("scope".to_owned(), "openid".to_owned()),
+        ]
+    };
+    let token = |secret: &str| post(&s, "/ims/token/v3").form(&form(secret)).send();
+    // Successes do not count; each 401, on any client-authenticating endpoint, does.
+    assert_eq!(token(&c.client_secret).await.unwrap().status(), 200);
+    for path in [
+        "/ims/token/v3",
+        "/oauth2/introspect",
+        "/oauth2/revoke",
+        "/oauth2/token",
+    ] {
+        let r = post(&s, path)
+            .basic_auth(&c.client_id, Some("wrong"))
+            .form(&[("grant_type", "client_credentials"), ("token", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+    }
+    // Now even the right secret waits, and is not checked.
+    let r = token(&c.client_secret).await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let wait: i64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&wait), "{wait}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    // Discovery and keys stay reachable.
+    let r = s
+        .http()
+        .get(format!("{}/oauth2/jwks", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    s.clock.advance_secs(wait);
+    assert_eq!(token(&c.client_secret).await.unwrap().status(), 200);
+}

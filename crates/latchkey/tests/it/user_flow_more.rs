@@ -473,3 +473,74 @@ async fn sec_43_repeated_wrong_passwords_lock_the_account_for_a_while() {
             .starts_with(REDIRECT)
     );
 }
+
+#[tokio::test]
+async fn sec_43_password_spraying_from_one_address_is_slowed_down() {
+    let limits = latchkey_http::throttle::AddressLimits {
+        login_failures: 3,
+        client_auth_failures: 100,
+    };
+    let s = latchkey_testkit::TestServer::start_limited(None, limits).await;
+    let client = s.credential(CredentialKind::OAuthWeb).await;
+    let email = "spray-target@example.com";
+    latchkey_core::admin::create_user(
+        &s.ctx(),
+        latchkey_core::admin::NewUser {
+            org: &latchkey_core::ids::OrgId(client.org_id.clone()),
+            email,
+            password: crate::user_flow::PASSWORD,
+            role: latchkey_core::model::OrgRole::User,
+            given_name: None,
+            family_name: None,
+            country: None,
+        },
+    )
+    .await
+    .unwrap();
+    let a = crate::user_flow::App {
+        s,
+        client,
+        email: email.to_owned(),
+    };
+    let mut b = Browser::new(&a.s.url);
+    let r = b.get(&authorize_url(&a, "openid", "")).await;
+    let html = b.get(&location(&r)).await.text().await.unwrap();
+    let (csrf, ar) = (hidden(&html, "csrf"), hidden(&html, "ar"));
+    // One guess each at three accounts: no account lock is reached...
+    for victim in ["a@example.com", "b@example.com", "c@example.com"] {
+        let r = b
+            .post(
+                "/login",
+                &[
+                    ("username", victim),
+                    ("password", "Summer2026!"),
+                    ("csrf", &csrf),
+                    ("ar", &ar),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 401);
+    }
+    // ...but the address is: a fourth account is not even tried.
+    let right = [
+        ("username", email),
+        ("password", crate::user_flow::PASSWORD),
+        ("csrf", &csrf),
+        ("ar", &ar),
+    ];
+    let r = b.post("/login", &right).await;
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Too many failed sign-ins from your network address")
+    );
+    a.s.clock.advance_secs(15 * 60);
+    // The sign-in request itself has expired by now (10 minutes): start again.
+    let cb = sign_in(&a, &mut b, &authorize_url(&a, "openid", "")).await;
+    assert!(
+        query_param(&cb, "code").is_some(),
+        "the window has passed: {cb}"
+    );
+}
