@@ -5,36 +5,17 @@
 
 use crate::browser::{Browser, hidden, location, query_param};
 use crate::user_flow::{
-    App, PASSWORD, REDIRECT, VERIFIER, app, authorize_url, code_for, exchange, sign_in, token_as,
-    userinfo,
+    App, PASSWORD, REDIRECT, VERIFIER, add_user, another_credential, app, authorize_url, code_for,
+    exchange, sign_in, token_as, userinfo,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey_core::admin::{self, Actor, NewCredential, NewUser};
-use latchkey_core::ids::{OrgId, ProjectId};
-use latchkey_core::model::{CredentialKind, OrgRole};
+use latchkey_core::model::CredentialKind;
 use latchkey_core::pkce::s256;
 use serde_json::Value;
 
-/// Another web credential in `a`'s project with these redirect URIs.
 async fn web_client(a: &App, uris: &[&str]) -> String {
-    let uris: Vec<String> = uris.iter().map(|u| (*u).to_owned()).collect();
-    admin::create_credential(
-        &a.s.ctx(),
-        &Actor::Operator,
-        NewCredential {
-            project: &ProjectId(a.client.project_id.clone()),
-            kind: CredentialKind::OAuthWeb,
-            name: Some("Second app"),
-            redirect_uris: &uris,
-            certificate_pem: None,
-        },
-    )
-    .await
-    .unwrap()
-    .credential
-    .client_id
-    .0
+    another_credential(a, CredentialKind::OAuthWeb, uris).await
 }
 
 async fn tokens_for(a: &App, scope: &str, extra: &str) -> Value {
@@ -239,20 +220,7 @@ async fn conf_16_prompt_none_with_an_id_token_hint_needs_no_interaction() {
 
     // The browser is now someone else's: the hint's user must sign in again.
     let other = "grace@example.com";
-    admin::create_user(
-        &a.s.ctx(),
-        NewUser {
-            org: &OrgId(a.client.org_id.clone()),
-            email: other,
-            password: PASSWORD,
-            role: OrgRole::User,
-            given_name: None,
-            family_name: None,
-            country: None,
-        },
-    )
-    .await
-    .unwrap();
+    add_user(&a.s, &a.client.org_id, other, None).await;
     let mut b2 = Browser::new(&a.s.url);
     let login = location(&b2.get(&authorize_url(&a, "openid", "")).await);
     let html = b2.get(&login).await.text().await.unwrap();

@@ -21,26 +21,56 @@ pub struct App {
     pub email: String,
 }
 
-/// A server, a web credential (confidential) and a user in the credential's org.
+/// A server, a credential of `kind` and a user (Ada Lovelace) in the credential's org.
 pub async fn app(kind: CredentialKind) -> App {
-    let s = TestServer::start().await;
+    app_on(TestServer::start().await, kind).await
+}
+
+/// `app` on a server the caller started.
+pub async fn app_on(s: TestServer, kind: CredentialKind) -> App {
     let client = s.credential(kind).await;
     let email = format!("ada{}@example.com", &client.client_id[..6]);
+    add_user(&s, &client.org_id, &email, Some(("Ada", "Lovelace", "GB"))).await;
+    App { s, client, email }
+}
+
+/// A plain user of `org` with `PASSWORD`, and optionally a given name, family name and country.
+pub async fn add_user(s: &TestServer, org: &str, email: &str, names: Option<(&str, &str, &str)>) {
     admin::create_user(
         &s.ctx(),
         NewUser {
-            org: &latchkey_core::ids::OrgId(client.org_id.clone()),
-            email: &email,
+            org: &latchkey_core::ids::OrgId(org.to_owned()),
+            email,
             password: PASSWORD,
             role: OrgRole::User,
-            given_name: Some("Ada"),
-            family_name: Some("Lovelace"),
-            country: Some("GB"),
+            given_name: names.map(|n| n.0),
+            family_name: names.map(|n| n.1),
+            country: names.map(|n| n.2),
         },
     )
     .await
     .unwrap();
-    App { s, client, email }
+}
+
+/// Another credential of `kind` in `a`'s project with these redirect URIs; its client id.
+pub async fn another_credential(a: &App, kind: CredentialKind, uris: &[&str]) -> String {
+    let uris: Vec<String> = uris.iter().map(|u| (*u).to_owned()).collect();
+    admin::create_credential(
+        &a.s.ctx(),
+        &admin::Actor::Operator,
+        admin::NewCredential {
+            project: &latchkey_core::ids::ProjectId(a.client.project_id.clone()),
+            kind,
+            name: Some("Another app"),
+            redirect_uris: &uris,
+            certificate_pem: None,
+        },
+    )
+    .await
+    .unwrap()
+    .credential
+    .client_id
+    .0
 }
 
 pub fn authorize_url(a: &App, scope: &str, extra: &str) -> String {

@@ -117,24 +117,16 @@ async fn sec_01_native_apps_may_use_any_loopback_port() {
     let a = app(CredentialKind::OAuthNative).await;
     // The test kit registers https://app.example/cb for every browser kind; register a
     // loopback one by creating another native credential through the core.
-    let ctx = a.s.ctx();
-    let created = latchkey_core::admin::create_credential(
-        &ctx,
-        &latchkey_core::admin::Actor::Operator,
-        latchkey_core::admin::NewCredential {
-            project: &latchkey_core::ids::ProjectId(a.client.project_id.clone()),
-            kind: CredentialKind::OAuthNative,
-            name: Some("CLI"),
-            redirect_uris: &["http://127.0.0.1/callback".to_owned()],
-            certificate_pem: None,
-        },
+    let native = crate::user_flow::another_credential(
+        &a,
+        CredentialKind::OAuthNative,
+        &["http://127.0.0.1/callback"],
     )
-    .await
-    .unwrap();
+    .await;
     let mut b = Browser::new(&a.s.url);
     let url = format!(
         "/oauth2/authorize?response_type=code&client_id={}&redirect_uri=http://127.0.0.1:53124/callback&scope=openid&code_challenge={}&code_challenge_method=S256",
-        created.credential.client_id,
+        native,
         s256(VERIFIER)
     );
     let cb = sign_in(&a, &mut b, &url).await;
@@ -150,7 +142,7 @@ async fn sec_01_native_apps_may_use_any_loopback_port() {
             .post(format!("{}/oauth2/token", a.s.url))
             .form(&[
                 ("grant_type", "authorization_code"),
-                ("client_id", created.credential.client_id.as_str()),
+                ("client_id", native.as_str()),
                 ("code", &query_param(&cb, "code").unwrap()),
                 ("redirect_uri", "http://127.0.0.1:53124/callback"),
                 ("code_verifier", VERIFIER),
@@ -480,32 +472,16 @@ async fn sec_43_password_spraying_from_one_address_is_slowed_down() {
         login_failures: 3,
         client_auth_failures: 100,
     };
-    let s = latchkey_testkit::TestServer::start_limited(None, limits).await;
-    let client = s.credential(CredentialKind::OAuthWeb).await;
-    let email = "spray-target@example.com";
-    latchkey_core::admin::create_user(
-        &s.ctx(),
-        latchkey_core::admin::NewUser {
-            org: &latchkey_core::ids::OrgId(client.org_id.clone()),
-            email,
-            password: crate::user_flow::PASSWORD,
-            role: latchkey_core::model::OrgRole::User,
-            given_name: None,
-            family_name: None,
-            country: None,
-        },
+    let a = crate::user_flow::app_on(
+        latchkey_testkit::TestServer::start_limited(None, limits).await,
+        CredentialKind::OAuthWeb,
     )
-    .await
-    .unwrap();
-    let a = crate::user_flow::App {
-        s,
-        client,
-        email: email.to_owned(),
-    };
+    .await;
     let mut b = Browser::new(&a.s.url);
     let r = b.get(&authorize_url(&a, "openid", "")).await;
     let html = b.get(&location(&r)).await.text().await.unwrap();
     let (csrf, ar) = (hidden(&html, "csrf"), hidden(&html, "ar"));
+    let email = a.email.as_str();
     // One guess each at three accounts: no account lock is reached...
     for victim in ["a@example.com", "b@example.com", "c@example.com"] {
         let r = b
