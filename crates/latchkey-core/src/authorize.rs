@@ -303,31 +303,35 @@ pub fn next_step(
     Ok(Next::IssueCode)
 }
 
-/// The subject an `id_token_hint` names (OIDC Core §3.1.2.1): one of our ID tokens, for
-/// this client, signed by a key we publish. Expiry is not checked, as the spec allows a
-/// hint from an earlier session. Anything else is `invalid_request`.
-pub fn subject_hint(
-    hint: &str,
+/// Record the subject an `id_token_hint` names (OIDC Core §3.1.2.1): one of our ID
+/// tokens issued to this client (`idtoken::hint_claims`). Anything else is
+/// `invalid_request`, redirected like the request's other errors.
+pub fn with_subject_hint(
+    mut req: AuthorizeRequest,
+    hint: Option<&str>,
     keyring: &Keyring,
     issuer: &str,
-    client_id: &ClientId,
     now: Timestamp,
-) -> Result<String, OAuthError> {
-    let bad = || {
-        OAuthError::invalid_request("id_token_hint is not a valid ID token for this application")
+) -> Result<AuthorizeRequest, AuthorizeError> {
+    let Some(hint) = hint else {
+        return Ok(req);
     };
-    let parsed = jws::parse(hint).map_err(|_| bad())?;
-    jws::verify(&parsed, keyring, now).map_err(|_| bad())?;
-    let claims: serde_json::Map<String, serde_json::Value> =
-        jws::parse_object(&parsed.payload).ok_or_else(bad)?;
-    let s = |k: &str| claims.get(k).and_then(|v| v.as_str());
-    if s("type") != Some("id_token")
-        || s("iss") != Some(issuer)
-        || s("aud") != Some(client_id.as_str())
-    {
-        return Err(bad());
+    let sub = crate::idtoken::hint_claims(hint, keyring, issuer, now)
+        .filter(|c| c.get("aud").and_then(|a| a.as_str()) == Some(req.client_id.as_str()))
+        .and_then(|c| c.get("sub").and_then(|s| s.as_str()).map(str::to_owned));
+    match sub {
+        Some(sub) => {
+            req.subject_hint = Some(sub);
+            Ok(req)
+        }
+        None => Err(AuthorizeError::Redirect {
+            error: OAuthError::invalid_request(
+                "id_token_hint is not a valid ID token for this application",
+            ),
+            redirect_uri: req.redirect_uri,
+            state: req.state,
+        }),
     }
-    s("sub").map(str::to_owned).ok_or_else(bad)
 }
 
 /// Sign the request to carry it through the login and consent pages.

@@ -44,6 +44,22 @@ pub fn profile_claims(user: &User, scopes: &ScopeSet) -> Map<String, Value> {
     m
 }
 
+/// The claims of one of our ID tokens used as a hint (`id_token_hint` at authorize and at
+/// logout): signed by a key we publish, `type` id_token, our `iss`. Expiry is not checked:
+/// OIDC allows a hint from an earlier session.
+pub fn hint_claims(
+    token: &str,
+    keyring: &Keyring,
+    issuer: &str,
+    now: Timestamp,
+) -> Option<Map<String, Value>> {
+    let parsed = jws::parse(token).ok()?;
+    jws::verify(&parsed, keyring, now).ok()?;
+    let claims: Map<String, Value> = jws::parse_object(&parsed.payload)?;
+    let is = |k: &str, v: &str| claims.get(k).and_then(Value::as_str) == Some(v);
+    (is("type", "id_token") && is("iss", issuer)).then_some(claims)
+}
+
 pub struct IdTokenRequest<'a> {
     pub issuer: &'a str,
     pub client_id: &'a str,

@@ -94,7 +94,17 @@ async fn authorize(
         },
         None => Vec::new(),
     };
-    match authorize::validate(&req.params, cred.as_ref(), &allowed, dialect, st.now()) {
+    let validated = authorize::validate(&req.params, cred.as_ref(), &allowed, dialect, st.now())
+        .and_then(|areq| {
+            authorize::with_subject_hint(
+                areq,
+                req.params.get("id_token_hint"),
+                &st.keyring(),
+                &st.tokens().issuer,
+                st.now(),
+            )
+        });
+    match validated {
         Err(AuthorizeError::Page(msg)) => error_page(
             StatusCode::BAD_REQUEST,
             "This sign-in link is not valid",
@@ -110,31 +120,10 @@ async fn authorize(
             state.as_deref(),
             &st.tokens().issuer,
         )),
-        Ok(mut areq) => {
-            if let Some(hint) = req.params.get("id_token_hint") {
-                match authorize::subject_hint(
-                    hint,
-                    &st.keyring(),
-                    &st.tokens().issuer,
-                    &areq.client_id,
-                    st.now(),
-                ) {
-                    Ok(sub) => areq.subject_hint = Some(sub),
-                    Err(e) => {
-                        return see_other(&authorize::error_redirect_url(
-                            &areq.redirect_uri,
-                            &e,
-                            areq.state.as_deref(),
-                            &st.tokens().issuer,
-                        ));
-                    }
-                }
-            }
-            match session::current(&st, &headers).await {
-                Ok(s) => proceed(&st, areq, s, false).await,
-                Err(_) => unavailable(),
-            }
-        }
+        Ok(areq) => match session::current(&st, &headers).await {
+            Ok(s) => proceed(&st, areq, s, false).await,
+            Err(_) => unavailable(),
+        },
     }
 }
 

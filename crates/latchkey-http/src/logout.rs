@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::admin::redirect::matches_registered;
 use latchkey_core::authorize::redirect_url;
 use latchkey_core::ids::ClientId;
-use latchkey_core::jws;
+use latchkey_core::idtoken;
 use serde_json::{Value, json};
 
 /// A registered redirect URI of the named client, or `None`.
@@ -135,11 +135,9 @@ pub async fn end_session_endpoint(
     let Ok(req) = req else {
         return signed_out(clear);
     };
-    // The client comes from `client_id` or from the ID token hint's audience (signature checked).
+    // The client comes from `client_id` or from the ID token hint's audience.
     let hinted = req.params.get("id_token_hint").and_then(|t| {
-        let parsed = jws::parse(t).ok()?;
-        jws::verify(&parsed, &st.keyring(), st.now()).ok()?;
-        let claims: Value = serde_json::from_slice(&parsed.payload).ok()?;
+        let claims = idtoken::hint_claims(t, &st.keyring(), &st.tokens().issuer, st.now())?;
         claims.get("aud")?.as_str().map(str::to_owned)
     });
     let client = req.params.get("client_id").map(str::to_owned).or(hinted);

@@ -336,6 +336,22 @@ async fn sec_05_logout_redirects_only_to_registered_uris() {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(query_param(&location(&r), "state").as_deref(), Some("bye"));
+    // Without client_id, the client is the audience of an ID token hint; an access token
+    // (not an ID token) names no client, so there is no redirect.
+    let t: Value = exchange(&a, &code_for(&a, "openid").await.1, Some(VERIFIER))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (hint, redirected) in [(&t["id_token"], true), (&t["access_token"], false)] {
+        let r = b
+            .get(&format!(
+                "/oauth2/logout?id_token_hint={}&post_logout_redirect_uri={REDIRECT}",
+                hint.as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(r.headers().get("location").is_some(), redirected, "{hint}");
+    }
     // Back channel: the client authenticates and gets 200.
     let r =
         a.s.http()
