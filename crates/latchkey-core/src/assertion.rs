@@ -75,6 +75,8 @@ impl PublicKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedKey {
     pub key: PublicKey,
+    /// A certificate's `notBefore`: the key verifies nothing before it (review finding 12).
+    pub not_before: Option<Timestamp>,
     pub not_after: Option<Timestamp>,
     pub is_certificate: bool,
 }
@@ -84,13 +86,15 @@ pub struct ParsedKey {
 pub struct RegisteredKey {
     pub id: String,
     pub key: PublicKey,
+    /// The key verifies nothing before this time (a certificate's `notBefore`).
+    pub not_before: Option<Timestamp>,
     /// The key stops verifying at this time (certificate expiry, or expired by an admin).
     pub expires_at: Option<Timestamp>,
 }
 
 impl RegisteredKey {
     fn usable_at(&self, now: Timestamp) -> bool {
-        self.expires_at.is_none_or(|e| now < e)
+        self.not_before.is_none_or(|b| b <= now) && self.expires_at.is_none_or(|e| now < e)
     }
 }
 
@@ -229,11 +233,11 @@ fn parse_time(t: &Tlv<'_>) -> Result<Timestamp, KeyParseError> {
     Ok(Timestamp::from_secs(secs))
 }
 
-/// The SPKI and `notAfter` of an X.509 certificate (RFC 5280 §4.1). The certificate's
+/// The SPKI, `notBefore` and `notAfter` of an X.509 certificate (RFC 5280 §4.1). The certificate's
 /// own signature is not checked: it is self-signed by the uploader, who is trusted to
 /// register their own key (contract §2.3: "any private key whose public certificate is
 /// attached").
-pub fn parse_certificate(der: &[u8]) -> Result<(PublicKey, Timestamp), KeyParseError> {
+pub fn parse_certificate(der: &[u8]) -> Result<(PublicKey, Timestamp, Timestamp), KeyParseError> {
     let cert = expect(der, SEQUENCE)?;
     if !cert.rest.is_empty() {
         return Err(KeyParseError::BadDer);
@@ -252,8 +256,11 @@ pub fn parse_certificate(der: &[u8]) -> Result<(PublicKey, Timestamp), KeyParseE
     let spki = expect(subject.rest, SEQUENCE)?;
     let not_before = tlv(validity.content)?;
     let not_after = tlv(not_before.rest)?;
-    parse_time(&not_before)?;
-    Ok((parse_spki(spki.whole)?, parse_time(&not_after)?))
+    Ok((
+        parse_spki(spki.whole)?,
+        parse_time(&not_before)?,
+        parse_time(&not_after)?,
+    ))
 }
 
 /// Parse an uploaded PEM: one `CERTIFICATE` or `PUBLIC KEY` block.
@@ -274,15 +281,17 @@ pub fn parse_public_key_pem(pem: &str) -> Result<ParsedKey, KeyParseError> {
         let b64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
         let der = STANDARD.decode(b64).map_err(|_| KeyParseError::NotPem)?;
         return if is_certificate {
-            let (key, not_after) = parse_certificate(&der)?;
+            let (key, not_before, not_after) = parse_certificate(&der)?;
             Ok(ParsedKey {
                 key,
+                not_before: Some(not_before),
                 not_after: Some(not_after),
                 is_certificate,
             })
         } else {
             Ok(ParsedKey {
                 key: parse_spki(&der)?,
+                not_before: None,
                 not_after: None,
                 is_certificate,
             })
@@ -472,6 +481,13 @@ pub struct TimeRules {
     pub max_lifetime_secs: i64,
     /// Furthest `exp` ahead of `now` when there is no `iat` (SEC-31, Keycloak: 300 s).
     pub max_lifetime_without_iat_secs: i64,
+}
+
+/// The first moment `check_times` refuses an assertion whatever the time of asking:
+/// `exp` plus the tolerated skew. A `jti` must be remembered until then, or the assertion
+/// replays in the skew after `exp` (review finding 2).
+pub fn accepted_until(c: &Claims, rules: &TimeRules) -> Timestamp {
+    Timestamp::from_secs(c.exp.saturating_add(rules.skew_secs))
 }
 
 /// Check `exp` (required), `nbf` and `iat` at `now`, tolerating `skew_secs` either way.

@@ -55,6 +55,7 @@ pub(crate) fn rsa_keys() -> Vec<RegisteredKey> {
     vec![RegisteredKey {
         id: "k1".into(),
         key: parse_public_key_pem(RSA_CERT).unwrap().key,
+        not_before: None,
         expires_at: None,
     }]
 }
@@ -98,6 +99,32 @@ fn certificate_times_convert_to_epoch() {
         parse_time(&utc).unwrap(),
         Timestamp::from_secs(2_524_607_999)
     );
+}
+
+/// Review finding 12: a certificate whose `notBefore` lies ahead verifies nothing yet.
+#[test]
+fn review_12_a_key_verifies_nothing_before_its_not_before() {
+    let future = include_str!("../testdata/sa_rsa_future.crt");
+    let parsed = parse_public_key_pem(future).unwrap();
+    let starts = Timestamp::from_secs(4_102_444_800); // 2100-01-01T00:00:00Z
+    assert_eq!(parsed.not_before, Some(starts));
+    let keys = vec![RegisteredKey {
+        id: "future".into(),
+        key: parsed.key,
+        not_before: parsed.not_before,
+        expires_at: parsed.not_after,
+    }];
+    let t = sign(RSA_KEY, json!({"alg":"RS256"}), claims_at(NOW));
+    let a = decode(&t).unwrap();
+    assert_eq!(
+        verify_signature(&a, &keys, NOW).err(),
+        Some(AssertionError::UnknownKey)
+    );
+    assert_eq!(
+        verify_signature(&a, &keys, Timestamp(starts.0 - 1)).err(),
+        Some(AssertionError::UnknownKey)
+    );
+    assert!(verify_signature(&a, &keys, starts).is_ok());
 }
 
 #[test]
@@ -170,6 +197,7 @@ fn fuzz_03_rs256_header_against_an_es256_key_is_rejected() {
     let keys = vec![RegisteredKey {
         id: "ec".into(),
         key: parse_public_key_pem(EC_CERT).unwrap().key,
+        not_before: None,
         expires_at: None,
     }];
     let t = sign(RSA_KEY, json!({"alg":"RS256"}), claims_at(NOW));
@@ -220,6 +248,7 @@ fn same_kid_with_a_different_key_is_rejected() {
     let other = RegisteredKey {
         id: "k1".into(),
         key: parse_public_key_pem(EC_CERT).unwrap().key,
+        not_before: None,
         expires_at: None,
     };
     let t = sign(EC_KEY, json!({"alg":"ES256","kid":"k1"}), claims_at(NOW));

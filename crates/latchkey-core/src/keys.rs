@@ -101,6 +101,16 @@ impl MasterKey {
         URL_SAFE_NO_PAD.encode(self.0)
     }
 
+    /// A 256-bit key for one purpose, derived as HMAC-SHA256(master, `label`), so every
+    /// node that holds the master key holds it too and no other secret needs sharing.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &self.0);
+        let tag = aws_lc_rs::hmac::sign(&key, label.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
     fn aead(&self) -> Result<LessSafeKey, KeyError> {
         UnboundKey::new(&AES_256_GCM, &self.0)
             .map(LessSafeKey::new)

@@ -10,6 +10,7 @@ pub mod assertion;
 pub mod authorize;
 pub mod client_auth;
 pub mod clock;
+pub mod csrf;
 pub mod error;
 pub mod grants;
 pub mod ids;

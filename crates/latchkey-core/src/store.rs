@@ -50,8 +50,9 @@ pub trait UserStore: Send + Sync {
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     /// One transaction (SEC-25): apply `disabled` and/or `password_hash` (each only if
     /// `Some`); when the account is being disabled or its password changed, also revoke
-    /// every active grant of the user (with their codes and refresh tokens) and end all
-    /// of the user's browser sessions. `false` if the user does not exist.
+    /// every active grant of the user (with their codes and refresh tokens), every access
+    /// token about the user issued so far (`tokens_revoked_before`), and end all of the
+    /// user's browser sessions. `false` if the user does not exist.
     async fn update_user_security(
         &self,
         user: &UserId,
@@ -91,7 +92,8 @@ pub trait CredentialStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn get_credential(&self, client_id: &ClientId) -> StoreResult<Option<Credential>>;
     /// One transaction (SEC-25): set the credential's `disabled` flag; when disabling,
-    /// also revoke every active grant of the client with its codes and refresh tokens.
+    /// also revoke every active grant of the client with its codes and refresh tokens, and
+    /// every access token issued to it so far (`tokens_revoked_before`).
     /// `false` if the credential does not exist.
     async fn set_credential_disabled(
         &self,
@@ -154,6 +156,15 @@ pub trait RevocationStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<()>;
     async fn is_token_revoked(&self, jti: &str) -> StoreResult<bool>;
+    /// The cutoff of a token of `client_id` about `subject`: every such token created at
+    /// or before the returned time is revoked. Disabling a credential sets the client's
+    /// cutoff, disabling an account or changing its password the user's (in the same
+    /// transaction as the change), so enabling either again revives nothing.
+    async fn tokens_revoked_before(
+        &self,
+        client_id: &ClientId,
+        subject: &UserId,
+    ) -> StoreResult<Option<Timestamp>>;
     /// Forget what has expired anyway: revocations of expired tokens, expired codes,
     /// refresh tokens and sessions.
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
@@ -184,9 +195,20 @@ pub trait GrantStore: Send + Sync {
     /// Record that the grant was used (Connected Applications shows "last used").
     async fn touch_grant(&self, id: &str, now: Timestamp) -> StoreResult<()>;
     async fn insert_code(&self, code: &AuthCode) -> StoreResult<()>;
-    /// Atomic single use (style habit 7): of any number of concurrent calls with one hash,
-    /// exactly one gets `Redeemed`; later ones get `AlreadyUsed`. Expiry is the caller's.
-    async fn consume_code(&self, hash: &str, now: Timestamp) -> StoreResult<CodeRedemption>;
+    /// The code with that hash, whether consumed or not. Changes nothing: the token
+    /// endpoint checks who presents a code before anything is consumed (SEC-16).
+    async fn find_code(&self, hash: &str) -> StoreResult<Option<AuthCode>>;
+    /// Redeem a code, in one transaction: consume it, insert `refresh` (which must belong
+    /// to the code's grant, else `Conflict`) and record the grant as used. Atomic single
+    /// use (style habit 7): of any number of concurrent calls with one hash, exactly one
+    /// gets `Redeemed`; later ones get `AlreadyUsed` and write nothing. A crash leaves
+    /// either all of it or none. Expiry is the caller's.
+    async fn redeem_code(
+        &self,
+        hash: &str,
+        now: Timestamp,
+        refresh: Option<&RefreshToken>,
+    ) -> StoreResult<CodeRedemption>;
     async fn insert_refresh_token(&self, rt: &RefreshToken) -> StoreResult<()>;
     async fn find_refresh_token(&self, hash: &str) -> StoreResult<Option<RefreshToken>>;
     /// One transaction: if `old_hash` is unused, unexpired at `now` and its grant active,

@@ -76,6 +76,19 @@ impl AccessTokenClaims {
     pub fn scopes(&self) -> ScopeSet {
         ScopeSet::parse(&self.scope).unwrap_or_default()
     }
+
+    /// When the token was created: IMS `created_at` (ms), else `iat`.
+    pub fn created(&self) -> Timestamp {
+        self.created_at
+            .parse::<i64>()
+            .map(Timestamp)
+            .unwrap_or_else(|_| Timestamp::from_secs(self.iat))
+    }
+
+    /// Whether a cutoff (`RevocationStore::tokens_revoked_before`) revokes this token.
+    pub fn revoked_by_cutoff(&self, cutoff: Option<Timestamp>) -> bool {
+        cutoff.is_some_and(|c| self.created() <= c)
+    }
 }
 
 pub struct AccessTokenRequest<'a> {

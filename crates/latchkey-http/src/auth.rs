@@ -4,13 +4,13 @@
 use crate::error::ApiError;
 use crate::extract::OAuthRequest;
 use crate::state::AppState;
-use latchkey_core::OAuthError;
 use latchkey_core::admin::service_accounts;
 use latchkey_core::client_auth::{self, AuthMethod};
 use latchkey_core::grants::jwt_bearer;
-use latchkey_core::ids::ClientId;
+use latchkey_core::ids::{ClientId, UserId};
 use latchkey_core::model::Credential;
 use latchkey_core::token::{self, AccessTokenClaims, TokenInvalid};
+use latchkey_core::{ErrorCode, OAuthError};
 
 /// Longest client id looked up; anything longer cannot exist.
 const MAX_CLIENT_ID_LEN: usize = 128;
@@ -88,10 +88,37 @@ async fn authenticate_private_key_jwt(
     Ok(cred)
 }
 
+/// The technical account a server-to-server or service-account credential acts as:
+/// `unauthorized_client` when it has none or the account is disabled, so a disabled
+/// technical account gets no new token by any grant (review finding 5).
+pub async fn technical_account(st: &AppState, cred: &Credential) -> Result<UserId, ApiError> {
+    let refuse = |d: &str| ApiError(OAuthError::new(ErrorCode::UnauthorizedClient, d));
+    let id = cred
+        .technical_account
+        .clone()
+        .ok_or_else(|| refuse("credential has no technical account"))?;
+    match st.store.get_user(&id).await? {
+        Some(u) if !u.disabled => Ok(id),
+        _ => Err(refuse("the credential's technical account is disabled")),
+    }
+}
+
 /// Full validation of an access token at the current time.
 pub async fn check_access_token(st: &AppState, raw: &str) -> Result<AccessTokenClaims, CheckError> {
     let claims = token::validate_access_token(st.tokens(), &st.keyring(), st.now(), raw)?;
     if st.store.is_token_revoked(&claims.jti).await? {
+        return Err(TokenInvalid::Revoked.into());
+    }
+    // Disabling the credential or the account (or a password change) revoked every token
+    // issued until then, for good (review finding 5).
+    let cutoff = st
+        .store
+        .tokens_revoked_before(
+            &ClientId(claims.client_id.clone()),
+            &UserId(claims.sub.clone()),
+        )
+        .await?;
+    if claims.revoked_by_cutoff(cutoff) {
         return Err(TokenInvalid::Revoked.into());
     }
     // A user token dies with its grant (Connected Applications, code replay, refresh reuse).

@@ -50,6 +50,7 @@ pub async fn exchange_jwt_post(
         ));
     }
     let cred = client_auth::authenticate(&presented, Some(&cred), &secrets)?.clone();
+    let subject = crate::auth::technical_account(&st, &cred).await?;
     let keys = service_accounts::registered_keys(st.store.as_ref(), &id).await?;
     let apis = st.store.project_apis(&cred.project_id).await?;
     let now = st.now();
@@ -73,10 +74,6 @@ pub async fn exchange_jwt_post(
             "the JWT's jti was already used",
         ));
     }
-    let subject = cred
-        .technical_account
-        .as_ref()
-        .ok_or_else(|| ims(ErrorCode::InvalidClient, 401, "no technical account"))?;
     let issued = issue_access_token(
         tokens,
         &st.keyring(),

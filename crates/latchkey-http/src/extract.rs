@@ -17,9 +17,17 @@ pub struct OAuthRequest {
     pub params: Params,
     /// Raw `Authorization` header, if any.
     pub authorization: Option<Vec<u8>>,
+    /// Names of the parameters that came in the query string, percent-decoded.
+    query_names: Vec<String>,
 }
 
 impl OAuthRequest {
+    /// Whether parameter `name` came in the URL's query string. Names are compared after
+    /// percent-decoding, so `access%5Ftoken` is `access_token` (review finding 7).
+    pub fn in_query(&self, name: &str) -> bool {
+        self.query_names.iter().any(|n| n == name)
+    }
+
     /// The bearer token of an `Authorization: Bearer` header (RFC 6750 §2.1).
     pub fn bearer(&self) -> Option<&str> {
         let raw = std::str::from_utf8(self.authorization.as_deref()?).ok()?;
@@ -144,6 +152,7 @@ impl FromRequest<AppState> for OAuthRequest {
             return Err(too_large());
         }
         let mut pairs = parse_urlencoded(parts.uri.query().unwrap_or("").as_bytes())?;
+        let query_names = pairs.iter().map(|(k, _)| k.clone()).collect();
         let kind = body_kind(&parts.headers)?;
         let bytes = axum::body::to_bytes(body, limit)
             .await
@@ -168,6 +177,7 @@ impl FromRequest<AppState> for OAuthRequest {
                 .headers
                 .get(header::AUTHORIZATION)
                 .map(|v| v.as_bytes().to_vec()),
+            query_names,
         })
     }
 }

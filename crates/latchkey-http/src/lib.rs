@@ -30,8 +30,9 @@ use axum::routing::{MethodRouter, get};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 
-pub use state::{AppState, ServerSettings};
+pub use state::{AppState, ServerSettings, Timeouts};
 
 /// A route that answers only POST; anything else gets a JSON 405 (FUZZ-18).
 fn post_only(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
@@ -168,22 +169,73 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
         ))
+        // A request that is not answered in time (a body sent byte by byte, say) is cut
+        // off with 408 rather than holding its task (review finding 11).
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.settings.timeouts.request,
+        ))
         // Defence in depth: a panic becomes a logged 500, never a dropped connection.
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
 }
 
 /// Serve the application on `listener` until `shutdown` completes, then drain in-flight
-/// requests (REL-10).
+/// requests (REL-10) for up to `DRAIN`. Each connection is HTTP/1.1 with the header read
+/// timeout of `ServerSettings::timeouts` (hyper enforces it only with a timer, which
+/// `axum::serve` does not set, hence this loop), and the peer address is handed to
+/// handlers as `ConnectInfo` (SEC-43).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let header_read = state.settings.timeouts.header_read;
+    let app = router(state);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(req)
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown: connections still open after {DRAIN:?}; closing them");
+    }
+    Ok(())
 }
+
+/// Longest wait for in-flight requests at shutdown.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);

@@ -148,10 +148,12 @@ pub async fn login_post(
     let name = client_name(&st, req.as_ref()).await;
     let return_to = safe_return_to(f.return_to.as_deref());
     let peer = peer.map(|p| p.to_string());
+    // Without connection info (never the case under `serve`) all requests are one source.
+    let source = peer.as_deref().unwrap_or("unknown");
     let throttles = &st.throttles;
     let by_account = throttles
         .login_account
-        .blocked_for(&username, st.now())
+        .blocked_for(&username, source, st.now())
         .map(|w| (w, "for this account"));
     let by_address = || {
         peer.as_deref()
@@ -160,8 +162,12 @@ pub async fn login_post(
     };
     if let Some((wait, whom)) = by_account.or_else(by_address) {
         tracing::warn!(peer = ?peer, "sign-in refused: too many failures {whom}");
-        let minutes = (wait + 59) / 60;
-        let msg = format!("Too many failed sign-ins {whom}. Try again in {minutes} minute(s).");
+        let msg = if wait < 60 {
+            format!("Too many failed sign-ins {whom}. Try again in {wait} seconds.")
+        } else {
+            let minutes = (wait + 59) / 60;
+            format!("Too many failed sign-ins {whom}. Try again in {minutes} minute(s).")
+        };
         return page(
             &st,
             &headers,
@@ -185,7 +191,9 @@ pub async fn login_post(
     };
     let Some(user) = check_password(&st, user, f.password).await else {
         tracing::info!("failed sign-in");
-        throttles.login_account.record_failure(&username, st.now());
+        throttles
+            .login_account
+            .record_failure(&username, source, st.now());
         if let Some(p) = &peer {
             throttles.login_address.record_failure(p, st.now());
         }
@@ -206,7 +214,7 @@ pub async fn login_post(
         Ok(s) => s,
         Err(_) => return unavailable(),
     };
-    throttles.login_account.record_success(&username);
+    throttles.login_account.record_success(&username, source);
     tracing::info!(user = %user.id, "signed in");
     let mut resp = match req {
         Some(req) => proceed(&st, req, Some((session, user)), false).await,

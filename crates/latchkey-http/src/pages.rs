@@ -20,6 +20,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "signed_out.html",
         include_str!("../templates/signed_out.html"),
     ),
+    (
+        "logout_confirm.html",
+        include_str!("../templates/logout_confirm.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

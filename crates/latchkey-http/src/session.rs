@@ -3,20 +3,41 @@
 //! - Session: a 256-bit random cookie value; only its SHA-256 is stored. `HttpOnly`,
 //!   `SameSite=Lax` (top-level navigations from client apps must carry it), `Secure` when
 //!   the issuer is https.
-//! - CSRF (SEC-34): a double-submit token — a random `lk_csrf` cookie (`SameSite=Strict`)
-//!   echoed in a hidden form field, compared in constant time — plus an `Origin` /
-//!   `Sec-Fetch-Site` check on every POST.
+//! - CSRF (SEC-34): a hidden form field carrying a token bound to the browser's session
+//!   (`latchkey_core::csrf`; review finding 9): HMAC of the session cookie, or before
+//!   sign-in of a random `lk_csrf` cookie (`SameSite=Strict`), under a key derived from
+//!   the master key; plus an `Origin` / `Sec-Fetch-Site` check on every POST.
+//! - Under an https issuer both cookies are named with the `__Host-` prefix, which
+//!   browsers only accept with `Secure`, `Path=/` and no `Domain`: a sibling subdomain
+//!   cannot plant or overwrite them (RFC 6265bis §4.1.3.2).
 
 use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
+use latchkey_core::csrf::Binding;
 use latchkey_core::model::{Session, User};
 use latchkey_core::rand::token;
 use latchkey_core::secret::sha256_hex;
-use subtle::ConstantTimeEq;
 
 pub const SESSION_COOKIE: &str = "lk_session";
 pub const CSRF_COOKIE: &str = "lk_csrf";
+
+/// The session and CSRF cookie names for an issuer: `__Host-`-prefixed under https.
+pub fn cookie_names(issuer: &str) -> (&'static str, &'static str) {
+    if issuer.starts_with("https://") {
+        ("__Host-lk_session", "__Host-lk_csrf")
+    } else {
+        (SESSION_COOKIE, CSRF_COOKIE)
+    }
+}
+
+fn session_cookie(st: &AppState) -> &'static str {
+    cookie_names(&st.tokens().issuer).0
+}
+
+fn csrf_cookie(st: &AppState) -> &'static str {
+    cookie_names(&st.tokens().issuer).1
+}
 /// How long a sign-in lasts.
 pub const SESSION_TTL_SECS: i64 = 12 * 3600;
 
@@ -51,7 +72,7 @@ pub async fn current(
     st: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(Session, User)>, latchkey_core::store::StoreError> {
-    let Some(raw) = cookie(headers, SESSION_COOKIE) else {
+    let Some(raw) = cookie(headers, session_cookie(st)) else {
         return Ok(None);
     };
     let Some(session) = st.store.get_session(&sha256_hex(&raw), st.now()).await? else {
@@ -79,7 +100,8 @@ pub async fn start(
     };
     st.store.insert_session(&session).await?;
     let c = format!(
-        "{SESSION_COOKIE}={raw}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_TTL_SECS}{}",
+        "{}={raw}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_TTL_SECS}{}",
+        session_cookie(st),
         secure_attr(st)
     );
     Ok((session, c))
@@ -90,35 +112,54 @@ pub async fn end(
     st: &AppState,
     headers: &HeaderMap,
 ) -> Result<String, latchkey_core::store::StoreError> {
-    if let Some(raw) = cookie(headers, SESSION_COOKIE) {
+    if let Some(raw) = cookie(headers, session_cookie(st)) {
         st.store.delete_session(&sha256_hex(&raw)).await?;
     }
     Ok(format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        session_cookie(st),
         secure_attr(st)
     ))
 }
 
-/// The CSRF token for a form: the browser's existing one, or a new one plus the cookie
-/// that must be set with the page.
-pub fn csrf_token(st: &AppState, headers: &HeaderMap) -> (String, Option<String>) {
-    match cookie(headers, CSRF_COOKIE) {
-        Some(t) if t.len() >= 32 => (t, None),
-        _ => {
-            let t = token(st.rng.as_ref(), 32);
-            let c = format!(
-                "{CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict{}",
-                secure_attr(st)
-            );
-            (t, Some(c))
-        }
+/// What this browser's CSRF tokens are bound to: its session cookie, else its
+/// pre-session cookie, else nothing yet.
+fn csrf_binding(st: &AppState, headers: &HeaderMap) -> Option<(bool, String)> {
+    if let Some(raw) = cookie(headers, session_cookie(st)) {
+        return Some((true, raw));
+    }
+    cookie(headers, csrf_cookie(st))
+        .filter(|t| t.len() >= 32)
+        .map(|t| (false, t))
+}
+
+fn bound(binding: &(bool, String)) -> Binding<'_> {
+    match binding {
+        (true, raw) => Binding::Session(raw),
+        (false, raw) => Binding::Browser(raw),
     }
 }
 
-/// SEC-34: a POST of one of our forms must echo the CSRF cookie and come from our origin.
+/// The CSRF token for a form, plus the pre-session cookie to set with the page when the
+/// browser has neither a session nor that cookie yet.
+pub fn csrf_token(st: &AppState, headers: &HeaderMap) -> (String, Option<String>) {
+    if let Some(b) = csrf_binding(st, headers) {
+        return (st.csrf.token(bound(&b)), None);
+    }
+    let t = token(st.rng.as_ref(), 32);
+    let c = format!(
+        "{}={t}; Path=/; HttpOnly; SameSite=Strict{}",
+        csrf_cookie(st),
+        secure_attr(st)
+    );
+    (st.csrf.token(Binding::Browser(&t)), Some(c))
+}
+
+/// SEC-34: a POST of one of our forms must carry the token of this browser's binding
+/// and come from our origin.
 pub fn csrf_ok(st: &AppState, headers: &HeaderMap, submitted: Option<&str>) -> bool {
-    let token_ok = match (cookie(headers, CSRF_COOKIE), submitted) {
-        (Some(c), Some(s)) => c.len() >= 32 && bool::from(c.as_bytes().ct_eq(s.as_bytes())),
+    let token_ok = match (csrf_binding(st, headers), submitted) {
+        (Some(b), Some(s)) => st.csrf.verify(bound(&b), s),
         _ => false,
     };
     from_our_origin(&st.tokens().issuer, headers) && token_ok
@@ -221,6 +262,18 @@ mod tests {
         ] {
             assert!(!from_our_origin(issuer, &refused), "{refused:?}");
         }
+    }
+
+    #[test]
+    fn review_09_cookies_take_the_host_prefix_under_https() {
+        assert_eq!(
+            cookie_names("https://idp.example"),
+            ("__Host-lk_session", "__Host-lk_csrf")
+        );
+        assert_eq!(
+            cookie_names("http://127.0.0.1:8080"),
+            ("lk_session", "lk_csrf")
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use latchkey_core::admin::{self, Ctx};
 use latchkey_core::clock::{Clock, Timestamp};
+use latchkey_core::csrf::{self, CsrfKey};
 use latchkey_core::keys::{Keyring, MasterKey};
 use latchkey_core::rand::Rng;
 use latchkey_core::store::Store;
@@ -18,6 +19,27 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Brute-force limits per peer address (SEC-43).
     pub address_limits: crate::throttle::AddressLimits,
+    /// Connection and request time limits (review finding 11, slowloris).
+    pub timeouts: Timeouts,
+}
+
+/// How long a client may take. A connection that has not sent a whole request head
+/// within `header_read` (counted from when the server starts waiting for one, so an idle
+/// keep-alive connection too) is closed; a request whose response is not ready within
+/// `request` (body upload included) gets `408`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub header_read: std::time::Duration,
+    pub request: std::time::Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            header_read: std::time::Duration::from_secs(15),
+            request: std::time::Duration::from_secs(30),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -30,6 +52,8 @@ pub struct AppState {
     /// Bounds concurrent Argon2 verifications (≈ 19 MiB each) to the core count.
     pub password_slots: Arc<tokio::sync::Semaphore>,
     pub throttles: Arc<crate::throttle::Throttles>,
+    /// Signs the CSRF tokens of our forms (derived from the master key).
+    pub csrf: Arc<CsrfKey>,
     master: Arc<MasterKey>,
     keyring: Arc<RwLock<Arc<Keyring>>>,
 }
@@ -62,6 +86,7 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             throttles,
+            csrf: Arc::new(CsrfKey::new(&master.derive(csrf::KEY_LABEL))),
             master: Arc::new(master),
             keyring: Arc::new(RwLock::new(Arc::new(keyring))),
         })

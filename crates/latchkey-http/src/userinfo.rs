@@ -1,7 +1,7 @@
 //! Userinfo (OIDC Core §5.3; contract §2.6) at `/ims/userinfo/v2`, legacy `/ims/userinfo`
 //! and `/oauth2/userinfo` (GET or POST; the token in the header or a POST body, never the
 //! query: RFC 6750 §2.3), plus IMS `/ims/profile/v1` and `/ims/organizations/v6`.
-//! Claims are limited to the granted scopes (SEC-50).
+//! Claims are limited to the granted scopes on every one of them (SEC-50).
 
 use crate::auth::{CheckError, check_access_token};
 use crate::error::{ApiError, no_store};
@@ -22,11 +22,19 @@ fn invalid(d: &str) -> ApiError {
     ApiError(OAuthError::invalid_token(d))
 }
 
-/// The bearer token of a resource request and the user it speaks for.
+/// The bearer token of a resource request and the user it speaks for. A token in the URL
+/// is refused on every resource endpoint (RFC 6750 §2.3: it ends up in logs and
+/// `Referer`), whatever the percent-encoding of its name (review finding 7).
 async fn bearer_user(
     st: &AppState,
     req: &OAuthRequest,
 ) -> Result<(AccessTokenClaims, User), ApiError> {
+    if req.in_query("access_token") {
+        return Err(OAuthError::invalid_request(
+            "send the access token in the Authorization header, not the URL",
+        )
+        .into());
+    }
     if req.params.get("access_token").is_some() && req.bearer().is_some() {
         return Err(OAuthError::invalid_request("send the access token once").into());
     }
@@ -64,62 +72,66 @@ fn json_no_store(v: Value) -> Response {
     r
 }
 
-/// GET/POST userinfo. A token in the query string is refused (RFC 6750 §2.3).
-pub async fn userinfo(
-    State(st): State<AppState>,
-    uri: axum::http::Uri,
-    req: OAuthRequest,
-) -> Result<Response, ApiError> {
-    if uri
-        .query()
-        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("access_token=")))
-    {
-        return Err(OAuthError::invalid_request(
-            "send the access token in the Authorization header, not the URL",
-        )
-        .into());
-    }
+/// GET/POST userinfo.
+pub async fn userinfo(State(st): State<AppState>, req: OAuthRequest) -> Result<Response, ApiError> {
     let (claims, user) = bearer_user(&st, &req).await?;
     let scopes = require_scope(&claims, "openid")?;
     Ok(json_no_store(Value::Object(profile_claims(&user, &scopes))))
 }
 
-/// IMS `/ims/profile/v1`: the richer profile with the user's org roles.
+/// IMS `/ims/profile/v1`: the userinfo claims in IMS's older names too, and the user's org
+/// roles. Like userinfo, only what the granted scopes allow (review finding 3): `openid`
+/// (or `AdobeID`) is required and yields the ids; `profile` the names and account type;
+/// `email` the email; `address` the country; `read_organizations` the org roles.
 pub async fn profile(State(st): State<AppState>, req: OAuthRequest) -> Result<Response, ApiError> {
     let (claims, user) = bearer_user(&st, &req).await?;
     let scopes = claims.scopes();
-    let memberships = st.store.user_memberships(&user.id).await?;
-    let roles: Vec<Value> = memberships
-        .iter()
-        .map(|(org, role)| json!({"principal": user.id, "organization": org.id, "named_role": role.as_str(), "target": org.id, "target_type": "TRG_ORG"}))
-        .collect();
+    if !(scopes.contains("openid") || scopes.contains("AdobeID")) {
+        return Err(OAuthError::new(
+            ErrorCode::InsufficientScope,
+            "the access token lacks the openid (or AdobeID) scope",
+        )
+        .into());
+    }
     let mut p = profile_claims(&user, &scopes);
     p.insert("userId".into(), Value::from(user.id.as_str()));
-    p.insert(
-        "account_type".into(),
-        Value::from(if user.kind == latchkey_core::model::UserKind::Technical {
-            "technical"
-        } else {
-            "type2"
-        }),
-    );
-    p.insert("email".into(), Value::from(user.email.as_str()));
-    p.insert("displayName".into(), Value::from(user.display_name()));
-    p.insert(
-        "first_name".into(),
-        user.given_name.clone().map_or(Value::Null, Value::from),
-    );
-    p.insert(
-        "last_name".into(),
-        user.family_name.clone().map_or(Value::Null, Value::from),
-    );
-    p.insert(
-        "countryCode".into(),
-        user.country.clone().map_or(Value::Null, Value::from),
-    );
-    p.insert("roles".into(), Value::Array(roles));
-    if let Some(org) = &claims.org {
-        p.insert("org".into(), Value::from(org.as_str()));
+    if scopes.contains("profile") {
+        p.insert(
+            "account_type".into(),
+            Value::from(if user.kind == latchkey_core::model::UserKind::Technical {
+                "technical"
+            } else {
+                "type2"
+            }),
+        );
+        p.insert("displayName".into(), Value::from(user.display_name()));
+        p.insert(
+            "first_name".into(),
+            user.given_name.clone().map_or(Value::Null, Value::from),
+        );
+        p.insert(
+            "last_name".into(),
+            user.family_name.clone().map_or(Value::Null, Value::from),
+        );
+    }
+    if scopes.contains("address") {
+        p.insert(
+            "countryCode".into(),
+            user.country.clone().map_or(Value::Null, Value::from),
+        );
+    }
+    if scopes.contains("read_organizations") {
+        let roles: Vec<Value> = st
+            .store
+            .user_memberships(&user.id)
+            .await?
+            .iter()
+            .map(|(org, role)| json!({"principal": user.id, "organization": org.id, "named_role": role.as_str(), "target": org.id, "target_type": "TRG_ORG"}))
+            .collect();
+        p.insert("roles".into(), Value::Array(roles));
+        if let Some(org) = &claims.org {
+            p.insert("org".into(), Value::from(org.as_str()));
+        }
     }
     Ok(json_no_store(Value::Object(p)))
 }

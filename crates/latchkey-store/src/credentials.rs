@@ -23,6 +23,30 @@ macro_rules! impl_credentials {
                                        activate_at, retire_at, expire_at";
 
             impl $store {
+                /// Revoke every access token of `principal` created until `now` (see the
+                /// `token_cutoffs` migration); a later cutoff replaces an earlier one.
+                pub(crate) async fn set_token_cutoff<'e, E>(
+                    ex: E,
+                    principal: &str,
+                    now: Timestamp,
+                ) -> StoreResult<()>
+                where
+                    E: sqlx::Executor<'e, Database = $db>,
+                {
+                    sqlx::query(
+                        "INSERT INTO token_cutoffs (principal, revoked_before) VALUES ($1, $2) \
+                         ON CONFLICT (principal) DO UPDATE SET revoked_before = \
+                         CASE WHEN excluded.revoked_before > token_cutoffs.revoked_before \
+                         THEN excluded.revoked_before ELSE token_cutoffs.revoked_before END",
+                    )
+                    .bind(principal)
+                    .bind(now.0)
+                    .execute(ex)
+                    .await
+                    .map_err(backend)?;
+                    Ok(())
+                }
+
                 async fn insert_secret_with<'e, E>(ex: E, rec: &SecretRecord) -> StoreResult<()>
                 where
                     E: sqlx::Executor<'e, Database = $db>,
@@ -203,6 +227,8 @@ macro_rules! impl_credentials {
                         return Ok(false);
                     }
                     if disabled {
+                        Self::set_token_cutoff(&mut *tx, &format!("client:{client_id}"), now)
+                            .await?;
                         for sql in [
                             "UPDATE grants SET revoked_at = $1 \
                              WHERE client_id = $2 AND revoked_at IS NULL",
@@ -435,6 +461,23 @@ macro_rules! impl_credentials {
                             .await
                             .map_err(backend)?;
                     Ok(hit.is_some())
+                }
+
+                async fn tokens_revoked_before(
+                    &self,
+                    client_id: &ClientId,
+                    subject: &UserId,
+                ) -> StoreResult<Option<Timestamp>> {
+                    let at: Option<i64> = sqlx::query_scalar(
+                        "SELECT MAX(revoked_before) FROM token_cutoffs \
+                         WHERE principal IN ($1, $2)",
+                    )
+                    .bind(format!("client:{client_id}"))
+                    .bind(format!("user:{subject}"))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(at.map(Timestamp))
                 }
 
                 /// Rows with `expires_at < now`, from every table that expires, summed.

@@ -269,6 +269,7 @@ macro_rules! impl_directory {
                         return Ok(false);
                     }
                     if disabled == Some(true) || password_hash.is_some() {
+                        Self::set_token_cutoff(&mut *tx, &format!("user:{user}"), now).await?;
                         for sql in [
                             "UPDATE grants SET revoked_at = $1 \
                              WHERE user_id = $2 AND revoked_at IS NULL",

@@ -275,11 +275,46 @@ macro_rules! impl_grants {
                     Ok(())
                 }
 
-                async fn consume_code(
+                async fn find_code(&self, hash: &str) -> StoreResult<Option<AuthCode>> {
+                    let row = sqlx::query_as::<_, rows::CodeRow>(&format!(
+                        "SELECT {CODE_COLUMNS} FROM auth_codes WHERE hash = $1"
+                    ))
+                    .bind(hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    row.map(rows::code).transpose()
+                }
+
+                async fn redeem_code(
                     &self,
                     hash: &str,
                     now: Timestamp,
+                    refresh: Option<&RefreshToken>,
                 ) -> StoreResult<CodeRedemption> {
+                    let mut tx = self.begin_write().await?;
+                    let grant_id: Option<String> =
+                        sqlx::query_scalar("SELECT grant_id FROM auth_codes WHERE hash = $1")
+                            .bind(hash)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    let Some(grant_id) = grant_id else {
+                        tx.rollback().await.map_err(backend)?;
+                        return Ok(CodeRedemption::Unknown);
+                    };
+                    // Lock order: the grant first (see the module doc). Held until commit,
+                    // so a revocation of the grant either waits for this redemption and
+                    // then kills the refresh token inserted here, or runs first and has
+                    // consumed the code, which then reads as `AlreadyUsed` below.
+                    sqlx::query(&format!(
+                        "SELECT id FROM grants WHERE id = $1{}",
+                        Self::FOR_UPDATE
+                    ))
+                    .bind(&grant_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
                     // One statement: the row lock (PostgreSQL) or the write lock (SQLite)
                     // lets exactly one caller see `consumed_at IS NULL`. `fetch_all` runs
                     // the statement to completion; the hash is the key, so one row at most.
@@ -289,23 +324,42 @@ macro_rules! impl_grants {
                     ))
                     .bind(now.0)
                     .bind(hash)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *tx)
                     .await
                     .map_err(backend)?;
-                    if let Some(row) = won.pop() {
-                        return Ok(CodeRedemption::Redeemed(rows::code(row)?));
+                    let Some(row) = won.pop() else {
+                        let seen = sqlx::query_as::<_, rows::CodeRow>(&format!(
+                            "SELECT {CODE_COLUMNS} FROM auth_codes WHERE hash = $1"
+                        ))
+                        .bind(hash)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                        tx.rollback().await.map_err(backend)?;
+                        return Ok(CodeRedemption::AlreadyUsed(rows::code(seen)?));
+                    };
+                    let code = rows::code(row)?;
+                    if let Some(rt) = refresh {
+                        if rt.grant_id != code.grant_id {
+                            tx.rollback().await.map_err(backend)?;
+                            return Err(StoreError::Conflict(format!(
+                                "a code of grant {} cannot start a refresh token of grant {}",
+                                code.grant_id, rt.grant_id
+                            )));
+                        }
+                        Self::insert_refresh_with(&mut *tx, rt).await?;
                     }
-                    let seen = sqlx::query_as::<_, rows::CodeRow>(&format!(
-                        "SELECT {CODE_COLUMNS} FROM auth_codes WHERE hash = $1"
-                    ))
-                    .bind(hash)
-                    .fetch_optional(&self.pool)
+                    sqlx::query(
+                        "UPDATE grants SET last_used_at = $1 \
+                         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+                    )
+                    .bind(now.0)
+                    .bind(&code.grant_id)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                    Ok(match seen {
-                        Some(row) => CodeRedemption::AlreadyUsed(rows::code(row)?),
-                        None => CodeRedemption::Unknown,
-                    })
+                    tx.commit().await.map_err(backend)?;
+                    Ok(CodeRedemption::Redeemed(code))
                 }
 
                 async fn insert_refresh_token(&self, rt: &RefreshToken) -> StoreResult<()> {

@@ -30,6 +30,11 @@ pub(crate) const SQLITE: &[Script] = &[
         "service_accounts",
         include_str!("../migrations/sqlite/0003_service_accounts.sql"),
     ),
+    (
+        4,
+        "token_cutoffs",
+        include_str!("../migrations/sqlite/0004_token_cutoffs.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Script] = &[
@@ -47,6 +52,11 @@ pub(crate) const POSTGRES: &[Script] = &[
         3,
         "service_accounts",
         include_str!("../migrations/postgres/0003_service_accounts.sql"),
+    ),
+    (
+        4,
+        "token_cutoffs",
+        include_str!("../migrations/postgres/0004_token_cutoffs.sql"),
     ),
 ];
 

@@ -106,11 +106,13 @@ suite! {
         grant_upsert_unions_scopes_and_never_revives,
         revoke_grant_kills_codes_and_refresh_tokens,
         consume_code_redeems_once,
+        redeem_code_writes_refresh_and_last_use_together,
         rotate_refresh_token_detects_reuse,
         rotate_refresh_token_refuses_expired_and_unknown,
         sessions_roundtrip_and_expire,
         purge_removes_expired_codes_refresh_tokens_and_sessions,
         account_and_client_changes_revoke_what_they_must,
+        review_05_disabling_sets_a_token_cutoff_that_enabling_keeps,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,

@@ -55,6 +55,14 @@ impl TestServer {
 
     /// Start with these brute-force limits per address (SEC-43).
     pub async fn start_limited(database_url: Option<String>, limits: AddressLimits) -> Self {
+        Self::start_configured(database_url, |s| s.address_limits = limits).await
+    }
+
+    /// Start with settings changed by `configure` from the test defaults.
+    pub async fn start_configured(
+        database_url: Option<String>,
+        configure: impl FnOnce(&mut ServerSettings),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database_url = database_url
             .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("latchkey.db").display()));
@@ -63,7 +71,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(FixedClock::new(SystemClock.now()));
-        let settings = ServerSettings {
+        let mut settings = ServerSettings {
             tokens: TokenSettings {
                 issuer: url.clone(),
                 ims_as: "ims-na1".into(),
@@ -72,8 +80,10 @@ impl TestServer {
                 access_token_alg: KeyAlg::Es256,
             },
             max_body_bytes: 64 * 1024,
-            address_limits: limits,
+            address_limits: AddressLimits::default(),
+            timeouts: latchkey_http::Timeouts::default(),
         };
+        configure(&mut settings);
         let state = AppState::new(
             store,
             clock.clone(),

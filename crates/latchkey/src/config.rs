@@ -4,6 +4,7 @@
 
 use latchkey_core::keys::KeyAlg;
 use latchkey_core::token::TokenSettings;
+use latchkey_http::Timeouts;
 use latchkey_http::throttle::AddressLimits;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
@@ -29,6 +30,10 @@ pub struct Config {
     pub login_failures_per_address: u32,
     /// SEC-43: failed client authentications from one address per 5 minutes; 0 = off.
     pub client_auth_failures_per_address: u32,
+    /// Longest wait for a whole request head on a connection (slowloris).
+    pub header_read_timeout_secs: u64,
+    /// Longest time to answer one request, reading its body included.
+    pub request_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -44,6 +49,8 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             login_failures_per_address: AddressLimits::default().login_failures,
             client_auth_failures_per_address: AddressLimits::default().client_auth_failures,
+            header_read_timeout_secs: Timeouts::default().header_read.as_secs(),
+            request_timeout_secs: Timeouts::default().request.as_secs(),
         }
     }
 }
@@ -86,13 +93,26 @@ impl Config {
             "LATCHKEY_CLIENT_AUTH_FAILURES_PER_ADDRESS",
             &mut c.client_auth_failures_per_address,
         )?;
+        env_parse(
+            "LATCHKEY_HEADER_READ_TIMEOUT_SECS",
+            &mut c.header_read_timeout_secs,
+        )?;
+        env_parse("LATCHKEY_REQUEST_TIMEOUT_SECS", &mut c.request_timeout_secs)?;
         Ok(c)
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        if !(600..=7 * 86_400).contains(&self.access_token_ttl_secs) {
+        if !(601..=7 * 86_400).contains(&self.access_token_ttl_secs) {
             // aio-lib-ims caches nothing that lives 10 minutes or less (contract §3.1).
-            return Err("access_token_ttl_secs must be between 600 and 604800".into());
+            return Err("access_token_ttl_secs must be between 601 and 604800".into());
+        }
+        if !(1..=300).contains(&self.header_read_timeout_secs)
+            || !(1..=600).contains(&self.request_timeout_secs)
+        {
+            return Err(
+                "header_read_timeout_secs must be 1 to 300 and request_timeout_secs 1 to 600"
+                    .into(),
+            );
         }
         if !(0..=60).contains(&self.clock_skew_secs) {
             return Err("clock_skew_secs must be between 0 and 60 (SEC-45)".into());
@@ -110,6 +130,13 @@ impl Config {
             return Err("ims_as must be a host label such as ims-na1".into());
         }
         Ok(())
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        Timeouts {
+            header_read: std::time::Duration::from_secs(self.header_read_timeout_secs),
+            request: std::time::Duration::from_secs(self.request_timeout_secs),
+        }
     }
 
     pub fn address_limits(&self) -> AddressLimits {

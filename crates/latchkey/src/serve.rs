@@ -39,6 +39,7 @@ pub async fn serve(mut config: Config, args: ServeArgs) -> CmdResult {
         tokens: config.token_settings(issuer.clone())?,
         max_body_bytes: config.max_body_bytes,
         address_limits: config.address_limits(),
+        timeouts: config.timeouts(),
     };
     let state = AppState::new(store.clone(), clock, rng, settings, master)
         .await

@@ -130,7 +130,8 @@ def _sign_in(cfg, authorize_url):
     page = b.get(nxt)
     assert page.status_code == 200
     form = _form(page.text)
-    assert form.values["csrf"] == b.http.cookies.get("lk_csrf"), "double-submit CSRF token"
+    assert form.values["csrf"], "the login form carries a CSRF token"
+    assert form.values["csrf"] != b.http.cookies.get("lk_csrf"), "bound to the cookie, not a copy"
     creds = {"username": cfg["email"], "csrf": form.values["csrf"], "ar": form.values["ar"]}
 
     # Without the CSRF token the post is refused and nothing happens.

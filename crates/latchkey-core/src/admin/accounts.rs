@@ -23,9 +23,10 @@ pub async fn find_user(ctx: &Ctx<'_>, id_or_email: &str) -> AdminResult<User> {
 /// The operator, or a `system_admin` of one of the user's orgs, may manage the account.
 async fn may_manage_user(ctx: &Ctx<'_>, actor: &Actor, user: &User) -> AdminResult<()> {
     let orgs = ctx.store.user_memberships(&user.id).await?;
-    let mut last = AdminError::Forbidden(format!("not allowed to manage user {}", user.id));
+    let object = format!("user {}", user.id);
+    let mut last = AdminError::NotFound(object.clone());
     for (org, _) in &orgs {
-        match authorize(ctx, actor, &org.id, Action::ManageOrg).await {
+        match authorize(ctx, actor, &org.id, Action::ManageOrg, &object).await {
             Ok(()) => return Ok(()),
             Err(e) => last = e,
         }
@@ -87,7 +88,8 @@ pub async fn set_credential_disabled(
         .get_credential(client_id)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))?;
-    authorize(ctx, actor, &cred.org_id, Action::ManageCredentials).await?;
+    let object = format!("credential {client_id}");
+    authorize(ctx, actor, &cred.org_id, Action::ManageCredentials, &object).await?;
     ctx.store
         .set_credential_disabled(client_id, disabled, ctx.now)
         .await?;

@@ -42,31 +42,36 @@ impl Action {
     }
 }
 
-fn forbidden(action: Action, org: &OrgId) -> AdminError {
-    AdminError::Forbidden(format!("not allowed to {} in org {org}", action.describe()))
+fn forbidden(action: Action) -> AdminError {
+    AdminError::Forbidden(format!("not allowed to {} in this org", action.describe()))
 }
 
-/// `Ok` if `actor` may perform `action` in `org`, else `AdminError::Forbidden`.
+/// `Ok` if `actor` may perform `action` in `org` on `object` (e.g. `credential <id>`).
+/// An actor who is not a member of `org` learns nothing of it: `NotFound(object)`, the
+/// very answer an unknown id gets, so ids of other orgs cannot be probed (review finding
+/// 6). A member whose role does not allow the action gets `Forbidden`.
 pub async fn authorize(
     ctx: &Ctx<'_>,
     actor: &Actor,
     org: &OrgId,
     action: Action,
+    object: &str,
 ) -> AdminResult<()> {
+    let hidden = || AdminError::NotFound(object.to_owned());
     let user = match actor {
         Actor::Operator => return Ok(()),
-        Actor::Anonymous => return Err(forbidden(action, org)),
+        Actor::Anonymous => return Err(hidden()),
         Actor::User(u) => u,
     };
     let Some(person) = ctx.store.get_user(user).await? else {
-        return Err(forbidden(action, org));
+        return Err(hidden());
     };
     // Technical accounts act through tokens, never through the console.
     if person.disabled || person.kind != UserKind::Person {
-        return Err(forbidden(action, org));
+        return Err(hidden());
     }
     let Some(member) = ctx.store.membership(org, user).await? else {
-        return Err(forbidden(action, org));
+        return Err(hidden());
     };
     let allowed = match (member.role, action) {
         (OrgRole::SystemAdmin, _) => true,
@@ -78,7 +83,7 @@ pub async fn authorize(
     if allowed {
         Ok(())
     } else {
-        Err(forbidden(action, org))
+        Err(forbidden(action))
     }
 }
 
@@ -89,7 +94,7 @@ pub async fn set_developers_may_manage_credentials(
     org: &OrgId,
     allowed: bool,
 ) -> AdminResult<()> {
-    authorize(ctx, actor, org, Action::ManageOrg).await?;
+    authorize(ctx, actor, org, Action::ManageOrg, &format!("org {org}")).await?;
     ctx.store
         .set_developers_may_manage_credentials(org, allowed)
         .await?;

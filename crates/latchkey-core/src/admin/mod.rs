@@ -73,6 +73,39 @@ pub fn check_name(what: &str, name: &str) -> AdminResult<String> {
     Ok(n.to_owned())
 }
 
+/// The name of an org, project or credential: what the consent page shows of a client,
+/// so it may also not pose as the authorization server itself (SEC-38).
+pub fn check_client_facing_name(what: &str, name: &str) -> AdminResult<String> {
+    let n = check_name(what, name)?;
+    if imitates_brand(&n) {
+        return Err(invalid(format!(
+            "{what} may not imitate the Latchkey brand"
+        )));
+    }
+    Ok(n)
+}
+
+/// The letters and digits of `s` as a reader sees them: its Unicode TR39 confusable
+/// skeleton (so Cyrillic `а`, mathematical `𝐥` and `1` for `l` read as the Latin
+/// letter), lower-cased, with everything that is not a letter or digit dropped (so
+/// `Latch-Key` and `L a t c h k e y` read as one word). Lower-casing can make new
+/// confusables, so the skeleton is taken again.
+fn reading(s: &str) -> String {
+    use unicode_security::confusable_detection::skeleton;
+    let once: String = skeleton(s).collect::<String>().to_lowercase();
+    skeleton(&once)
+        .collect::<String>()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Whether a name reads as "Latchkey" anywhere in it (review finding 10).
+pub fn imitates_brand(name: &str) -> bool {
+    reading(name).contains(&reading("latchkey"))
+}
+
 fn check_email(email: &str) -> AdminResult<String> {
     let e = email.trim();
     let ok = e.len() <= 254
@@ -89,7 +122,7 @@ fn check_email(email: &str) -> AdminResult<String> {
 pub async fn create_org(ctx: &Ctx<'_>, name: &str) -> AdminResult<Org> {
     let org = Org {
         id: OrgId::generate(ctx.rng),
-        name: check_name("org name", name)?,
+        name: check_client_facing_name("org name", name)?,
         created_at: ctx.now,
     };
     ctx.store.insert_org(&org).await?;
@@ -175,7 +208,7 @@ pub async fn create_project(ctx: &Ctx<'_>, org: &OrgId, name: &str) -> AdminResu
     let p = Project {
         id: ProjectId::generate(ctx.rng),
         org_id: org.clone(),
-        name: check_name("project name", name)?,
+        name: check_client_facing_name("project name", name)?,
         created_at: ctx.now,
     };
     ctx.store.insert_project(&p).await?;
@@ -311,15 +344,10 @@ pub async fn create_credential(
         actor,
         &project.org_id,
         authz::Action::ManageCredentials,
+        &format!("project {}", project.id),
     )
     .await?;
-    let name = check_name("credential name", new.name.unwrap_or(new.kind.label()))?;
-    // SEC-38: a client may not pose as the authorization server itself.
-    if name.to_ascii_lowercase().contains("latchkey") {
-        return Err(invalid(
-            "credential names may not imitate the Latchkey brand",
-        ));
-    }
+    let name = check_client_facing_name("credential name", new.name.unwrap_or(new.kind.label()))?;
     let kind = new.kind;
     if kind.uses_redirect_uris() {
         if new.redirect_uris.is_empty() {
@@ -422,4 +450,37 @@ pub async fn rotate_secret(
         .add_secret(&rec, MAX_ACTIVE_SECRETS, ctx.now)
         .await?;
     Ok((secret, revoked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_10_brand_imitation_is_caught_through_confusables() {
+        for name in [
+            "Latchkey",
+            "LATCHKEY Sign-in",
+            "Official latchkey",
+            "L\u{0430}tchkey",          // Cyrillic а
+            "\u{1D425}\u{1D41A}tchkey", // mathematical bold 𝐥𝐚
+            "1atchkey",                 // digit one for l
+            "Latch-Key",
+            "L a t c h k e y",
+            "Ｌａｔｃｈｋｅｙ",        // fullwidth
+            "Latchk\u{0435}y Support", // Cyrillic е
+        ] {
+            assert!(imitates_brand(name), "{name:?} passed");
+            assert!(check_client_facing_name("project name", name).is_err());
+        }
+        for name in [
+            "Acme Web App",
+            "Latch",
+            "Key Vault",
+            "Demo Service Account",
+            "Patchkey",
+        ] {
+            assert!(!imitates_brand(name), "{name:?} refused");
+        }
+    }
 }

@@ -74,7 +74,14 @@ pub async fn create_instance(
         .get_org(org)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("org {org}")))?;
-    authorize(ctx, actor, org, Action::ManageProducts).await?;
+    authorize(
+        ctx,
+        actor,
+        org,
+        Action::ManageProducts,
+        &format!("org {org}"),
+    )
+    .await?;
     let product = check_name("product name", product)?;
     let name = check_name("instance name", name.unwrap_or(&product))?;
     new_instance(ctx, org, &product, &name).await
@@ -85,7 +92,14 @@ pub async fn list_instances(
     actor: &Actor,
     org: &OrgId,
 ) -> AdminResult<Vec<ProductInstance>> {
-    authorize(ctx, actor, org, Action::ManageProducts).await?;
+    authorize(
+        ctx,
+        actor,
+        org,
+        Action::ManageProducts,
+        &format!("org {org}"),
+    )
+    .await?;
     Ok(ctx.store.list_instances(org).await?)
 }
 
@@ -96,7 +110,14 @@ pub async fn create_profile(
     name: &str,
 ) -> AdminResult<ProductProfile> {
     let i = require_instance(ctx, instance).await?;
-    authorize(ctx, actor, &i.org_id, Action::ManageProducts).await?;
+    authorize(
+        ctx,
+        actor,
+        &i.org_id,
+        Action::ManageProducts,
+        &format!("product instance {instance}"),
+    )
+    .await?;
     let p = ProductProfile {
         id: lower_hex(ctx.rng, 12),
         instance_id: i.id,
@@ -113,7 +134,14 @@ pub async fn list_profiles(
     instance: &str,
 ) -> AdminResult<Vec<(ProductProfile, Vec<ProfileMember>)>> {
     let i = require_instance(ctx, instance).await?;
-    authorize(ctx, actor, &i.org_id, Action::ManageProducts).await?;
+    authorize(
+        ctx,
+        actor,
+        &i.org_id,
+        Action::ManageProducts,
+        &format!("product instance {instance}"),
+    )
+    .await?;
     let mut out = Vec::new();
     for p in ctx.store.list_profiles(&i.id).await? {
         let members = ctx.store.profile_members(&p.id).await?;
@@ -147,7 +175,14 @@ pub async fn add_profile_member(
     admin: bool,
 ) -> AdminResult<UserId> {
     let (p, i) = require_profile(ctx, profile).await?;
-    authorize(ctx, actor, &i.org_id, Action::ManageProducts).await?;
+    authorize(
+        ctx,
+        actor,
+        &i.org_id,
+        Action::ManageProducts,
+        &format!("product profile {profile}"),
+    )
+    .await?;
     let user = org_user(ctx, &i.org_id, who).await?;
     ctx.store
         .set_profile_member(&p.id, &user, admin, ctx.now)
@@ -163,7 +198,14 @@ pub async fn remove_profile_member(
     who: &str,
 ) -> AdminResult<UserId> {
     let (p, i) = require_profile(ctx, profile).await?;
-    authorize(ctx, actor, &i.org_id, Action::ManageProducts).await?;
+    authorize(
+        ctx,
+        actor,
+        &i.org_id,
+        Action::ManageProducts,
+        &format!("product profile {profile}"),
+    )
+    .await?;
     let user = org_user(ctx, &i.org_id, who).await?;
     if !ctx.store.remove_profile_member(&p.id, &user).await? {
         return Err(AdminError::NotFound(format!("{who} in profile {}", p.id)));

@@ -3,6 +3,17 @@
 
 use crate::model::CredentialKind;
 
+/// Parameters the authorization response adds to the redirect URI (RFC 6749 §4.1.2, RFC
+/// 9207): a registered URI that already carries one could confuse the client.
+const RESERVED_RESPONSE_PARAMS: &[&str] = &[
+    "code",
+    "state",
+    "error",
+    "error_description",
+    "error_uri",
+    "iss",
+];
+
 fn is_loopback_host(host: &str) -> bool {
     matches!(host, "127.0.0.1" | "[::1]" | "localhost")
 }
@@ -25,14 +36,18 @@ pub fn validate_registration(raw: &str, kind: CredentialKind) -> Result<(), Stri
     if !url.username().is_empty() || url.password().is_some() {
         return Err("a redirect URI must not contain user information".into());
     }
-    let reserved = |kv: &str| {
-        matches!(
-            kv.split('=').next().unwrap_or(""),
-            "code" | "state" | "error" | "iss"
-        )
+    // The names as the client's callback will read them: percent-decoded, and in any
+    // case, since some frameworks look parameters up case-insensitively (review 14).
+    let reserved = |name: &str| {
+        RESERVED_RESPONSE_PARAMS
+            .iter()
+            .any(|r| name.trim().eq_ignore_ascii_case(r))
     };
-    if url.query().is_some_and(|q| q.split('&').any(reserved)) {
-        return Err("a redirect URI's query must not carry code, state, error or iss".into());
+    if url.query_pairs().any(|(name, _)| reserved(&name)) {
+        return Err(format!(
+            "a redirect URI's query must not carry {}",
+            RESERVED_RESPONSE_PARAMS.join(", ")
+        ));
     }
     let scheme = url.scheme();
     if matches!(
@@ -126,7 +141,10 @@ fn split_loopback(uri: &str) -> Option<(&str, Option<&str>, &str)> {
     if !matches!(host, "127.0.0.1" | "[::1]") {
         return None;
     }
-    if port.is_some_and(|p| p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit())) {
+    // A port is 1 to 65535 in plain digits (review 14: `:99999` is no port).
+    let valid_port =
+        |p: &str| p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0);
+    if port.is_some_and(|p| !valid_port(p)) {
         return None;
     }
     Some((host, port, path))
@@ -198,5 +216,37 @@ mod match_tests {
             &reg,
             CredentialKind::OAuthWeb
         ));
+    }
+
+    #[test]
+    fn review_14_reserved_names_in_any_case_or_encoding_and_impossible_ports() {
+        let web = CredentialKind::OAuthWeb;
+        for bad in [
+            "https://app.example/cb?Code=x",
+            "https://app.example/cb?STATE=x",
+            "https://app.example/cb?%63ode=x",
+            "https://app.example/cb?%63%6F%64%65=x",
+            "https://app.example/cb?a=1&I%53S=x",
+            "https://app.example/cb?error_description=x",
+            "https://app.example/cb?code",
+        ] {
+            assert!(validate_registration(bad, web).is_err(), "{bad}");
+        }
+        for good in [
+            "https://app.example/cb?codex=1&mystate=2",
+            "https://app.example/cb?%63odes=1",
+        ] {
+            assert!(validate_registration(good, web).is_ok(), "{good}");
+        }
+        let reg = vec!["http://127.0.0.1/callback".to_owned()];
+        let native = CredentialKind::OAuthNative;
+        for port in ["99999", "65536", "0", "00000", "+80", "-1", "123456"] {
+            let uri = format!("http://127.0.0.1:{port}/callback");
+            assert!(!matches_registered(&uri, &reg, native), "{uri}");
+        }
+        for port in ["1", "65535", "8080"] {
+            let uri = format!("http://127.0.0.1:{port}/callback");
+            assert!(matches_registered(&uri, &reg, native), "{uri}");
+        }
     }
 }

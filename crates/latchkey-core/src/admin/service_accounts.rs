@@ -30,7 +30,8 @@ pub(super) async fn managed_credential(
         .get_credential(client_id)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))?;
-    authorize(ctx, actor, &cred.org_id, Action::ManageCredentials).await?;
+    let object = format!("credential {client_id}");
+    authorize(ctx, actor, &cred.org_id, Action::ManageCredentials, &object).await?;
     Ok(cred)
 }
 
@@ -126,10 +127,11 @@ pub async fn registered_keys(
         .await?
         .into_iter()
         .filter_map(|c| {
-            let key = assertion::parse_public_key_pem(&c.pem).ok()?.key;
+            let parsed = assertion::parse_public_key_pem(&c.pem).ok()?;
             Some(RegisteredKey {
                 id: c.id,
-                key,
+                key: parsed.key,
+                not_before: parsed.not_before,
                 expires_at: c.expires_at,
             })
         })

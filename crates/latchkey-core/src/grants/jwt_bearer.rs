@@ -60,7 +60,8 @@ impl Context<'_> {
 }
 
 /// An accepted assertion: the scopes to grant, and the `jti` the caller must record as
-/// used until `expires_at` (a replay is refused when recording finds it already there).
+/// used until `expires_at`, the end of the time the assertion could be accepted in (`exp`
+/// plus skew); a replay is refused when recording finds it already there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
     pub scopes: ScopeSet,
@@ -179,7 +180,7 @@ pub fn decide_ims_exchange(
     Ok(Accepted {
         scopes: ScopeSet::from_list(scopes),
         jti,
-        expires_at: Timestamp::from_secs(c.exp),
+        expires_at: assertion::accepted_until(c, &cx.rules(true)),
     })
 }
 
@@ -259,7 +260,7 @@ pub fn decide_grant(
     Ok(Accepted {
         scopes: requested,
         jti: Some(jti),
-        expires_at: Timestamp::from_secs(c.exp),
+        expires_at: assertion::accepted_until(c, &cx.rules(false)),
     })
 }
 
@@ -290,6 +291,11 @@ pub fn decide_client_assertion(
     if cred.disabled || body_client_id.is_some_and(|b| b != cred.client_id.as_str()) {
         return Err(failed());
     }
+    // Only a service account's keys authenticate it: once converted to server-to-server,
+    // the keys it kept on file no longer serve (review finding 13).
+    if cred.kind != CredentialKind::ServiceAccountJwt {
+        return Err(failed());
+    }
     let a = verified(cx, client_assertion, keys, false).map_err(|_| failed())?;
     let c = &a.claims;
     let me = Some(cred.client_id.as_str());
@@ -300,7 +306,7 @@ pub fn decide_client_assertion(
         return Err(failed());
     }
     let jti = required_text_jti(c).map_err(|_| failed())?;
-    Ok((jti, Timestamp::from_secs(c.exp)))
+    Ok((jti, assertion::accepted_until(c, &cx.rules(false))))
 }
 
 #[cfg(test)]

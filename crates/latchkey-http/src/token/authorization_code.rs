@@ -1,6 +1,8 @@
-//! The authorization code grant (RFC 6749 §4.1.3; RFC 7636 §4.5). The code is consumed
-//! atomically before anything else; a replay revokes the whole grant, durably, even though
-//! the response is an error (SEC-15, style habit 7).
+//! The authorization code grant (RFC 6749 §4.1.3; RFC 7636 §4.5). The presenting client,
+//! redirect_uri, PKCE verifier and expiry are checked first, without consuming anything
+//! (SEC-16); then the code is consumed atomically together with what it issues. A replay
+//! by its own client revokes the whole grant, durably, even though the response is an
+//! error (SEC-15, style habit 7).
 
 use super::Endpoint;
 use super::user_tokens::{UserTokenRequest, mint_refresh, respond, wants_refresh};
@@ -36,21 +38,14 @@ pub(super) async fn grant(
     let now = st.now();
     let (hash, _) = artifact::hash_of(&st.keyring(), now, ArtifactKind::AuthorizationCode, raw)
         .ok_or_else(bad)?;
-    let code = match st.store.consume_code(&hash, now).await? {
-        CodeRedemption::Redeemed(c) => c,
-        CodeRedemption::AlreadyUsed(c) => {
-            // SEC-15: a second redemption revokes everything issued from the code.
-            st.store.revoke_grant(&c.grant_id, now).await?;
-            tracing::warn!(client_id = %c.client_id, grant = %c.grant_id, "authorization code replayed; grant revoked");
-            return Err(bad().into());
-        }
-        CodeRedemption::Unknown => return Err(bad().into()),
+    // Everything about who presents the code is checked before anything is consumed, so
+    // that a leaked code in the wrong hands (another client, a wrong verifier or
+    // redirect_uri) changes nothing; only its own client's replay revokes (SEC-16).
+    let Some(code) = st.store.find_code(&hash).await? else {
+        return Err(bad().into());
     };
     if code.client_id != cred.client_id {
         return Err(bad().into()); // SEC-16
-    }
-    if now >= code.expires_at {
-        return Err(bad().into()); // SEC-17
     }
     let given = req.params.get("redirect_uri");
     match (&code.redirect_uri, given) {
@@ -77,33 +72,42 @@ pub(super) async fn grant(
         code.code_challenge.as_deref(),
         req.params.get("code_verifier"),
     )?;
-    // No separate "grant still active" check: revoking a grant consumes its codes, so a
-    // code of a revoked grant is `AlreadyUsed` above. A replay racing this redemption
-    // revokes the grant, and with it whatever this response carries.
+    if now >= code.expires_at {
+        return Err(bad().into()); // SEC-17
+    }
     let user = match st.store.get_user(&code.user_id).await? {
         Some(u) if !u.disabled => u,
         _ => return Err(OAuthError::invalid_grant("the account is no longer available").into()),
     };
     let scopes = ScopeSet::from_list(code.scopes.iter().cloned());
     let refresh = if wants_refresh(&scopes) {
-        let minted = mint_refresh(st, &cred, &user, &scopes, ep.dialect())?;
-        st.store
-            .insert_refresh_token(&RefreshToken {
-                hash: minted.hash.clone(),
-                grant_id: code.grant_id.clone(),
-                client_id: cred.client_id.clone(),
-                user_id: user.id.clone(),
-                scopes: code.scopes.clone(),
-                auth_time: code.auth_time,
-                created_at: now,
-                expires_at: minted.expires_at,
-            })
-            .await?;
-        Some(minted)
+        Some(mint_refresh(st, &cred, &user, &scopes, ep.dialect())?)
     } else {
         None
     };
-    st.store.touch_grant(&code.grant_id, now).await?;
+    let stored = refresh.as_ref().map(|minted| RefreshToken {
+        hash: minted.hash.clone(),
+        grant_id: code.grant_id.clone(),
+        client_id: cred.client_id.clone(),
+        user_id: user.id.clone(),
+        scopes: code.scopes.clone(),
+        auth_time: code.auth_time,
+        created_at: now,
+        expires_at: minted.expires_at,
+    });
+    // One transaction: the code consumed, the refresh token stored, the grant touched.
+    // No separate "grant still active" check: revoking a grant consumes its codes, so a
+    // code of a revoked grant is `AlreadyUsed` here.
+    match st.store.redeem_code(&hash, now, stored.as_ref()).await? {
+        CodeRedemption::Redeemed(_) => {}
+        CodeRedemption::AlreadyUsed(c) => {
+            // SEC-15: its own client presenting it again revokes everything it issued.
+            st.store.revoke_grant(&c.grant_id, now).await?;
+            tracing::warn!(client_id = %c.client_id, grant = %c.grant_id, "authorization code replayed; grant revoked");
+            return Err(bad().into());
+        }
+        CodeRedemption::Unknown => return Err(bad().into()),
+    }
     respond(
         st,
         ep,

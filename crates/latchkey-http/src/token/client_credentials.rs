@@ -2,14 +2,14 @@
 //! `latchkey_core::grants::client_credentials`).
 
 use super::Endpoint;
-use crate::auth::authenticate_client;
+use crate::auth::{authenticate_client, technical_account};
 use crate::error::ApiError;
 use crate::extract::OAuthRequest;
 use crate::state::AppState;
+use latchkey_core::OAuthError;
 use latchkey_core::admin::allowed_scopes;
 use latchkey_core::grants::client_credentials;
 use latchkey_core::token::{AccessTokenRequest, CTP_TECHNICAL, Dialect, issue_access_token};
-use latchkey_core::{ErrorCode, OAuthError};
 use serde_json::{Map, Value, json};
 
 pub(super) async fn grant(
@@ -18,6 +18,7 @@ pub(super) async fn grant(
     ep: Endpoint,
 ) -> Result<Map<String, Value>, ApiError> {
     let (cred, _) = authenticate_client(st, req).await?;
+    let subject = technical_account(st, &cred).await?;
     let allowed = allowed_scopes(st.store.as_ref(), &cred).await?;
     let dialect = ep.dialect();
     let scopes = client_credentials::decide(
@@ -29,12 +30,6 @@ pub(super) async fn grant(
             dialect,
         },
     )?;
-    let subject = cred.technical_account.as_ref().ok_or_else(|| {
-        OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "credential has no technical account",
-        )
-    })?;
     let issued = issue_access_token(
         st.tokens(),
         &st.keyring(),

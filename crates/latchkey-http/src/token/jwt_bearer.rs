@@ -4,14 +4,14 @@
 //! (NEG-13), recorded durably until `exp` (REL-05).
 
 use super::Endpoint;
-use crate::auth::authenticate_client;
+use crate::auth::{authenticate_client, technical_account};
 use crate::error::ApiError;
 use crate::extract::OAuthRequest;
 use crate::state::AppState;
+use latchkey_core::OAuthError;
 use latchkey_core::admin::{allowed_scopes, service_accounts};
 use latchkey_core::grants::jwt_bearer;
 use latchkey_core::token::{AccessTokenRequest, CTP_TECHNICAL, Dialect, issue_access_token};
-use latchkey_core::{ErrorCode, OAuthError};
 use serde_json::{Map, Value, json};
 
 pub(super) async fn grant(
@@ -20,6 +20,7 @@ pub(super) async fn grant(
     ep: Endpoint,
 ) -> Result<Map<String, Value>, ApiError> {
     let (cred, _) = authenticate_client(st, req).await?;
+    let subject = technical_account(st, &cred).await?;
     let allowed = allowed_scopes(st.store.as_ref(), &cred).await?;
     let keys = service_accounts::registered_keys(st.store.as_ref(), &cred.client_id).await?;
     let issuer = st.tokens().issuer.trim_end_matches('/');
@@ -47,12 +48,6 @@ pub(super) async fn grant(
     {
         return Err(OAuthError::invalid_grant("the assertion was already used").into());
     }
-    let subject = cred.technical_account.as_ref().ok_or_else(|| {
-        OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            "credential has no technical account",
-        )
-    })?;
     let dialect = ep.dialect();
     let issued = issue_access_token(
         st.tokens(),

@@ -219,20 +219,20 @@ pub async fn revoke_grant_kills_codes_and_refresh_tokens(s: &dyn Store) {
     }
     let now = T0.plus_secs(1);
     assert!(matches!(
-        s.consume_code("g1-a", now).await.unwrap(),
+        s.redeem_code("g1-a", now, None).await.unwrap(),
         CodeRedemption::Redeemed(_)
     ));
     assert!(s.revoke_grant("g1", now).await.unwrap());
 
     assert!(
         matches!(
-            s.consume_code("g1-b", now).await.unwrap(),
+            s.redeem_code("g1-b", now, None).await.unwrap(),
             CodeRedemption::AlreadyUsed(_)
         ),
         "an unredeemed code of a revoked grant is dead"
     );
     assert!(matches!(
-        s.consume_code("g1-a", now).await.unwrap(),
+        s.redeem_code("g1-a", now, None).await.unwrap(),
         CodeRedemption::AlreadyUsed(_)
     ));
     assert_eq!(
@@ -250,7 +250,7 @@ pub async fn revoke_grant_kills_codes_and_refresh_tokens(s: &dyn Store) {
 
     // The other grant is untouched.
     assert!(matches!(
-        s.consume_code("g2-a", now).await.unwrap(),
+        s.redeem_code("g2-a", now, None).await.unwrap(),
         CodeRedemption::Redeemed(_)
     ));
     assert_eq!(
@@ -294,22 +294,64 @@ pub async fn consume_code_redeems_once(s: &dyn Store) {
 
     let now = T0.plus_secs(5);
     assert_eq!(
-        s.consume_code("code-1", now).await.unwrap(),
+        s.redeem_code("code-1", now, None).await.unwrap(),
         CodeRedemption::Redeemed(full.clone())
     );
     assert_eq!(
-        s.consume_code("code-1", now).await.unwrap(),
+        s.redeem_code("code-1", now, None).await.unwrap(),
         CodeRedemption::AlreadyUsed(full)
     );
     assert_eq!(
-        s.consume_code("code-2", now).await.unwrap(),
+        s.redeem_code("code-2", now, None).await.unwrap(),
         CodeRedemption::Redeemed(bare),
         "NULL columns roundtrip"
     );
     assert_eq!(
-        s.consume_code("nope", now).await.unwrap(),
+        s.redeem_code("nope", now, None).await.unwrap(),
         CodeRedemption::Unknown
     );
+}
+
+/// Issue 9 "atomic redemption": the code, its refresh token and the grant's "last used"
+/// are written together; a lost race or a replay writes none of them; peeking at a code
+/// consumes nothing (SEC-16).
+pub async fn redeem_code_writes_refresh_and_last_use_together(s: &dyn Store) {
+    let g1 = granted(s).await;
+    let c = code("code-r", &g1, T0.plus_secs(60));
+    s.insert_code(&c).await.unwrap();
+    assert_eq!(s.find_code("code-r").await.unwrap(), Some(c.clone()));
+    assert_eq!(s.find_code("nope").await.unwrap(), None);
+
+    // A refresh token of another grant is refused, and nothing is consumed.
+    let other = s
+        .upsert_grant("g2", &user1(), &client("c2"), &scopes(&["openid"]), T0)
+        .await
+        .unwrap();
+    let stray = refresh("rt-stray", &other, T0.plus_secs(600));
+    expect_conflict(s.redeem_code("code-r", T0.plus_secs(1), Some(&stray)).await);
+    assert_eq!(s.find_refresh_token("rt-stray").await.unwrap(), None);
+
+    let rt = refresh("rt-1", &g1, T0.plus_secs(600));
+    let now = T0.plus_secs(2);
+    assert_eq!(
+        s.redeem_code("code-r", now, Some(&rt)).await.unwrap(),
+        CodeRedemption::Redeemed(c.clone())
+    );
+    assert_eq!(s.find_refresh_token("rt-1").await.unwrap(), Some(rt));
+    let g = s.get_grant("g1").await.unwrap().unwrap();
+    assert_eq!(g.last_used_at, Some(now));
+
+    // The replay writes nothing: no second refresh token, "last used" unchanged.
+    let rt2 = refresh("rt-2", &g1, T0.plus_secs(600));
+    assert_eq!(
+        s.redeem_code("code-r", T0.plus_secs(3), Some(&rt2))
+            .await
+            .unwrap(),
+        CodeRedemption::AlreadyUsed(c)
+    );
+    assert_eq!(s.find_refresh_token("rt-2").await.unwrap(), None);
+    let g = s.get_grant("g1").await.unwrap().unwrap();
+    assert_eq!(g.last_used_at, Some(now));
 }
 
 /// `c` without its optional fields.
@@ -448,14 +490,14 @@ pub async fn purge_removes_expired_codes_refresh_tokens_and_sessions(s: &dyn Sto
     );
     assert_eq!(s.purge_expired(T0.plus_secs(50)).await.unwrap(), 4);
     assert_eq!(
-        s.consume_code("soon", T0).await.unwrap(),
+        s.redeem_code("soon", T0, None).await.unwrap(),
         CodeRedemption::Unknown
     );
     assert_eq!(s.find_refresh_token("soon").await.unwrap(), None);
     assert_eq!(s.get_session("soon", T0).await.unwrap(), None);
     assert!(!s.is_token_revoked("jti").await.unwrap());
     assert!(matches!(
-        s.consume_code("late", T0).await.unwrap(),
+        s.redeem_code("late", T0, None).await.unwrap(),
         CodeRedemption::Redeemed(_)
     ));
     assert!(s.find_refresh_token("late").await.unwrap().is_some());
@@ -502,7 +544,7 @@ pub async fn concurrent_code_redemptions_redeem_once(s: Arc<dyn Store>) {
         let (s, start) = (Arc::clone(&s), Arc::clone(&start));
         tasks.spawn(async move {
             start.wait().await;
-            s.consume_code("race", T0.plus_secs(i)).await.unwrap()
+            s.redeem_code("race", T0.plus_secs(i), None).await.unwrap()
         });
     }
     let outcomes = tasks.join_all().await;
@@ -678,6 +720,47 @@ pub async fn account_and_client_changes_revoke_what_they_must(s: &dyn Store) {
             .await
             .unwrap()
     );
+}
+
+/// Review finding 5: disabling a credential or an account (or changing its password) sets
+/// a cutoff for the tokens issued until then; enabling again leaves it; a later cutoff
+/// replaces an earlier one, never the other way round; each principal has its own.
+pub async fn review_05_disabling_sets_a_token_cutoff_that_enabling_keeps(s: &dyn Store) {
+    grant_base(s).await;
+    let cutoff = |c: &'static str, u: &'static str| async move {
+        s.tokens_revoked_before(&client(c), &UserId(u.into()))
+            .await
+            .unwrap()
+    };
+    assert_eq!(cutoff("c1", U1).await, None);
+    let t1 = T0.plus_secs(10);
+    s.set_credential_disabled(&client("c1"), true, t1)
+        .await
+        .unwrap();
+    s.set_credential_disabled(&client("c1"), false, t1.plus_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(cutoff("c1", "nobody").await, Some(t1));
+    assert_eq!(cutoff("c2", "nobody").await, None, "per client");
+
+    let t2 = T0.plus_secs(20);
+    s.update_user_security(&user1(), Some(true), None, t2)
+        .await
+        .unwrap();
+    s.update_user_security(&user1(), Some(false), None, t2.plus_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(cutoff("c2", U1).await, Some(t2));
+    assert_eq!(cutoff("c1", U1).await, Some(t2), "the later of the two");
+    // A password change moves it on; a (clock-skewed) earlier one does not move it back.
+    let t3 = T0.plus_secs(30);
+    s.update_user_security(&user1(), None, Some("$argon2id$x"), t3)
+        .await
+        .unwrap();
+    s.update_user_security(&user1(), Some(true), None, t2)
+        .await
+        .unwrap();
+    assert_eq!(cutoff("c2", U1).await, Some(t3));
 }
 
 /// REL-08: a revocation racing a refresh. Whichever commits first, once both have

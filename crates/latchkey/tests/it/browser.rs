@@ -12,9 +12,16 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
+        Self::from_address(base, None)
+    }
+
+    /// A browser whose connections come from `local` (any 127.x address reaches a server
+    /// on 127.0.0.1): another "network address" for the per-address limits.
+    pub fn from_address(base: &str, local: Option<std::net::IpAddr>) -> Self {
         Browser {
             http: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .local_address(local)
                 .build()
                 .unwrap(),
             cookies: BTreeMap::new(),
@@ -98,6 +105,37 @@ pub fn hidden(html: &str, name: &str) -> String {
     html[start..end]
         .replace("&#x2f;", "/")
         .replace("&amp;", "&")
+}
+
+/// Every hidden input of a page, `(name, value)`, in order.
+pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("<input type=\"hidden\" name=\"") {
+        rest = &rest[at + "<input type=\"hidden\" name=\"".len()..];
+        let name = rest[..rest.find('"').unwrap()].to_owned();
+        out.push((name.clone(), hidden(html, &name)));
+    }
+    out
+}
+
+/// Sign out through the confirmation page `page` (the response that showed it): POST its
+/// form with `confirm=yes` (review finding 8).
+pub async fn confirm_logout(b: &mut Browser, page: Response) -> Response {
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Sign out?"),
+        "not the confirmation page: {html}"
+    );
+    let action = {
+        let at = html.find("action=\"").unwrap() + "action=\"".len();
+        html[at..at + html[at..].find('"').unwrap()].replace("&#x2f;", "/")
+    };
+    let mut form = hidden_fields(&html);
+    form.push(("confirm".into(), "yes".into()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    b.post(&action, &pairs).await
 }
 
 /// A query parameter of a URL, decoded.

@@ -11,6 +11,7 @@ mod conformance;
 mod interop;
 mod lifecycle;
 mod scale_out;
+mod security_review;
 mod service_accounts;
 mod user_flow;
 mod user_flow_more;

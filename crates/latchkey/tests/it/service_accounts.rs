@@ -22,15 +22,15 @@ const EC_CERT: &str = include_str!("../../../latchkey-core/testdata/sa_ec.crt");
 const EC_KEY: &str = include_str!("../../../latchkey-core/testdata/sa_ec.key");
 
 /// A service-account credential in a fresh org whose project has every catalog API.
-struct Sa {
-    client_id: String,
-    client_secret: String,
-    org_id: String,
-    tech: String,
-    project_id: String,
+pub(crate) struct Sa {
+    pub client_id: String,
+    pub client_secret: String,
+    pub org_id: String,
+    pub tech: String,
+    pub project_id: String,
 }
 
-async fn service_account(s: &TestServer, kind: CredentialKind, pem: Option<&str>) -> Sa {
+pub(crate) async fn service_account(s: &TestServer, kind: CredentialKind, pem: Option<&str>) -> Sa {
     let ctx = s.ctx();
     let org = admin::create_org(&ctx, "SA Org").await.unwrap();
     let project = admin::create_project(&ctx, &org.id, "SA Project")
@@ -63,12 +63,12 @@ async fn service_account(s: &TestServer, kind: CredentialKind, pem: Option<&str>
     }
 }
 
-fn now_secs(s: &TestServer) -> i64 {
+pub(crate) fn now_secs(s: &TestServer) -> i64 {
     s.clock.now().secs()
 }
 
 /// IMS claims as aio-lib-ims-jwt builds them, against this server's base URL.
-fn ims_claims(s: &TestServer, c: &Sa) -> Value {
+pub(crate) fn ims_claims(s: &TestServer, c: &Sa) -> Value {
     json!({"iss": c.org_id, "sub": c.tech, "aud": format!("{}/c/{}", s.url, c.client_id),
            "exp": now_secs(s) + 300, "iat": now_secs(s),
            format!("{}/s/ent_workfront_sdk", s.url): true})
@@ -82,7 +82,7 @@ fn sign_with(alg: Algorithm, pem: &str, header: Header, claims: &Value) -> Strin
     jsonwebtoken::encode(&Header { alg, ..header }, claims, &key).unwrap()
 }
 
-fn rs256(claims: &Value) -> String {
+pub(crate) fn rs256(claims: &Value) -> String {
     sign_with(Algorithm::RS256, RSA_KEY, Header::default(), claims)
 }
 
@@ -95,7 +95,7 @@ fn raw_token(header: &str, payload: &str, sig: &[u8]) -> String {
     format!("{}.{}.{}", b64(header), b64(payload), b64(sig))
 }
 
-async fn exchange(s: &TestServer, c: &Sa, jwt: &str) -> (u16, Value) {
+pub(crate) async fn exchange(s: &TestServer, c: &Sa, jwt: &str) -> (u16, Value) {
     let r = s
         .post_form(
             "/ims/exchange/jwt",
@@ -109,7 +109,7 @@ async fn exchange(s: &TestServer, c: &Sa, jwt: &str) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-fn assert_err(got: &(u16, Value), status: u16, error: &str) {
+pub(crate) fn assert_err(got: &(u16, Value), status: u16, error: &str) {
     assert_eq!(
         (got.0, got.1["error"].as_str().unwrap_or("")),
         (status, error),
@@ -118,7 +118,12 @@ fn assert_err(got: &(u16, Value), status: u16, error: &str) {
     );
 }
 
-async fn jwt_bearer(s: &TestServer, c: &Sa, assertion: &str, scope: Option<&str>) -> (u16, Value) {
+pub(crate) async fn jwt_bearer(
+    s: &TestServer,
+    c: &Sa,
+    assertion: &str,
+    scope: Option<&str>,
+) -> (u16, Value) {
     let mut form = vec![
         ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
         ("client_id", c.client_id.as_str()),
@@ -132,12 +137,12 @@ async fn jwt_bearer(s: &TestServer, c: &Sa, assertion: &str, scope: Option<&str>
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-fn grant_claims(s: &TestServer, c: &Sa, jti: &str) -> Value {
+pub(crate) fn grant_claims(s: &TestServer, c: &Sa, jti: &str) -> Value {
     json!({"iss": c.org_id, "sub": c.tech, "aud": format!("{}/oauth2/token", s.url),
            "exp": now_secs(s) + 120, "iat": now_secs(s), "jti": jti})
 }
 
-async fn validate(s: &TestServer, token: &str) -> Value {
+pub(crate) async fn validate(s: &TestServer, token: &str) -> Value {
     let r = s
         .post_form(
             "/ims/validate_token/v1",
@@ -773,4 +778,4 @@ async fn bad_input_at_the_exchange_never_yields_a_5xx() {
 }
 
 #[path = "service_accounts_admin.rs"]
-mod admin_ops;
+pub(crate) mod admin_ops;

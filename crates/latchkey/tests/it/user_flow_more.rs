@@ -309,6 +309,8 @@ async fn sec_05_logout_redirects_only_to_registered_uris() {
             a.client.client_id
         ))
         .await;
+    // Without a hint the user confirms first (review finding 8).
+    let r = crate::browser::confirm_logout(&mut b, r).await;
     assert_eq!(
         r.status(),
         200,
@@ -326,6 +328,7 @@ async fn sec_05_logout_redirects_only_to_registered_uris() {
             a.client.client_id
         ))
         .await;
+    let r = crate::browser::confirm_logout(&mut b, r).await;
     assert_eq!(r.status(), 302);
     assert_eq!(location(&r), REDIRECT);
     let r = b
