@@ -1,5 +1,5 @@
 //! Authorization codes and refresh tokens: secrets with ≥ 256 random bits in their `id`,
-//! wrapped in a JWS because IMS clients decode them (contract §2.2: aio-lib-ims picks the
+//! wrapped in a JWS because IMS clients decode them (docs/ims-contract.md §2.2: aio-lib-ims picks the
 //! grant type from the payload `type`). Only the SHA-256 of the `id` is stored, so the
 //! database never holds a usable code or refresh token.
 
@@ -32,7 +32,7 @@ impl ArtifactKind {
     }
 }
 
-/// The payload: IMS shape (contract §3.1), all strings but `exp`.
+/// The payload: IMS shape (docs/ims-contract.md §3.1), all strings but `exp`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArtifactClaims {
     pub id: String,

@@ -1,4 +1,4 @@
-//! JWT assertions signed by a client's own key (RFC 7523; contract §2.3): the keys a
+//! JWT assertions signed by a client's own key (RFC 7523; docs/ims-contract.md §2.3): the keys a
 //! service-account credential uploads (X.509 certificates or SPKI public keys, PEM), strict
 //! decoding of the assertion, signature verification and time checks. The decisions per
 //! endpoint (IMS exchange, RFC 7523 grant, `private_key_jwt`) live in
@@ -75,7 +75,7 @@ impl PublicKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedKey {
     pub key: PublicKey,
-    /// A certificate's `notBefore`: the key verifies nothing before it (review finding 12).
+    /// A certificate's `notBefore`: the key verifies nothing before it (docs/security-review.md finding 12).
     pub not_before: Option<Timestamp>,
     pub not_after: Option<Timestamp>,
     pub is_certificate: bool,
@@ -235,7 +235,7 @@ fn parse_time(t: &Tlv<'_>) -> Result<Timestamp, KeyParseError> {
 
 /// The SPKI, `notBefore` and `notAfter` of an X.509 certificate (RFC 5280 §4.1). The certificate's
 /// own signature is not checked: it is self-signed by the uploader, who is trusted to
-/// register their own key (contract §2.3: "any private key whose public certificate is
+/// register their own key (docs/ims-contract.md §2.3: "any private key whose public certificate is
 /// attached").
 pub fn parse_certificate(der: &[u8]) -> Result<(PublicKey, Timestamp, Timestamp), KeyParseError> {
     let cert = expect(der, SEQUENCE)?;
@@ -329,7 +329,7 @@ pub enum AssertionError {
     LifetimeTooLong,
 }
 
-/// A `jti` as sent: IMS documents integers (contract §7), RFC 7519 §4.1.7 strings.
+/// A `jti` as sent: IMS documents integers (docs/ims-contract.md §7), RFC 7519 §4.1.7 strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Jti {
     Int(i64),
@@ -485,7 +485,7 @@ pub struct TimeRules {
 
 /// The first moment `check_times` refuses an assertion whatever the time of asking:
 /// `exp` plus the tolerated skew. A `jti` must be remembered until then, or the assertion
-/// replays in the skew after `exp` (review finding 2).
+/// replays in the skew after `exp` (docs/security-review.md finding 2).
 pub fn accepted_until(c: &Claims, rules: &TimeRules) -> Timestamp {
     Timestamp::from_secs(c.exp.saturating_add(rules.skew_secs))
 }

@@ -101,7 +101,7 @@ fn certificate_times_convert_to_epoch() {
     );
 }
 
-/// Review finding 12: a certificate whose `notBefore` lies ahead verifies nothing yet.
+/// docs/security-review.md finding 12: a certificate whose `notBefore` lies ahead verifies nothing yet.
 #[test]
 fn review_12_a_key_verifies_nothing_before_its_not_before() {
     let future = include_str!("../testdata/sa_rsa_future.crt");

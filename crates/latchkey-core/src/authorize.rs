@@ -1,7 +1,7 @@
 //! The authorization endpoint's decisions (RFC 6749 §4.1.1, OIDC Core §3.1.2): which
 //! errors are shown on a page and which are redirected (SEC-02), and what the request
 //! needs next: a login, a consent, or a code. The request travels between the login and
-//! consent pages signed (not stored), so a crash mid-flow loses nothing (design.md).
+//! consent pages signed (not stored), so a crash mid-flow loses nothing (docs/design.md).
 
 use crate::admin::redirect::matches_registered;
 use crate::clock::Timestamp;
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// How long a user may take on the login and consent pages.
 pub const REQUEST_TTL_SECS: i64 = 600;
-/// IMS allows `state` up to 4096 characters (contract §2.1).
+/// IMS allows `state` up to 4096 characters (docs/ims-contract.md §2.1).
 pub const MAX_STATE_LEN: usize = 4096;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +146,7 @@ pub fn validate(
     }
     match params.get("response_type") {
         Some("code") => {}
-        // IMS: response_type is optional and defaults to code (contract §2.1).
+        // IMS: response_type is optional and defaults to code (docs/ims-contract.md §2.1).
         None if dialect == Dialect::Ims => {}
         None => {
             return Err(fail(OAuthError::invalid_request(

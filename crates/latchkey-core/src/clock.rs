@@ -1,4 +1,4 @@
-//! Time as a parameter (style habit 1): the wall clock is read once per request at the edge.
+//! Time as a parameter (docs/style.md habit 1): the wall clock is read once per request at the edge.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 

@@ -1,7 +1,7 @@
-//! The one protocol error type (style habit 3). Mapped to HTTP in `latchkey-http::error`.
+//! The one protocol error type (docs/style.md habit 3). Mapped to HTTP in `latchkey-http::error`.
 //!
 //! `description` is what the client sees (short, safe, no CR/LF); anything internal goes to
-//! the log only, never into the response (habit 4).
+//! the log only, never into the response (docs/style.md habit 4).
 
 use std::fmt;
 
@@ -18,7 +18,7 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     InvalidToken,
     InsufficientScope,
-    /// IMS `/ims/exchange/jwt` codes (contract §7).
+    /// IMS `/ims/exchange/jwt` codes (docs/ims-contract.md §7).
     InvalidSignature,
     BadRequest,
     PayloadTooLarge,

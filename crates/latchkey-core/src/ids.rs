@@ -1,5 +1,5 @@
-//! A newtype for every identifier (style habit 8), with the IMS-shaped formats of the
-//! contract §5: org `<24 HEX>@LatchkeyOrg`, user `<24 HEX>@LatchkeyID`, technical account
+//! A newtype for every identifier (docs/style.md habit 8), with the IMS-shaped formats of the
+//! docs/ims-contract.md §5: org `<24 HEX>@LatchkeyOrg`, user `<24 HEX>@LatchkeyID`, technical account
 //! `<24 hex>@techacct.latchkey.local`, client id 32 lower-case hex.
 
 use crate::rand::{Rng, lower_hex, upper_hex};
@@ -53,7 +53,7 @@ impl UserId {
     pub fn generate(rng: &dyn Rng) -> Self {
         UserId(format!("{}{USER_SUFFIX}", upper_hex(rng, 12)))
     }
-    /// A technical account's id doubles as its email (contract §5).
+    /// A technical account's id doubles as its email (docs/ims-contract.md §5).
     pub fn generate_technical(rng: &dyn Rng) -> Self {
         UserId(format!("{}@{TECHACCT_DOMAIN}", upper_hex(rng, 12)))
     }

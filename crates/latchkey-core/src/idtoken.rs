@@ -20,7 +20,7 @@ pub fn at_hash(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(&d.as_ref()[..16])
 }
 
-/// The claims the granted scopes unlock (contract §2.6), shared with userinfo.
+/// The claims the granted scopes unlock (docs/ims-contract.md §2.6), shared with userinfo.
 pub fn profile_claims(user: &User, scopes: &ScopeSet) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("sub".into(), Value::from(user.id.as_str()));

@@ -1,4 +1,4 @@
-//! The domain model of design.md: orgs, users, projects, the API catalog, credentials.
+//! The domain model of docs/design.md: orgs, users, projects, the API catalog, credentials.
 
 use crate::clock::Timestamp;
 use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
@@ -189,7 +189,7 @@ pub struct Api {
     pub description: String,
     pub auth: Vec<AuthKind>,
     pub scopes: Vec<ApiScope>,
-    /// Service-account metascopes (`ent_*_sdk`, contract §4).
+    /// Service-account metascopes (`ent_*_sdk`, docs/ims-contract.md §4).
     pub metascopes: Vec<String>,
 }
 
@@ -215,11 +215,11 @@ pub struct SecretRecord {
     pub created_at: Timestamp,
 }
 
-/// Most secrets active at once per credential (contract §2.2: "Up to 2").
+/// Most secrets active at once per credential (docs/ims-contract.md §2.2: "Up to 2").
 pub const MAX_ACTIVE_SECRETS: usize = 2;
 
 /// A user's consent to a client: the scopes granted. Owns the codes, refresh tokens and
-/// access tokens issued from it; revoking it kills them all (design.md "Grant").
+/// access tokens issued from it; revoking it kills them all (docs/design.md "Grant").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub id: String,

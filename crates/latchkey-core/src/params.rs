@@ -1,7 +1,7 @@
 //! Request parameters from the query string, urlencoded and multipart bodies, merged into
-//! one set (contract §2: IMS clients use all three). Parse, don't validate: every name may
+//! one set (docs/ims-contract.md §2: IMS clients use all three). Parse, don't validate: every name may
 //! appear once (RFC 6749 §3.1, FUZZ-11), an empty value is absent (§3.1), and the literal
-//! `undefined` that aio-lib-ims sends for unset credentials is absent too (contract §6.3.7).
+//! `undefined` that aio-lib-ims sends for unset credentials is absent too (docs/ims-contract.md §6.3.7).
 
 use crate::error::OAuthError;
 

@@ -1,7 +1,7 @@
-//! Products an org is entitled to, their instances and product profiles (design.md
+//! Products an org is entitled to, their instances and product profiles (docs/design.md
 //! "Product"), and what a service account's uploaded keys look like in storage. A user's
 //! role in a product instance is `contributor`, or `admin` when they administer one of
-//! the instance's profiles (seeds: Workfront technical accounts).
+//! the instance's profiles (docs/design.md "Product": Workfront technical accounts).
 
 use crate::clock::Timestamp;
 use crate::ids::{ClientId, OrgId, UserId};

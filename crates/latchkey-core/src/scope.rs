@@ -1,5 +1,5 @@
 //! Scope strings. IMS accepts space- or comma-separated scopes and emits commas; the
-//! standard dialect emits spaces (contract §4). Each scope token must match RFC 6749 §3.3
+//! standard dialect emits spaces (docs/ims-contract.md §4). Each scope token must match RFC 6749 §3.3
 //! (`%x21 / %x23-5B / %x5D-7E`, commas excluded because they separate).
 
 use crate::error::OAuthError;
@@ -9,7 +9,7 @@ pub const MAX_SCOPES: usize = 64;
 /// Longest single scope token.
 pub const MAX_SCOPE_LEN: usize = 128;
 
-/// Scopes every IMS client may send regardless of its project's APIs (design.md).
+/// Scopes every IMS client may send regardless of its project's APIs (docs/design.md).
 pub const IDENTITY_SCOPES: &[&str] = &[
     "openid",
     "AdobeID",

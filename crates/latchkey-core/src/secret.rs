@@ -1,6 +1,6 @@
 //! Client secrets (SEC-41): 256 random bits, shown once, stored as SHA-256, compared in
 //! constant time. A slow hash is deliberately not used: the secrets are high-entropy, and
-//! Argon2 on every token request would be a denial-of-service lever (design.md).
+//! Argon2 on every token request would be a denial-of-service lever (docs/design.md).
 
 use crate::rand::{Rng, token};
 use aws_lc_rs::digest;

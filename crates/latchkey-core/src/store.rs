@@ -1,4 +1,4 @@
-//! Storage traits the core owns (style habit 6). Each trait is narrow and documents the
+//! Storage traits the core owns (docs/style.md habit 6). Each trait is narrow and documents the
 //! atomicity its callers rely on; `latchkey-store` implements them for SQLite and
 //! PostgreSQL, and one storage test suite runs against both.
 //!
@@ -200,7 +200,7 @@ pub trait GrantStore: Send + Sync {
     async fn find_code(&self, hash: &str) -> StoreResult<Option<AuthCode>>;
     /// Redeem a code, in one transaction: consume it, insert `refresh` (which must belong
     /// to the code's grant, else `Conflict`) and record the grant as used. Atomic single
-    /// use (style habit 7): of any number of concurrent calls with one hash, exactly one
+    /// use (docs/style.md habit 7): of any number of concurrent calls with one hash, exactly one
     /// gets `Redeemed`; later ones get `AlreadyUsed` and write nothing. A crash leaves
     /// either all of it or none. Expiry is the caller's.
     async fn redeem_code(
@@ -231,7 +231,7 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, hash: &str) -> StoreResult<()>;
 }
 
-/// Service-account keys and assertion replay detection (RFC 7523; contract §2.3).
+/// Service-account keys and assertion replay detection (RFC 7523; docs/ims-contract.md §2.3).
 #[async_trait]
 pub trait ServiceAccountStore: Send + Sync {
     /// Record that `client_id` used assertion `jti`, kept until `expires_at` (REL-05:

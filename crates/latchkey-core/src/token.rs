@@ -11,7 +11,7 @@ use crate::rand::{Rng, uuid_v4};
 use crate::scope::ScopeSet;
 use serde::{Deserialize, Serialize};
 
-/// Which wire dialect a request arrived on (design.md "Two dialects, one server").
+/// Which wire dialect a request arrived on (docs/design.md "Two dialects, one server").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     /// `/ims/...`: comma-separated scopes, IMS quirks.
@@ -33,7 +33,7 @@ impl Dialect {
 #[derive(Debug, Clone)]
 pub struct TokenSettings {
     pub issuer: String,
-    /// IMS `as` claim: aio-lib-ims maps it to `https://{as}.adobelogin.com` (contract §3.1).
+    /// IMS `as` claim: aio-lib-ims maps it to `https://{as}.adobelogin.com` (docs/ims-contract.md §3.1).
     pub ims_as: String,
     pub access_token_ttl_secs: i64,
     /// Tolerated clock difference between nodes, applied to `exp` and `iat` (≤ 60 s).
@@ -41,7 +41,7 @@ pub struct TokenSettings {
     pub access_token_alg: KeyAlg,
 }
 
-/// IMS `ctp` values seen in real tokens (contract §3.1).
+/// IMS `ctp` values seen in real tokens (docs/ims-contract.md §3.1).
 pub const CTP_USER: u8 = 0;
 pub const CTP_TECHNICAL: u8 = 3;
 

@@ -90,7 +90,7 @@ async fn authenticate_private_key_jwt(
 
 /// The technical account a server-to-server or service-account credential acts as:
 /// `unauthorized_client` when it has none or the account is disabled, so a disabled
-/// technical account gets no new token by any grant (review finding 5).
+/// technical account gets no new token by any grant (docs/security-review.md finding 5).
 pub async fn technical_account(st: &AppState, cred: &Credential) -> Result<UserId, ApiError> {
     let refuse = |d: &str| ApiError(OAuthError::new(ErrorCode::UnauthorizedClient, d));
     let id = cred
@@ -110,7 +110,7 @@ pub async fn check_access_token(st: &AppState, raw: &str) -> Result<AccessTokenC
         return Err(TokenInvalid::Revoked.into());
     }
     // Disabling the credential or the account (or a password change) revoked every token
-    // issued until then, for good (review finding 5).
+    // issued until then, for good (docs/security-review.md finding 5).
     let cutoff = st
         .store
         .tokens_revoked_before(

@@ -1,4 +1,4 @@
-//! The consent page (design.md "HTML forms (contract)"): the client's name, project and
+//! The consent page (docs/design.md "HTML forms (contract)"): the client's name, project and
 //! org, where the user will be sent, and a human description of every requested scope;
 //! one form with `decision=allow` / `decision=deny` (SEC-38).
 

@@ -1,5 +1,5 @@
-//! The console REST API, as far as issue 4 needs it: converting a Service Account (JWT)
-//! credential to OAuth Server-to-Server (contract §5: same client id, technical account,
+//! The console REST API, so far: converting a Service Account (JWT)
+//! credential to OAuth Server-to-Server (docs/ims-contract.md §5: same client id, technical account,
 //! scopes and product profiles). Authenticated like Adobe's I/O Management API: a person's
 //! access token carrying `adobeio_api` in `Authorization: Bearer` (RFC 6750 §2.1), never a
 //! cookie, so there is no CSRF surface. Who may act is decided in the core (SEC-40):

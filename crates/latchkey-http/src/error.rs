@@ -1,6 +1,6 @@
-//! The single error → HTTP map (style habit 3): RFC 6749 §5.2 JSON bodies with the right
+//! The single error → HTTP map (docs/style.md habit 3): RFC 6749 §5.2 JSON bodies with the right
 //! status, `Cache-Control: no-store`, and `WWW-Authenticate` where RFC 6749/6750 ask for it.
-//! Internal causes are logged, never shown (habit 4).
+//! Internal causes are logged, never shown (docs/style.md habit 4).
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};

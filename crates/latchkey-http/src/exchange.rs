@@ -1,5 +1,5 @@
 //! `POST /ims/exchange/jwt` (and `/ims/exchange/jwt/`, as `@adobe/jwt-auth` sends it): the
-//! Service Account (JWT) exchange of contract §2.3. Fields `client_id`, `client_secret`,
+//! Service Account (JWT) exchange of docs/ims-contract.md §2.3. Fields `client_id`, `client_secret`,
 //! `jwt_token` (multipart, urlencoded or query); the answer is
 //! `{"token_type":"bearer","access_token":…,"expires_in":<ms>}`, errors follow the §7
 //! table (decided in `latchkey_core::grants::jwt_bearer`).
@@ -29,7 +29,7 @@ pub async fn exchange_jwt_post(
     State(st): State<AppState>,
     req: OAuthRequest,
 ) -> Result<Response, ApiError> {
-    // Contract §7: 400 invalid_client for an unknown integration, 401 for a bad secret.
+    // docs/ims-contract.md §7: 400 invalid_client for an unknown integration, 401 for a bad secret.
     let presented = client_auth::presented_client(req.basic(), &req.params)?
         .filter(|p| p.client_id.len() <= MAX_CLIENT_ID_LEN)
         .ok_or_else(|| ims(ErrorCode::InvalidClient, 400, "unknown client_id"))?;
@@ -90,7 +90,7 @@ pub async fn exchange_jwt_post(
         },
     )?;
     st.metrics.token_issued("jwt_exchange");
-    // `expires_in` in milliseconds on this endpoint (contract §2.3, §3.2).
+    // `expires_in` in milliseconds on this endpoint (docs/ims-contract.md §2.3, §3.2).
     let mut resp = Json(json!({
         "token_type": "bearer",
         "access_token": issued.token,

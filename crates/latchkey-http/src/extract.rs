@@ -1,4 +1,4 @@
-//! Reading OAuth parameters the way IMS clients send them (contract §2 "Transport"):
+//! Reading OAuth parameters the way IMS clients send them (docs/ims-contract.md §2 "Transport"):
 //! query string, `application/x-www-form-urlencoded` and `multipart/form-data`, merged and
 //! checked for duplicates. Oversized bodies are refused from `Content-Length` before any
 //! byte is buffered, and while streaming otherwise (FUZZ-12); unknown content types,
@@ -23,7 +23,7 @@ pub struct OAuthRequest {
 
 impl OAuthRequest {
     /// Whether parameter `name` came in the URL's query string. Names are compared after
-    /// percent-decoding, so `access%5Ftoken` is `access_token` (review finding 7).
+    /// percent-decoding, so `access%5Ftoken` is `access_token` (docs/security-review.md finding 7).
     pub fn in_query(&self, name: &str) -> bool {
         self.query_names.iter().any(|n| n == name)
     }

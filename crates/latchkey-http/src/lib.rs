@@ -1,6 +1,6 @@
 //! Latchkey's HTTP surface: one axum router serving both dialects (IMS `/ims/...` and the
 //! standard `/oauth2/...` paths) over the same core and store. The router is a function of
-//! its state (style habit 10), tested in-process and by full-server tests.
+//! its state (docs/style.md habit 10), tested in-process and by full-server tests.
 
 pub mod account;
 pub mod auth;
@@ -170,7 +170,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         // A request that is not answered in time (a body sent byte by byte, say) is cut
-        // off with 408 rather than holding its task (review finding 11).
+        // off with 408 rather than holding its task (docs/security-review.md finding 11).
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             state.settings.timeouts.request,

@@ -1,4 +1,4 @@
-//! The login page (design.md "HTML forms (contract)": `username`, `password`, CSRF token,
+//! The login page (docs/design.md "HTML forms (contract)": `username`, `password`, CSRF token,
 //! POST). Passwords are checked with Argon2id off the async runtime, a bounded number at a
 //! time; an unknown user costs the same work as a wrong password.
 

@@ -1,10 +1,10 @@
-//! Logout. IMS `/ims/logout/v1` (contract §2.8): front channel redirects to a registered
+//! Logout. IMS `/ims/logout/v1` (docs/ims-contract.md §2.8): front channel redirects to a registered
 //! `redirect_uri` of `client_id`; back channel (with `client_secret`) answers 200;
 //! `/ims/logout/v1/token` answers `{}` (or JSONP). Standard RP-initiated logout at
 //! `/oauth2/logout` with `post_logout_redirect_uri`. Never an open redirect (SEC-05).
 //!
 //! A browser's session is only ended when the request shows it comes from the user's own
-//! application or the user (review finding 8; OIDC RP-Initiated Logout §2 lets the OP
+//! application or the user (docs/security-review.md finding 8; OIDC RP-Initiated Logout §2 lets the OP
 //! ask): a valid `id_token_hint` (or, on the IMS paths, an `access_token`) naming the
 //! signed-in user, or the POST of our own confirmation form with its CSRF token.
 //! Anything else gets the confirmation page, and the session stays.

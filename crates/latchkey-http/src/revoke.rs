@@ -1,5 +1,5 @@
 //! Revocation: RFC 7009 at `/oauth2/revoke` and IMS `/ims/revoke`, and IMS
-//! `/ims/invalidate_token/v2` (contract §2.5). Client authentication is required; a token
+//! `/ims/invalidate_token/v2` (docs/ims-contract.md §2.5). Client authentication is required; a token
 //! of another client is not revoked (SEC-48); garbage gets 200; success is always 200
 //! (aio-lib-ims treats anything else as failure). The revocation is committed before the
 //! response is sent (REL-02).

@@ -4,7 +4,7 @@
 //!   `SameSite=Lax` (top-level navigations from client apps must carry it), `Secure` when
 //!   the issuer is https.
 //! - CSRF (SEC-34): a hidden form field carrying a token bound to the browser's session
-//!   (`latchkey_core::csrf`; review finding 9): HMAC of the session cookie, or before
+//!   (`latchkey_core::csrf`; docs/security-review.md finding 9): HMAC of the session cookie, or before
 //!   sign-in of a random `lk_csrf` cookie (`SameSite=Strict`), under a key derived from
 //!   the master key; plus an `Origin` / `Sec-Fetch-Site` check on every POST.
 //! - Under an https issuer both cookies are named with the `__Host-` prefix, which

@@ -19,7 +19,7 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Brute-force limits per peer address (SEC-43).
     pub address_limits: crate::throttle::AddressLimits,
-    /// Connection and request time limits (review finding 11, slowloris).
+    /// Connection and request time limits (docs/security-review.md finding 11, slowloris).
     pub timeouts: Timeouts,
 }
 

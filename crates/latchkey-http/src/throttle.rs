@@ -2,7 +2,7 @@
 //! few attempts), bounded in size.
 //!
 //! Sign-in (`LoginThrottle`) slows guessing down without handing anyone a lockout switch
-//! (review finding 4): failures are counted per account *and* per (account, source
+//! (docs/security-review.md finding 4): failures are counted per account *and* per (account, source
 //! address). A source that has failed on an account waits, after `FREE_FAILURES`
 //! failures, a delay that doubles with each further failure, from `FIRST_DELAY_SECS` up
 //! to `MAX_DELAY_SECS`: per pair, and once the account as a whole has seen that many

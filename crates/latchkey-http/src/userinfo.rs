@@ -1,4 +1,4 @@
-//! Userinfo (OIDC Core §5.3; contract §2.6) at `/ims/userinfo/v2`, legacy `/ims/userinfo`
+//! Userinfo (OIDC Core §5.3; docs/ims-contract.md §2.6) at `/ims/userinfo/v2`, legacy `/ims/userinfo`
 //! and `/oauth2/userinfo` (GET or POST; the token in the header or a POST body, never the
 //! query: RFC 6750 §2.3), plus IMS `/ims/profile/v1` and `/ims/organizations/v6`.
 //! Claims are limited to the granted scopes on every one of them (SEC-50).
@@ -24,7 +24,7 @@ fn invalid(d: &str) -> ApiError {
 
 /// The bearer token of a resource request and the user it speaks for. A token in the URL
 /// is refused on every resource endpoint (RFC 6750 §2.3: it ends up in logs and
-/// `Referer`), whatever the percent-encoding of its name (review finding 7).
+/// `Referer`), whatever the percent-encoding of its name (docs/security-review.md finding 7).
 async fn bearer_user(
     st: &AppState,
     req: &OAuthRequest,
@@ -80,7 +80,7 @@ pub async fn userinfo(State(st): State<AppState>, req: OAuthRequest) -> Result<R
 }
 
 /// IMS `/ims/profile/v1`: the userinfo claims in IMS's older names too, and the user's org
-/// roles. Like userinfo, only what the granted scopes allow (review finding 3): `openid`
+/// roles. Like userinfo, only what the granted scopes allow (docs/security-review.md finding 3): `openid`
 /// (or `AdobeID`) is required and yields the ids; `profile` the names and account type;
 /// `email` the email; `address` the country; `read_organizations` the org roles.
 pub async fn profile(State(st): State<AppState>, req: OAuthRequest) -> Result<Response, ApiError> {

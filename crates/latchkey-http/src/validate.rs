@@ -1,4 +1,4 @@
-//! Token validation: IMS `POST /ims/validate_token/v1` (contract §2.4: token in the
+//! Token validation: IMS `POST /ims/validate_token/v1` (docs/ims-contract.md §2.4: token in the
 //! `Authorization: Bearer` header or a `token` field; always 200 with `valid`) and RFC 7662
 //! introspection at `/oauth2/introspect` (client authentication required; an inactive token
 //! is exactly `{"active":false}`, SEC-49).
@@ -51,7 +51,7 @@ pub async fn validate_token_post(
             }
             let expires_at = claims.exp * 1000;
             let mut body = json!({"valid": true, "token": claims, "expires_at": expires_at});
-            // Technical accounts: their product roles (issue 4; `/ims/profile/v1` too).
+            // Technical accounts: their product roles (docs/design.md "Product"; `/ims/profile/v1` too).
             if claims.ctp == CTP_TECHNICAL {
                 let user = UserId(claims.user_id.clone());
                 let roles = products::product_roles(st.store.as_ref(), &user).await?;

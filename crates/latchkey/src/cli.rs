@@ -1,4 +1,4 @@
-//! The command line (design.md "CLI (contract)"): every command takes `--database`, and
+//! The command line (docs/design.md "CLI (contract)"): every command takes `--database`, and
 //! commands that create things take `--json` to print one JSON object on stdout.
 
 use clap::{Args, Parser, Subcommand};

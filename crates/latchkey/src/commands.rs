@@ -360,7 +360,7 @@ pub fn credential_human(c: &CreatedCredential) -> String {
     s
 }
 
-/// Service-account, product and org-settings commands (issue 4), as the operator.
+/// Service-account, product and org-settings commands, as the operator.
 async fn service_accounts(ctx: &Ctx<'_>, command: Command) -> CmdResult {
     use latchkey_core::admin::{authz, service_accounts as sa};
     let op = &Actor::Operator;

@@ -19,7 +19,7 @@ pub struct Config {
     pub database: String,
     pub listen: String,
     pub issuer: Option<String>,
-    /// IMS `as` claim (contract §3.1: aio-lib-ims maps it to a host name).
+    /// IMS `as` claim (docs/ims-contract.md §3.1: aio-lib-ims maps it to a host name).
     pub ims_as: String,
     /// Access-token lifetime. IMS default: 24 h (aio-lib-ims needs well over 10 min).
     pub access_token_ttl_secs: i64,
@@ -103,7 +103,7 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), String> {
         if !(601..=7 * 86_400).contains(&self.access_token_ttl_secs) {
-            // aio-lib-ims caches nothing that lives 10 minutes or less (contract §3.1).
+            // aio-lib-ims caches nothing that lives 10 minutes or less (docs/ims-contract.md §3.1).
             return Err("access_token_ttl_secs must be between 601 and 604800".into());
         }
         if !(1..=300).contains(&self.header_read_timeout_secs)
@@ -166,7 +166,7 @@ fn is_loopback_host(host: &str) -> bool {
 }
 
 /// The issuer: configured, or `http://<bound address>`. Plain http is accepted only on
-/// loopback (design.md); no path, query or fragment beyond an optional base path.
+/// loopback (docs/design.md); no path, query or fragment beyond an optional base path.
 pub fn resolve_issuer(configured: Option<&str>, bound: SocketAddr) -> Result<String, String> {
     let raw = match configured {
         Some(i) => i.trim_end_matches('/').to_owned(),

@@ -1,4 +1,4 @@
-//! The `latchkey` command: CLI contract of design.md, configuration and wiring.
+//! The `latchkey` command: CLI contract of docs/design.md, configuration and wiring.
 
 pub mod accounts;
 pub mod cli;

@@ -1,5 +1,5 @@
 // Interop: the real @adobe/aio-lib-ims-jwt plugin with @adobe/aio-lib-ims against a
-// running Latchkey server, for a Service Account (JWT) credential (contract §2.3).
+// running Latchkey server, for a Service Account (JWT) credential (docs/ims-contract.md §2.3).
 //
 // Run by crates/latchkey/tests/it/interop.rs, which makes an RSA key and a self-signed
 // certificate with openssl, uploads the certificate with `latchkey credential create
@@ -8,7 +8,7 @@
 //   LATCHKEY_TECHNICAL_ACCOUNT_ID, LATCHKEY_JWT_PRIVATE_KEY_FILE, LATCHKEY_META_SCOPES
 //
 // Only the low-level `Ims` class is used, with its public `endpoint` pointed at Latchkey
-// (ims-contract.md §6.2); the plugin then builds `aud` and the metascope claims from
+// (docs/ims-contract.md §6.2); the plugin then builds `aud` and the metascope claims from
 // `ims.getApiUrl()`, i.e. from Latchkey's own base URL (§2.3, §6.3.6).
 'use strict'
 
@@ -55,7 +55,7 @@ test('aio-lib-ims-jwt: sign a JWT with the uploaded certificate\'s key and excha
     token = result.access_token.token
     assert.equal(token.split('.').length, 3, 'access token is a compact JWS')
     assert.match(String(result.payload.token_type), /^bearer$/i)
-    // expires_in is in milliseconds on this endpoint (contract §2.3).
+    // expires_in is in milliseconds on this endpoint (docs/ims-contract.md §2.3).
     assert.equal(result.payload.expires_in, 86400000)
     const claims = getTokenData(token)
     assert.equal(claims.type, 'access_token')

@@ -6,7 +6,7 @@
 //   LATCHKEY_ORG_ID=... node --test tests/interop/node/ims.test.js
 //
 // Only the low-level `Ims` class is used, with its public `endpoint` field pointed at
-// Latchkey (ims-contract.md §6.2): no config, context or token cache is involved.
+// Latchkey (docs/ims-contract.md §6.2): no config, context or token cache is involved.
 'use strict'
 
 const test = require('node:test')

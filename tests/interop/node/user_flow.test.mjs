@@ -1,11 +1,11 @@
-// Interop, user sign-in (issue 3): third-party clients drive a real Latchkey server through
+// Interop, user sign-in: third-party clients drive a real Latchkey server through
 // authorize → login form → consent form → callback → code exchange → userinfo → refresh →
 // revoke.
 //
 //   - openid-client (npm, v6) on the standard dialect: discovery, PKCE S256 + state +
 //     nonce, RFC 9207 `iss` check, ID-token validation, userinfo, refresh, introspection
 //     and RFC 7009 revocation;
-//   - the low-level `Ims` class of @adobe/aio-lib-ims on the IMS dialect (ims-contract.md
+//   - the low-level `Ims` class of @adobe/aio-lib-ims on the IMS dialect (docs/ims-contract.md
 //     §6.2): getSusiUrl (/ims/authorize/v1), getAccessToken with the code, then with the
 //     refresh token (multipart /ims/token/v1), validateToken and invalidateToken.
 //
@@ -320,7 +320,7 @@ test('aio-lib-ims Ims: getSusiUrl sign-in, getAccessToken with the code, then wi
   assert.equal(first.payload.access_token, access.token)
   assert.equal(first.payload.refresh_token, refresh.token)
   assert.match(String(first.payload.token_type), /^bearer$/i)
-  // Contract §2.2: `sub`, and an ID token because openid was asked for. (Whether v1's
+  // docs/ims-contract.md §2.2: `sub`, and an ID token because openid was asked for. (Whether v1's
   // `expires_in` is seconds or ms is an open question there; aio-lib-ims ignores it.)
   assert.equal(typeof first.payload.expires_in, 'number')
   assert.ok(first.payload.expires_in > 0)

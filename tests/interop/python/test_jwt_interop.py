@@ -7,7 +7,7 @@ LATCHKEY_JWT_CLIENT_ID, LATCHKEY_JWT_CLIENT_SECRET, LATCHKEY_ORG_ID,
 LATCHKEY_TECHNICAL_ACCOUNT_ID and LATCHKEY_JWT_PRIVATE_KEY_FILE. Without them (as when the
 server-to-server suite runs this folder) every test here is skipped.
 
-Covers: the IMS exchange at /ims/exchange/jwt (ims-contract.md §2.3, expires_in in ms),
+Covers: the IMS exchange at /ims/exchange/jwt (docs/ims-contract.md §2.3, expires_in in ms),
 the RFC 7523 JWT-bearer grant at /oauth2/token (SEC-31) with client_secret_post and with
 private_key_jwt client authentication (SEC-32), and jti replay (NEG-13).
 """

@@ -154,11 +154,11 @@ def test_ims_token_v3_client_secret_post_comma_scopes_verifies_against_ims_keys(
     token = session.fetch_token(f"{cfg['url']}/ims/token/v3", grant_type="client_credentials")
     access_token = token["access_token"]
     assert token["token_type"].lower() == "bearer"
-    # /ims/token/v3 answers expires_in in seconds (ims-contract.md §2.2).
+    # /ims/token/v3 answers expires_in in seconds (docs/ims-contract.md §2.2).
     assert isinstance(token["expires_in"], int) and 600 < token["expires_in"] <= 86400, token
 
     _, claims = _verify(access_token, f"{cfg['url']}/ims/keys", cfg)
-    # IMS claims: comma-separated scope, ms strings (ims-contract.md §3.1).
+    # IMS claims: comma-separated scope, ms strings (docs/ims-contract.md §3.1).
     assert "firefly_api" in claims["scope"].split(","), claims
     assert claims["created_at"].isdigit() and claims["expires_in"].isdigit(), claims
     assert int(claims["expires_in"]) > 600000, claims

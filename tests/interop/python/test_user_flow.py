@@ -1,4 +1,4 @@
-"""Interop, user sign-in (issue 3): Authlib's OAuth2Session drives a real Latchkey server
+"""Interop, user sign-in: Authlib's OAuth2Session drives a real Latchkey server
 through authorize → login form → consent form → callback → code exchange → userinfo →
 refresh → revoke on the standard dialect.
 

@@ -1,6 +1,6 @@
 //! Who may do what in an org, decided here in the core rather than hidden in a UI
 //! (SEC-40; OWASP API Top 10 2023 API1 BOLA and API5 BFLA). Roles are the org roles of
-//! design.md: `system_admin` may do everything; a `developer` may manage credentials when
+//! docs/design.md: `system_admin` may do everything; a `developer` may manage credentials when
 //! the org allows it (the default, as Adobe lets developers create credentials); a plain
 //! `user`, a member of another org, a technical account and an anonymous caller may not.
 //! Product profiles are the Admin Console's business: `system_admin` only, since adding

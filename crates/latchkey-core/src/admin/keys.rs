@@ -7,7 +7,7 @@ use crate::clock::Timestamp;
 use crate::keys::{KeyAlg, KeyError, Keyring, MasterKey, SigningKey, StoredKey};
 
 /// The algorithms a deployment always holds a key for: ES256 for access, refresh and
-/// code tokens, RS256 for ID tokens (design.md "Tokens").
+/// code tokens, RS256 for ID tokens (docs/design.md "Tokens").
 pub const DEFAULT_ALGS: &[KeyAlg] = &[KeyAlg::Es256, KeyAlg::Rs256];
 
 fn key_err(e: KeyError) -> AdminError {

@@ -101,7 +101,7 @@ fn reading(s: &str) -> String {
         .collect()
 }
 
-/// Whether a name reads as "Latchkey" anywhere in it (review finding 10).
+/// Whether a name reads as "Latchkey" anywhere in it (docs/security-review.md finding 10).
 pub fn imitates_brand(name: &str) -> bool {
     reading(name).contains(&reading("latchkey"))
 }
@@ -426,7 +426,7 @@ pub async fn create_credential(
 }
 
 /// Add a new secret on behalf of `actor`; the oldest is revoked if two were already
-/// active (contract §2.2).
+/// active (docs/ims-contract.md §2.2).
 pub async fn rotate_secret(
     ctx: &Ctx<'_>,
     actor: &Actor,

@@ -1,7 +1,7 @@
-//! Product instances, product profiles and technical-account provisioning (design.md
-//! "Product"; seeds: "When you create an API client … that client is automatically added as
-//! a User within the Workfront product … as a Contributor"; "add the technical Account Email
-//! as an admin of the product profile" to make it an admin).
+//! Product instances, product profiles and technical-account provisioning (docs/design.md
+//! "Product", quoting Adobe's Workfront guide: "When you create an API client … that client
+//! is automatically added as a User within the Workfront product … as a Contributor"; "add
+//! the technical Account Email as an admin of the product profile" to make it an admin).
 //!
 //! A credential with a technical account is provisioned into the org's instance of every
 //! product behind its project's APIs (those accepting the credential's auth kind): the

@@ -37,7 +37,7 @@ pub fn validate_registration(raw: &str, kind: CredentialKind) -> Result<(), Stri
         return Err("a redirect URI must not contain user information".into());
     }
     // The names as the client's callback will read them: percent-decoded, and in any
-    // case, since some frameworks look parameters up case-insensitively (review 14).
+    // case, since some frameworks look parameters up case-insensitively (docs/security-review.md finding 14).
     let reserved = |name: &str| {
         RESERVED_RESPONSE_PARAMS
             .iter()
@@ -141,7 +141,7 @@ fn split_loopback(uri: &str) -> Option<(&str, Option<&str>, &str)> {
     if !matches!(host, "127.0.0.1" | "[::1]") {
         return None;
     }
-    // A port is 1 to 65535 in plain digits (review 14: `:99999` is no port).
+    // A port is 1 to 65535 in plain digits (docs/security-review.md finding 14: `:99999` is no port).
     let valid_port =
         |p: &str| p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0);
     if port.is_some_and(|p| !valid_port(p)) {

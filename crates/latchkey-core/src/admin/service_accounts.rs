@@ -1,4 +1,4 @@
-//! Service Account (JWT) credentials (contract §2.3, §5): their public certificates or
+//! Service Account (JWT) credentials (docs/ims-contract.md §2.3, §5): their public certificates or
 //! keys (upload, list, expire, remove), and conversion to OAuth Server-to-Server, which
 //! "keeps the same client id, technical account, … scopes, and product profiles".
 

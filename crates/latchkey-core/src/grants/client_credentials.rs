@@ -1,4 +1,4 @@
-//! OAuth Server-to-Server: the client credentials grant (RFC 6749 §4.4; contract §2.2).
+//! OAuth Server-to-Server: the client credentials grant (RFC 6749 §4.4; docs/ims-contract.md §2.2).
 //!
 //! Parameters: `scope` (IMS: comma-separated and required; standard: optional, defaulting
 //! to everything the credential may have), and on `/ims/token/v2` an `org_id` that must

@@ -1,6 +1,6 @@
 //! Service-account JWT assertions, three ways, over one validation ([`crate::assertion`]):
 //!
-//! - the IMS exchange `POST /ims/exchange/jwt` (contract §2.3, error table §7): `iss` = the
+//! - the IMS exchange `POST /ims/exchange/jwt` (docs/ims-contract.md §2.3, error table §7): `iss` = the
 //!   org, `sub` = the technical account, `aud` = `{issuer}/c/{client_id}`, metascope claims
 //!   `{issuer}/s/{name}: true`, `exp` ≤ 24 h ahead, integer `jti` optional but single-use;
 //! - the RFC 7523 §2.1 JWT-bearer grant at the token endpoint (SEC-31): the same `iss`/`sub`,
@@ -11,7 +11,7 @@
 //!   every failure 401 `invalid_client`.
 //!
 //! Only the own issuer's `aud`/metascope prefix is accepted, not Adobe's
-//! `https://ims-na1.adobelogin.com` (contract §6.3.6): an assertion minted for real IMS
+//! `https://ims-na1.adobelogin.com` (docs/ims-contract.md §6.3.6): an assertion minted for real IMS
 //! must not be replayable here. Replay of `jti` is recorded by the caller in the store.
 
 use crate::assertion::{self, AssertionError, Claims, Jti, RegisteredKey, TimeRules, Unverified};
@@ -23,7 +23,7 @@ use crate::scope::{IDENTITY_SCOPES, OFFLINE_ACCESS, ScopeSet};
 /// `client_assertion_type` of `private_key_jwt` (RFC 7523 §2.2).
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// Longest IMS assertion lifetime: "at maximum 24 hours" (contract §2.3).
+/// Longest IMS assertion lifetime: "at maximum 24 hours" (docs/ims-contract.md §2.3).
 pub const IMS_MAX_LIFETIME_SECS: i64 = 86_400;
 /// Longest standard assertion lifetime with `iat` (POLICY), and without (Keycloak: 300 s).
 pub const STANDARD_MAX_LIFETIME_SECS: i64 = 3_600;
@@ -73,7 +73,7 @@ fn ims_err(code: ErrorCode, status: u16, d: impl Into<String>) -> OAuthError {
     OAuthError::new(code, d).with_status(status)
 }
 
-/// The contract §7 table for the IMS exchange.
+/// The docs/ims-contract.md §7 table for the IMS exchange.
 fn ims_error(e: AssertionError) -> OAuthError {
     use AssertionError::*;
     let d = e.to_string();
@@ -90,7 +90,7 @@ fn ims_error(e: AssertionError) -> OAuthError {
 }
 
 /// The metascopes an IMS assertion requests: claims `{issuer}/s/{name}` whose value must
-/// be `true` (contract §2.3, §4).
+/// be `true` (docs/ims-contract.md §2.3, §4).
 fn requested_metascopes(cx: &Context<'_>, claims: &Claims) -> Result<Vec<String>, OAuthError> {
     let prefix = format!("{}/s/", cx.base());
     let mut out = Vec::new();
@@ -127,7 +127,7 @@ pub fn decide_ims_exchange(
     apis: &[Api],
     jwt_token: Option<&str>,
 ) -> Result<Accepted, OAuthError> {
-    // 401 invalid_client: "the client lacks the exchange_jwt scope" (contract §7).
+    // 401 invalid_client: "the client lacks the exchange_jwt scope" (docs/ims-contract.md §7).
     if cred.kind != CredentialKind::ServiceAccountJwt {
         return Err(ims_err(
             ErrorCode::InvalidClient,
@@ -140,7 +140,7 @@ pub fn decide_ims_exchange(
     let a = assertion::decode(token).map_err(ims_error)?;
     assertion::verify_signature(&a, keys, cx.now).map_err(ims_error)?;
     let c = &a.claims;
-    // 400 invalid_client: "client_id ≠ JWT aud" (contract §7).
+    // 400 invalid_client: "client_id ≠ JWT aud" (docs/ims-contract.md §7).
     let aud = c.aud.as_deref().ok_or(AssertionError::MissingClaim("aud"));
     if aud.map_err(ims_error)? != format!("{}/c/{}", cx.base(), cred.client_id) {
         return Err(ims_err(
@@ -151,7 +151,7 @@ pub fn decide_ims_exchange(
     }
     assertion::check_times(c, &cx.rules(true), cx.now).map_err(ims_error)?;
     check_subject(c, cred).map_err(|d| ims_err(ErrorCode::BadRequest, 400, d))?;
-    // Contract §2.3/§7: `jti` optional, an integer when present.
+    // docs/ims-contract.md §2.3/§7: `jti` optional, an integer when present.
     let jti = match &c.jti {
         None => None,
         Some(Jti::Int(i)) => Some(i.to_string()),
@@ -164,7 +164,7 @@ pub fn decide_ims_exchange(
         .iter()
         .any(|m| !bound.iter().any(|a| a.metascopes.contains(m)))
     {
-        // The wording IMS itself uses (contract §4, ISS-ERR).
+        // The wording IMS itself uses (docs/ims-contract.md §4, ISS-ERR).
         return Err(ims_err(
             ErrorCode::InvalidScope,
             400,
@@ -184,7 +184,7 @@ pub fn decide_ims_exchange(
     })
 }
 
-/// `iss` is the credential's org and `sub` its technical account (contract §2.3).
+/// `iss` is the credential's org and `sub` its technical account (docs/ims-contract.md §2.3).
 fn check_subject(c: &Claims, cred: &Credential) -> Result<(), String> {
     let Some(tech) = &cred.technical_account else {
         return Err("this credential has no technical account".into());
@@ -292,7 +292,7 @@ pub fn decide_client_assertion(
         return Err(failed());
     }
     // Only a service account's keys authenticate it: once converted to server-to-server,
-    // the keys it kept on file no longer serve (review finding 13).
+    // the keys it kept on file no longer serve (docs/security-review.md finding 13).
     if cred.kind != CredentialKind::ServiceAccountJwt {
         return Err(failed());
     }

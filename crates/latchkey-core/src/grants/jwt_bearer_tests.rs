@@ -104,7 +104,7 @@ fn ims_exchange_grants_the_metascopes_apis_scopes() {
     let ok = exchange(with(ims_claims(), json!({"jti": 12345}))).unwrap();
     assert_eq!(ok.jti.as_deref(), Some("12345"));
     // Remembered as long as the assertion could be accepted: exp plus the 30 s skew
-    // (review finding 2).
+    // (docs/security-review.md finding 2).
     assert_eq!(ok.expires_at, Timestamp::from_secs(NOW.secs() + 300 + 30));
 }
 

@@ -1,4 +1,4 @@
-//! One module per grant type (style habit 5). Each declares the parameters it reads and
+//! One module per grant type (docs/style.md habit 5). Each declares the parameters it reads and
 //! makes its decision from values the HTTP layer fetched; none touches HTTP or SQL.
 
 pub mod client_credentials;

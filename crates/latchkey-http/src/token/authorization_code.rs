@@ -2,7 +2,7 @@
 //! redirect_uri, PKCE verifier and expiry are checked first, without consuming anything
 //! (SEC-16); then the code is consumed atomically together with what it issues. A replay
 //! by its own client revokes the whole grant, durably, even though the response is an
-//! error (SEC-15, style habit 7).
+//! error (SEC-15, docs/style.md habit 7).
 
 use super::Endpoint;
 use super::user_tokens::{UserTokenRequest, mint_refresh, respond, wants_refresh};

@@ -1,4 +1,4 @@
-//! The token endpoint (RFC 6749 §3.2), on every path of both dialects (contract §2.2):
+//! The token endpoint (RFC 6749 §3.2), on every path of both dialects (docs/ims-contract.md §2.2):
 //! `/ims/token/v1`, `/v2`, `/v3`, legacy `/ims/token` (whose `expires_in` is in ms) and
 //! `/oauth2/token`. The grant type picks the flow; each flow lives in `latchkey_core::grants`.
 

@@ -1,6 +1,6 @@
 //! The token response of the user flows (authorization code and refresh): an access token
 //! tied to its grant, a rotated refresh token when `offline_access` was granted, and an ID
-//! token when `openid` was (OIDC Core §3.1.3.3; contract §2.2).
+//! token when `openid` was (OIDC Core §3.1.3.3; docs/ims-contract.md §2.2).
 
 use super::Endpoint;
 use crate::error::ApiError;
@@ -14,7 +14,7 @@ use latchkey_core::scope::{OFFLINE_ACCESS, ScopeSet};
 use latchkey_core::token::{AccessTokenRequest, CTP_USER, Dialect, issue_access_token};
 use serde_json::{Map, Value};
 
-/// IMS default refresh-token lifetime: 14 days (contract §2.2).
+/// IMS default refresh-token lifetime: 14 days (docs/ims-contract.md §2.2).
 pub const REFRESH_TTL_SECS: i64 = 14 * 86_400;
 /// Longest a chain of refreshes can go on after one sign-in (SEC-25, SEC-45: 90 days).
 pub const REFRESH_ABSOLUTE_SECS: i64 = 90 * 86_400;
@@ -113,7 +113,7 @@ pub fn respond(
             body.insert("scope".into(), Value::from(req.scopes.to_standard()));
         }
         Dialect::Ims => {
-            // The IMS responses carry `sub`; the legacy endpoint also the profile (contract §2.2).
+            // The IMS responses carry `sub`; the legacy endpoint also the profile (docs/ims-contract.md §2.2).
             body.insert("sub".into(), Value::from(req.user.id.as_str()));
             if ep == Endpoint::ImsLegacy {
                 for (k, v) in idtoken::profile_claims(req.user, req.scopes) {

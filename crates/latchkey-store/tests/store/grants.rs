@@ -312,7 +312,7 @@ pub async fn consume_code_redeems_once(s: &dyn Store) {
     );
 }
 
-/// Issue 9 "atomic redemption": the code, its refresh token and the grant's "last used"
+/// Atomic redemption (SEC-15, REL-01): the code, its refresh token and the grant's "last used"
 /// are written together; a lost race or a replay writes none of them; peeking at a code
 /// consumes nothing (SEC-16).
 pub async fn redeem_code_writes_refresh_and_last_use_together(s: &dyn Store) {
@@ -722,7 +722,7 @@ pub async fn account_and_client_changes_revoke_what_they_must(s: &dyn Store) {
     );
 }
 
-/// Review finding 5: disabling a credential or an account (or changing its password) sets
+/// docs/security-review.md finding 5: disabling a credential or an account (or changing its password) sets
 /// a cutoff for the tokens issued until then; enabling again leaves it; a later cutoff
 /// replaces an earlier one, never the other way round; each principal has its own.
 pub async fn review_05_disabling_sets_a_token_cutoff_that_enabling_keeps(s: &dyn Store) {

@@ -1,6 +1,6 @@
 //! Bad input at the token, validation, introspection and revocation endpoints: every case
 //! gets a clear OAuth error with the right status, never a 500 or a panic. Test names carry
-//! the ids of ../shared/security-checklist.md.
+//! the ids of docs/security-checklist.md.
 
 use latchkey_core::model::CredentialKind;
 use latchkey_testkit::{S2s, TestServer};
@@ -250,7 +250,7 @@ async fn sec_30_scopes_are_limited_to_the_credentials_apis() {
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert!(body["scope"].as_str().unwrap().contains("firefly_api"));
-    // aio-lib-ims's literal "undefined" is absent, never a 500 (contract §6.3.7).
+    // aio-lib-ims's literal "undefined" is absent, never a 500 (docs/ims-contract.md §6.3.7).
     let r = post(&s, "/ims/token/v1")
         .form(&[
             ("grant_type", "client_credentials"),

@@ -120,7 +120,7 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
 }
 
 /// Sign out through the confirmation page `page` (the response that showed it): POST its
-/// form with `confirm=yes` (review finding 8).
+/// form with `confirm=yes` (docs/security-review.md finding 8).
 pub async fn confirm_logout(b: &mut Browser, page: Response) -> Response {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();

@@ -1,5 +1,5 @@
 //! The OpenID conformance suite's code-flow modules that the other files do not already
-//! name (CONF-04…CONF-34 of the checklist), the redirect-URI tricks of FUZZ-13, and the
+//! name (CONF-04…CONF-34 of docs/security-checklist.md), the redirect-URI tricks of FUZZ-13, and the
 //! integrity of self-describing artifacts (SEC-26). The suite itself cannot run here
 //! (checklist: Java 21, MongoDB, Maven Central), so each module's assertion is replayed.
 

@@ -329,7 +329,7 @@ fn openssl_missing() -> Option<String> {
 }
 
 /// Proves the real `@adobe/aio-lib-ims-jwt` plugin, given the low-level `Ims` pointed at
-/// Latchkey (contract §6.2), signs a JWT with the key whose certificate was uploaded and
+/// Latchkey (docs/ims-contract.md §6.2), signs a JWT with the key whose certificate was uploaded and
 /// exchanges it at `/ims/exchange/jwt` (multipart) for a technical-account token that
 /// validates; and that a foreign key, a metascope outside the binding and a replayed
 /// `jti` are refused with the contract's errors.
@@ -512,7 +512,7 @@ fn node_missing(dir: &Path, packages: &[&str]) -> Option<String> {
     })
 }
 
-/// Issue 3's interop requirement, Node side: `openid-client` (discovery, PKCE S256, state,
+/// Interop, Node side: `openid-client` (discovery, PKCE S256, state,
 /// nonce, the RFC 9207 `iss` check, ID-token validation, userinfo, refresh, introspection,
 /// RFC 7009 revocation) and the low-level `Ims` of `@adobe/aio-lib-ims` (getSusiUrl →
 /// `/ims/authorize/v1`, `getAccessToken` with the code, then with the refresh token, on
@@ -542,7 +542,7 @@ fn interop_openid_client_and_aio_lib_ims_user_sign_in() {
     );
 }
 
-/// Issue 3's interop requirement, Python side: Authlib's `OAuth2Session` (PKCE S256,
+/// Interop, Python side: Authlib's `OAuth2Session` (PKCE S256,
 /// client_secret_basic, `refresh_token()`, `revoke_token()`), the ID token verified with
 /// PyJWT against the JWKS and Authlib's `CodeIDToken` (nonce, at_hash), the browser played
 /// with `requests` and `html.parser`.

@@ -1,4 +1,4 @@
-//! Integration tests: one test binary (style habit 10). `support` spawns the real
+//! Integration tests: one test binary (docs/style.md habit 10). `support` spawns the real
 //! `latchkey` binary; in-process servers come from `latchkey-testkit`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -8,6 +8,7 @@ mod support;
 mod bad_input;
 mod cli_flow;
 mod conformance;
+mod docs_refs;
 mod interop;
 mod lifecycle;
 mod scale_out;

@@ -1,5 +1,5 @@
 //! Operations across processes: key rotation by the CLI while tokens are in flight
-//! (REL-04, CONF-33), and two nodes on one PostgreSQL database (design.md "Scale-out").
+//! (REL-04, CONF-33), and two nodes on one PostgreSQL database (docs/design.md "Scale-out").
 
 use crate::support::{Env, http};
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Issue 8, the black-box security review: one test per finding, named after its number
+//! The black-box security review (docs/security-review.md): one test per finding, named after its number
 //! (`review_NN_…`), each failing on the code before its fix.
 
 use crate::browser::{Browser, hidden, location};

@@ -1,4 +1,4 @@
-//! Service accounts over HTTP (issue 4): the IMS JWT exchange (contract §2.3, §7), the
+//! Service accounts over HTTP: the IMS JWT exchange (docs/ims-contract.md §2.3, §7), the
 //! RFC 7523 grant (SEC-31), `private_key_jwt` (SEC-32), the hostile-assertion cases of
 //! FUZZ-01…10 and FUZZ-19, replay across a restart (REL-05), certificates, conversion to
 //! server-to-server, product roles, and the role matrix (SEC-40).
@@ -172,7 +172,10 @@ async fn ims_exchange_issues_a_technical_account_token_with_product_roles() {
         assert_eq!(r.headers()["cache-control"], "no-store");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["token_type"], "bearer");
-        assert_eq!(v["expires_in"], 86_400_000, "milliseconds (contract §2.3)");
+        assert_eq!(
+            v["expires_in"], 86_400_000,
+            "milliseconds (docs/ims-contract.md §2.3)"
+        );
         let token = v["access_token"].as_str().unwrap();
         let claims = validate(&s, token).await;
         assert_eq!(claims["valid"], true, "{claims}");

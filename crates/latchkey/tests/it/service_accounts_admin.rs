@@ -1,4 +1,4 @@
-//! Service-account administration (issue 4): certificates, conversion to
+//! Service-account administration: certificates, conversion to
 //! server-to-server, product roles and profiles, the CLI for them, and the SEC-40 role
 //! matrix. Helpers come from the parent `service_accounts` module.
 
@@ -316,7 +316,7 @@ async fn sec_40_role_matrix() {
         .await
         .unwrap();
         let cid = target.credential.client_id.clone();
-        // Denied is `Forbidden` for a member, `NotFound` for anyone else (review 6).
+        // Denied is `Forbidden` for a member, `NotFound` for anyone else (docs/security-review.md finding 6).
         let forbidden_or_ok = |r: Result<(), AdminError>| match r {
             Ok(()) => true,
             Err(AdminError::Forbidden(_) | AdminError::NotFound(_)) => false,
@@ -703,7 +703,7 @@ async fn sec_40_rest_conversion_role_matrix() {
     assert_eq!(
         convert(tok(3, scope), c.client_id.clone()).await.0,
         404,
-        "other org: as unknown (review finding 6)"
+        "other org: as unknown (docs/security-review.md finding 6)"
     );
     assert_eq!(
         convert(tok(0, scope), "f".repeat(32)).await.0,

@@ -1,6 +1,6 @@
-//! Issue 3, the sign-in flow end to end on an in-process server: authorize → login form →
+//! The sign-in flow end to end on an in-process server: authorize → login form →
 //! consent form → callback → code exchange → userinfo → refresh → revoke, with the
-//! checklist's negative cases named after their ids.
+//! negative cases of docs/security-checklist.md, named after their ids.
 
 use crate::browser::{Browser, hidden, location, query_param};
 use jsonwebtoken::jwk::JwkSet;

@@ -1,4 +1,4 @@
-//! More of issue 3's checklist: request variants the conformance suite sends (CONF-*),
+//! More of docs/security-checklist.md: request variants the conformance suite sends (CONF-*),
 //! logout, token confusion and header hygiene.
 
 use crate::browser::{Browser, hidden, location, query_param};
@@ -309,7 +309,7 @@ async fn sec_05_logout_redirects_only_to_registered_uris() {
             a.client.client_id
         ))
         .await;
-    // Without a hint the user confirms first (review finding 8).
+    // Without a hint the user confirms first (docs/security-review.md finding 8).
     let r = crate::browser::confirm_logout(&mut b, r).await;
     assert_eq!(
         r.status(),

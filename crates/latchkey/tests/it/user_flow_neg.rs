@@ -1,5 +1,5 @@
-//! Issue 3's negative cases at the authorization, token and userinfo endpoints, and the
-//! browser-surface protections, named after the checklist ids.
+//! Negative cases at the authorization, token and userinfo endpoints, and the
+//! browser-surface protections, named after the ids of docs/security-checklist.md.
 
 use crate::browser::{Browser, hidden, location, query_param};
 use crate::user_flow::{
