@@ -1,12 +1,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The storage test binary: runs every case of `store/suite.rs` on SQLite (a temp file,
-//! always) and on PostgreSQL (a fresh database per test; skipped with a notice when no
-//! server answers, a failure under `LATCHKEY_REQUIRE_POSTGRES=1`).
+//! The storage test binary, the one harness for the storage suite: runs every case of
+//! `store/suite.rs` (which re-exports the cases of `store/grants.rs` and
+//! `store/service_accounts.rs`) on SQLite (a temp file, always) and on PostgreSQL (a fresh
+//! database per test; skipped with a notice when no server answers, a failure under
+//! `LATCHKEY_REQUIRE_POSTGRES=1`), and the close-and-reopen cases (REL-07) on both.
 
 #[path = "store/fixtures.rs"]
 mod fixtures;
 #[path = "store/grants.rs"]
 mod grants;
+#[path = "store/service_accounts.rs"]
+mod service_accounts;
 #[path = "store/suite.rs"]
 mod suite;
 
@@ -15,6 +19,7 @@ use latchkey_core::store::Store;
 use latchkey_store::{PgStore, SqliteStore};
 use std::future::Future;
 use std::sync::Arc;
+use tokio::task::JoinError;
 
 /// Run `case` on a fresh SQLite file opened through `latchkey_store::open`.
 async fn on_sqlite<F, Fut>(case: F)
@@ -45,6 +50,12 @@ where
     })
     .await;
     db.drop_db().await;
+    resume_panic(outcome);
+}
+
+/// Re-raise the panic of a test body that ran in a spawned task (after its database was
+/// dropped), so the test fails with the body's own message.
+fn resume_panic(outcome: Result<(), JoinError>) {
     if let Err(e) = outcome {
         std::panic::resume_unwind(
             e.try_into_panic()
@@ -113,6 +124,9 @@ suite! {
         purge_removes_expired_codes_refresh_tokens_and_sessions,
         account_and_client_changes_revoke_what_they_must,
         review_05_disabling_sets_a_token_cutoff_that_enabling_keeps,
+        certificates_roundtrip,
+        jtis_are_single_use_until_expiry,
+        products_profiles_and_roles,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,
@@ -122,60 +136,64 @@ suite! {
         concurrent_refresh_rotations_rotate_once,
         concurrent_grant_upserts_keep_one_grant_with_every_scope,
         rel_08_revoke_racing_refresh_leaves_nothing_usable,
+        concurrent_jti_records_succeed_once,
     ],
 }
 
-/// REL-07: a revocation is in the file, not in a cache: close the pool, reopen, still there.
-#[tokio::test]
-async fn sqlite_revocation_survives_reopen() {
-    let db = SqliteDb::new();
-    let first = SqliteStore::open(&db.url).await.unwrap();
-    suite::revoke_before_reopen(&first).await;
-    first.close().await;
-    assert!(first.ping().await.is_err(), "closed");
-    let again = SqliteStore::open(&db.url).await.unwrap();
-    suite::still_revoked_after_reopen(&again).await;
-    again.close().await;
-}
+/// REL-07: what `$before` wrote is in the database, not in a cache: close the pool, check
+/// that it is closed, reopen (which re-runs the migrator against an up-to-date schema),
+/// and `$after` still sees it. One test per backend, named `$sqlite` and `$postgres`.
+macro_rules! survives_reopen {
+    ($sqlite:ident, $postgres:ident, $before:path, $after:path $(,)?) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            let db = SqliteDb::new();
+            let first = SqliteStore::open(&db.url).await.unwrap();
+            $before(&first).await;
+            first.close().await;
+            assert!(first.ping().await.is_err(), "closed");
+            let again = SqliteStore::open(&db.url).await.unwrap();
+            $after(&again).await;
+            again.close().await;
+        }
 
-/// REL-07 for grants: a revoked grant is still revoked, and its refresh token dead, after
-/// the file is closed and reopened.
-#[tokio::test]
-async fn sqlite_grant_revocation_survives_reopen() {
-    let db = SqliteDb::new();
-    let first = SqliteStore::open(&db.url).await.unwrap();
-    suite::revoke_grant_before_reopen(&first).await;
-    first.close().await;
-    assert!(first.ping().await.is_err(), "closed");
-    let again = SqliteStore::open(&db.url).await.unwrap();
-    suite::grant_still_revoked_after_reopen(&again).await;
-    again.close().await;
-}
-
-/// Reopening also re-runs the migrator against an up-to-date schema.
-#[tokio::test]
-async fn postgres_revocation_survives_reopen() {
-    let Some(db) = PgDb::create().await else {
-        return;
+        #[tokio::test]
+        async fn $postgres() {
+            let Some(db) = PgDb::create().await else {
+                return;
+            };
+            let url = db.url.clone();
+            let outcome = tokio::spawn(async move {
+                let first = PgStore::open(&url).await.unwrap();
+                $before(&first).await;
+                first.close().await;
+                assert!(first.ping().await.is_err(), "closed");
+                let again = PgStore::open(&url).await.unwrap();
+                $after(&again).await;
+                again.close().await;
+            })
+            .await;
+            db.drop_db().await;
+            resume_panic(outcome);
+        }
     };
-    let url = db.url.clone();
-    let outcome = tokio::spawn(async move {
-        let first = PgStore::open(&url).await.unwrap();
-        suite::revoke_before_reopen(&first).await;
-        first.close().await;
-        let again = PgStore::open(&url).await.unwrap();
-        suite::still_revoked_after_reopen(&again).await;
-        again.close().await;
-    })
-    .await;
-    db.drop_db().await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(
-            e.try_into_panic()
-                .unwrap_or_else(|e| Box::new(e.to_string())),
-        );
-    }
 }
+
+// A revoked token stays revoked.
+survives_reopen!(
+    sqlite_revocation_survives_reopen,
+    postgres_revocation_survives_reopen,
+    suite::revoke_before_reopen,
+    suite::still_revoked_after_reopen,
+);
+
+// A revoked grant stays revoked, and its refresh token dead.
+survives_reopen!(
+    sqlite_grant_revocation_survives_reopen,
+    postgres_grant_revocation_survives_reopen,
+    suite::revoke_grant_before_reopen,
+    suite::grant_still_revoked_after_reopen,
+);
 
 /// `sqlite://relative.db` creates the file relative to the working directory.
 #[tokio::test]

@@ -11,6 +11,9 @@ use std::sync::Arc;
 
 /// The grant, code, refresh-token, session and membership cases live in `grants.rs`.
 pub use crate::grants::*;
+/// The certificate, assertion-`jti`, product and profile cases live in
+/// `service_accounts.rs`.
+pub use crate::service_accounts::*;
 
 pub(crate) fn expect_conflict<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
     match r {

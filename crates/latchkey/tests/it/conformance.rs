@@ -1,30 +1,25 @@
 //! The OpenID conformance suite's code-flow modules that the other files do not already
-//! name (CONF-04…CONF-34 of docs/security-checklist.md), the redirect-URI tricks of FUZZ-13, and the
-//! integrity of self-describing artifacts (SEC-26). The suite itself cannot run here
-//! (checklist: Java 21, MongoDB, Maven Central), so each module's assertion is replayed.
+//! name (CONF-04…CONF-34 of docs/security-checklist.md): discovery and the published keys
+//! (CONF-04, CONF-30, SEC-47), ID tokens and claims, prompt with an ID token hint, code
+//! reuse, client_secret_post, the redirect-URI rules and encoding tricks (CONF-31, CONF-32,
+//! FUZZ-13), and the integrity of self-describing artifacts (SEC-26). The suite itself
+//! cannot run here (checklist: Java 21, MongoDB, Maven Central), so each module's
+//! assertion is replayed.
 
-use crate::browser::{Browser, hidden, location, query_param};
-use crate::user_flow::{
-    App, PASSWORD, REDIRECT, VERIFIER, add_user, another_credential, app, authorize_url, code_for,
-    exchange, sign_in, token_as, userinfo,
-};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latchkey_core::model::CredentialKind;
 use latchkey_core::pkce::s256;
+use latchkey_testkit::browser::{Browser, location, query_param};
+use latchkey_testkit::flow::{
+    App, PASSWORD, REDIRECT, VERIFIER, add_user, another_credential, app, authorize_url, code_for,
+    exchange, login_form, post_login, sign_in, token_as, tokens_for, userinfo,
+};
+use latchkey_testkit::{TestServer, assert_oauth_error, oauth_error};
 use serde_json::Value;
 
 async fn web_client(a: &App, uris: &[&str]) -> String {
     another_credential(a, CredentialKind::OAuthWeb, uris).await
-}
-
-async fn tokens_for(a: &App, scope: &str, extra: &str) -> Value {
-    let mut b = Browser::new(&a.s.url);
-    let cb = sign_in(a, &mut b, &authorize_url(a, scope, extra)).await;
-    let code = query_param(&cb, "code").expect("a code");
-    let r = exchange(a, &code, Some(VERIFIER)).await;
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
 }
 
 fn payload(jwt: &str) -> Value {
@@ -102,6 +97,55 @@ async fn conf_04_30_discovery_is_complete_and_never_offers_alg_none() {
 }
 
 #[tokio::test]
+async fn sec_47_jwks_has_distinct_kids_and_no_private_members() {
+    let s = TestServer::start().await;
+    let jwks: Value = s
+        .http()
+        .get(format!("{}/ims/keys", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert!(keys.len() >= 2);
+    let mut kids: Vec<&str> = keys.iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    kids.sort();
+    kids.dedup();
+    assert_eq!(kids.len(), keys.len());
+    assert!(
+        keys.iter()
+            .any(|k| k["alg"] == "RS256" && k["kty"] == "RSA")
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k["alg"] == "ES256" && k["crv"] == "P-256")
+    );
+    for k in keys {
+        for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
+            assert!(k.get(private).is_none(), "JWKS leaks {private}");
+        }
+    }
+    let disco: Value = s
+        .http()
+        .get(format!("{}/.well-known/openid-configuration", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !disco["id_token_signing_alg_values_supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "none")
+    );
+}
+
+#[tokio::test]
 async fn conf_06_code_flow_without_nonce_still_issues_a_code_and_an_id_token() {
     let a = app(CredentialKind::OAuthWeb).await;
     let url = authorize_url(&a, "openid", "").replace("&nonce=n-0S6", "");
@@ -140,7 +184,7 @@ async fn conf_07_scopes_drive_the_claims_in_userinfo_and_nothing_more() {
         ),
     ];
     for (scope, present, absent) in cases {
-        let t = tokens_for(&a, scope, "").await;
+        let (_, t) = tokens_for(&a, scope).await;
         let info: Value = userinfo(&a, t["access_token"].as_str().unwrap())
             .await
             .json()
@@ -222,19 +266,8 @@ async fn conf_16_prompt_none_with_an_id_token_hint_needs_no_interaction() {
     let other = "grace@example.com";
     add_user(&a.s, &a.client.org_id, other, None).await;
     let mut b2 = Browser::new(&a.s.url);
-    let login = location(&b2.get(&authorize_url(&a, "openid", "")).await);
-    let html = b2.get(&login).await.text().await.unwrap();
-    let r = b2
-        .post(
-            "/login",
-            &[
-                ("username", other),
-                ("password", PASSWORD),
-                ("csrf", &hidden(&html, "csrf")),
-                ("ar", &hidden(&html, "ar")),
-            ],
-        )
-        .await;
+    let form = login_form(&mut b2, &authorize_url(&a, "openid", "")).await;
+    let r = post_login(&mut b2, &form, other, PASSWORD).await;
     assert_eq!(r.status(), 303);
     a.s.clock.advance_secs(1);
     let r = b2.get(&authorize_url(&a, "openid", &hinted)).await;
@@ -287,13 +320,10 @@ async fn conf_19_20_sec_15_code_reuse_after_30_seconds_is_invalid_grant() {
         .unwrap();
     a.s.clock.advance_secs(31);
     let r = exchange(&a, &code, Some(VERIFIER)).await;
-    assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_oauth_error(r, 400, "invalid_grant").await;
     assert_eq!(
-        userinfo(&a, first["access_token"].as_str().unwrap())
-            .await
-            .status(),
-        401,
+        oauth_error(userinfo(&a, first["access_token"].as_str().unwrap()).await).await,
+        (401, "invalid_token".into()),
         "the first access token is revoked"
     );
 }
@@ -440,8 +470,7 @@ async fn sec_26_codes_and_refresh_tokens_are_integrity_protected() {
     let a = app(CredentialKind::OAuthWeb).await;
     let (_, code) = code_for(&a, "openid offline_access").await;
     let r = exchange(&a, &tamper(&code), Some(VERIFIER)).await;
-    assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    assert_oauth_error(r, 400, "invalid_grant").await;
     // The untampered code still works: the forged one consumed nothing.
     let t: Value = exchange(&a, &code, Some(VERIFIER))
         .await
@@ -464,8 +493,7 @@ async fn sec_26_codes_and_refresh_tokens_are_integrity_protected() {
             &[("grant_type", "refresh_token"), ("refresh_token", &forged)],
         )
         .await;
-        assert_eq!(r.status(), 400);
-        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+        assert_oauth_error(r, 400, "invalid_grant").await;
     }
     // Forgeries did not count as reuse: the real refresh token still rotates.
     let r = token_as(

@@ -1,19 +1,39 @@
-//! Integration tests: one test binary (docs/style.md habit 10). `support` spawns the real
-//! `latchkey` binary; in-process servers come from `latchkey-testkit`.
+//! Integration tests: one test binary (docs/style.md habit 10), grouped by feature. In-process
+//! servers and the helpers most tests share (OAuth error assertions, the cookie `Browser`,
+//! the sign-in flow) come from `latchkey-testkit`; `helpers` holds the service-account JWT
+//! helpers; `support` drives the real `latchkey` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod browser;
+mod helpers;
 mod support;
 
+/// Product roles and the role matrix, in the core and over the console API.
+mod admin;
+/// The authorization endpoint and consent.
+mod authorize;
+/// Bad input at the token endpoint.
 mod bad_input;
-mod cli_flow;
+/// The real binary and its CLI.
+mod cli;
+/// The OpenID conformance suite's modules, replayed.
 mod conformance;
+/// Every document reference in the code resolves.
 mod docs_refs;
+/// Hostile assertions at the service-account endpoints.
+mod hostile_assertions;
+/// Third-party client libraries against the real binary.
 mod interop;
-mod lifecycle;
+/// Revocation, introspection, validation, and disabling accounts and clients.
+mod revocation;
+/// Key rotation across restarts and two nodes on one PostgreSQL database.
 mod scale_out;
+/// One test per finding of docs/security-review.md.
 mod security_review;
+/// Service accounts: the IMS JWT exchange, RFC 7523, `private_key_jwt`, certificates.
 mod service_accounts;
-mod user_flow;
-mod user_flow_more;
-mod user_flow_neg;
+/// Login, logout, CSRF, brute force at sign-in, connected applications.
+mod sessions;
+/// The token endpoint for people's tokens: code, refresh, client authentication.
+mod token_endpoint;
+/// What an access token opens: userinfo, the IMS profile and organizations.
+mod userinfo;

@@ -1,18 +1,19 @@
 //! The black-box security review (docs/security-review.md): one test per finding, named after its number
 //! (`review_NN_…`), each failing on the code before its fix.
 
-use crate::browser::{Browser, hidden, location};
-use crate::user_flow::{
-    App, PASSWORD, REDIRECT, VERIFIER, app, code_for, exchange, token_as, userinfo,
+use crate::helpers::{
+    CLIENT_ASSERTION_TYPE, JWT_BEARER, RSA_CERT, client_assertion_claims, grant_claims, ims_claims,
+    ims_exchange, jwt_bearer, now_secs, rs256, service_account,
 };
+use crate::support::http;
 use latchkey_core::model::CredentialKind;
-use serde_json::Value;
-
-async fn error_of(r: reqwest::Response) -> (u16, String) {
-    let status = r.status().as_u16();
-    let v: Value = r.json().await.unwrap();
-    (status, v["error"].as_str().unwrap_or_default().to_owned())
-}
+use latchkey_testkit::browser::{Browser, confirm_logout, hidden, location, query_param};
+use latchkey_testkit::flow::{
+    App, PASSWORD, REDIRECT, VERIFIER, app, authorize_url, code_for, exchange, login_form,
+    post_login, sign_in, token_as, tokens_for, userinfo,
+};
+use latchkey_testkit::{S2s, TestServer, assert_error, assert_oauth_error, oauth_error};
+use serde_json::{Value, json};
 
 /// Finding 1: A code presented by another client, or with a wrong verifier or redirect_uri, is
 /// `invalid_grant` and changes nothing: the owner still redeems it, and only the owner's
@@ -33,7 +34,7 @@ async fn review_01_a_leaked_code_in_other_hands_burns_nothing_and_revokes_nothin
     // Another client, twice: neither burns the code nor counts as a replay.
     for _ in 0..2 {
         let r = token_as(&a, &other, &presented(VERIFIER, REDIRECT)).await;
-        assert_eq!(error_of(r).await, (400, "invalid_grant".into()));
+        assert_eq!(oauth_error(r).await, (400, "invalid_grant".into()));
     }
     // Its own client with a wrong verifier, then with a wrong redirect_uri, twice each.
     let wrong = "wrong-verifier-wrong-verifier-wrong-verifier-wrong";
@@ -44,7 +45,11 @@ async fn review_01_a_leaked_code_in_other_hands_burns_nothing_and_revokes_nothin
         presented(VERIFIER, "https://app.example/other"),
     ] {
         let r = token_as(&a, &a.client, &form).await;
-        assert_eq!(error_of(r).await, (400, "invalid_grant".into()), "{form:?}");
+        assert_eq!(
+            oauth_error(r).await,
+            (400, "invalid_grant".into()),
+            "{form:?}"
+        );
     }
     // The owner still redeems it, and what it gets works.
     let r = exchange(&a, &code, Some(VERIFIER)).await;
@@ -54,24 +59,19 @@ async fn review_01_a_leaked_code_in_other_hands_burns_nothing_and_revokes_nothin
     assert_eq!(userinfo(&a, access).await.status(), 200);
     // Another client presenting the used code still revokes nothing.
     let r = token_as(&a, &other, &presented(VERIFIER, REDIRECT)).await;
-    assert_eq!(error_of(r).await, (400, "invalid_grant".into()));
+    assert_eq!(oauth_error(r).await, (400, "invalid_grant".into()));
     assert_eq!(userinfo(&a, access).await.status(), 200);
     // The owner's replay does (SEC-15).
     let r = exchange(&a, &code, Some(VERIFIER)).await;
-    assert_eq!(error_of(r).await, (400, "invalid_grant".into()));
-    assert_eq!(userinfo(&a, access).await.status(), 401);
+    assert_eq!(oauth_error(r).await, (400, "invalid_grant".into()));
+    assert_oauth_error(userinfo(&a, access).await, 401, "invalid_token").await;
 }
 
 /// Finding 2: A used `jti` is remembered as long as its assertion can be accepted (`exp` plus the
 /// 30 s skew), on the IMS exchange, the RFC 7523 grant and `private_key_jwt`.
 #[tokio::test]
 async fn review_02_assertions_do_not_replay_in_the_skew_after_exp() {
-    use crate::service_accounts::{
-        RSA_CERT, assert_err, exchange, grant_claims, ims_claims, jwt_bearer, now_secs, rs256,
-        service_account,
-    };
-    use serde_json::json;
-    let s = latchkey_testkit::TestServer::start().await;
+    let s = TestServer::start().await;
     let c = service_account(&s, CredentialKind::ServiceAccountJwt, Some(RSA_CERT)).await;
     let exp = now_secs(&s) + 60;
 
@@ -82,36 +82,30 @@ async fn review_02_assertions_do_not_replay_in_the_skew_after_exp() {
     let mut grant = grant_claims(&s, &c, "grant-skew");
     grant["exp"] = json!(exp);
     let grant = rs256(&grant);
-    let urn = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-    let client_assertion = rs256(&json!({"iss": c.client_id, "sub": c.client_id,
-        "aud": format!("{}/oauth2/token", s.url), "exp": exp, "iat": now_secs(&s),
-        "jti": "ca-skew"}));
+    let mut client_assertion = client_assertion_claims(&s, &c, "ca-skew");
+    client_assertion["exp"] = json!(exp);
+    let client_assertion = rs256(&client_assertion);
     let with_client_assertion = |grant_jti: &str| {
         let form = vec![
-            (
-                "grant_type".to_owned(),
-                "urn:ietf:params:oauth:grant-type:jwt-bearer".to_owned(),
-            ),
+            ("grant_type".to_owned(), JWT_BEARER.to_owned()),
             (
                 "assertion".to_owned(),
                 rs256(&grant_claims(&s, &c, grant_jti)),
             ),
-            ("client_assertion_type".to_owned(), urn.to_owned()),
+            (
+                "client_assertion_type".to_owned(),
+                CLIENT_ASSERTION_TYPE.to_owned(),
+            ),
             ("client_assertion".to_owned(), client_assertion.clone()),
         ];
         let url = format!("{}/oauth2/token", s.url);
         async move {
-            let r = crate::support::http()
-                .post(url)
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
+            let r = http().post(url).form(&form).send().await.unwrap();
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         }
     };
 
-    let first = exchange(&s, &c, &ims).await;
+    let first = ims_exchange(&s, &c, &ims).await;
     assert_eq!(first.0, 200, "{}", first.1);
     let first = jwt_bearer(&s, &c, &grant, None).await;
     assert_eq!(first.0, 200, "{}", first.1);
@@ -120,32 +114,22 @@ async fn review_02_assertions_do_not_replay_in_the_skew_after_exp() {
     // Past `exp`, inside the skew: every one of them is still accepted by its time
     // check, so only the remembered jti stops it.
     s.clock.advance_secs(60 + 10);
-    assert_err(&exchange(&s, &c, &ims).await, 400, "invalid_token");
-    assert_err(
+    assert_error(&ims_exchange(&s, &c, &ims).await, 400, "invalid_token");
+    assert_error(
         &jwt_bearer(&s, &c, &grant, None).await,
         400,
         "invalid_grant",
     );
-    assert_err(&with_client_assertion("g-2").await, 401, "invalid_client");
+    assert_error(&with_client_assertion("g-2").await, 401, "invalid_client");
 }
 
 async fn access_token_for(a: &App, scope: &str) -> String {
-    let (_, code) = code_for(a, scope).await;
-    let t: Value = exchange(a, &code, Some(VERIFIER))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, t) = tokens_for(a, scope).await;
     t["access_token"].as_str().unwrap().to_owned()
 }
 
 async fn get_with_bearer(a: &App, path: &str, token: &str) -> reqwest::Response {
-    a.s.http()
-        .get(format!("{}{path}", a.s.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    a.s.get(path).bearer_auth(token).send().await.unwrap()
 }
 
 /// Finding 3: `/ims/profile/v1` returns only what the token's scopes allow, needs `openid` (or
@@ -191,7 +175,7 @@ async fn review_03_ims_profile_follows_the_granted_scopes() {
     let s2s = a.s.s2s().await;
     let api_only = a.s.token(&s2s, "firefly_api").await;
     let r = get_with_bearer(&a, "/ims/profile/v1", &api_only).await;
-    assert_eq!(error_of(r).await, (403, "insufficient_scope".into()));
+    assert_eq!(oauth_error(r).await, (403, "insufficient_scope".into()));
 
     // The token in the URL is refused here too.
     let r =
@@ -203,7 +187,7 @@ async fn review_03_ims_profile_follows_the_granted_scopes() {
             .send()
             .await
             .unwrap();
-    assert_eq!(error_of(r).await, (400, "invalid_request".into()));
+    assert_eq!(oauth_error(r).await, (400, "invalid_request".into()));
 }
 
 /// Finding 7: The query-string refusal on userinfo holds whatever the percent-encoding of the
@@ -230,7 +214,7 @@ async fn review_07_percent_encoded_access_token_in_the_url_is_refused() {
                     .await
                     .unwrap();
             assert_eq!(
-                error_of(r).await,
+                oauth_error(r).await,
                 (400, "invalid_request".into()),
                 "{path}?{name}="
             );
@@ -243,24 +227,8 @@ async fn review_07_percent_encoded_access_token_in_the_url_is_refused() {
 /// One sign-in attempt from browser `b`, with a fresh login page (CSRF token and
 /// authorization request); the status of the POST.
 async fn try_password(a: &App, b: &mut Browser, password: &str) -> reqwest::Response {
-    let r = b
-        .get(&crate::user_flow::authorize_url(
-            a,
-            "openid",
-            "&prompt=login",
-        ))
-        .await;
-    let html = b.get(&location(&r)).await.text().await.unwrap();
-    b.post(
-        "/login",
-        &[
-            ("username", a.email.as_str()),
-            ("password", password),
-            ("csrf", &hidden(&html, "csrf")),
-            ("ar", &hidden(&html, "ar")),
-        ],
-    )
-    .await
+    let form = login_form(b, &authorize_url(a, "openid", "&prompt=login")).await;
+    post_login(b, &form, &a.email, password).await
 }
 
 /// Finding 4: Wrong passwords from one address slow that address down on that account, with a
@@ -321,21 +289,11 @@ async fn review_04_failed_passwords_cannot_lock_the_owner_out() {
     );
 }
 
-async fn validate_token(s: &latchkey_testkit::TestServer, token: &str) -> bool {
-    let r = s
-        .post_form(
-            "/ims/validate_token/v1",
-            &[("token", token), ("type", "access_token")],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["valid"] == true
+async fn validate_token(s: &TestServer, token: &str) -> bool {
+    s.validate(token).await["valid"] == true
 }
 
-async fn s2s_token_status(
-    s: &latchkey_testkit::TestServer,
-    c: &latchkey_testkit::S2s,
-) -> (u16, String) {
+async fn s2s_token_status(s: &TestServer, c: &S2s) -> (u16, String) {
     let r = s
         .post_form(
             "/ims/token/v3",
@@ -351,7 +309,7 @@ async fn s2s_token_status(
     if status == 200 {
         return (200, String::new());
     }
-    error_of(r).await
+    oauth_error(r).await
 }
 
 /// Finding 5: Disabling revokes for good: `credential disable` then `enable` brings none of the
@@ -361,7 +319,7 @@ async fn s2s_token_status(
 async fn review_05_disable_revokes_durably_for_credentials_and_technical_accounts() {
     use latchkey_core::admin::{self, Actor};
     use latchkey_core::ids::ClientId;
-    let s = latchkey_testkit::TestServer::start().await;
+    let s = TestServer::start().await;
     let c = s.s2s().await;
     let id = ClientId(c.client_id.clone());
 
@@ -411,17 +369,16 @@ async fn review_05_disable_revokes_durably_for_credentials_and_technical_account
 /// until then.
 #[tokio::test]
 async fn review_12_a_certificate_is_not_used_before_its_not_before() {
-    use crate::service_accounts::{assert_err, exchange, ims_claims, rs256, service_account};
     let future = include_str!("../../../latchkey-core/testdata/sa_rsa_future.crt");
-    let s = latchkey_testkit::TestServer::start().await;
+    let s = TestServer::start().await;
     let c = service_account(&s, CredentialKind::ServiceAccountJwt, Some(future)).await;
-    let got = exchange(&s, &c, &rs256(&ims_claims(&s, &c))).await;
-    assert_err(&got, 400, "invalid_signature");
+    let got = ims_exchange(&s, &c, &rs256(&ims_claims(&s, &c))).await;
+    assert_error(&got, 400, "invalid_signature");
     // 2100-01-01, when the certificate starts: now it serves.
     let starts_ms = 4_102_444_800_000_i64;
     let now_ms = latchkey_core::clock::Clock::now(s.clock.as_ref()).0;
     s.clock.advance_secs((starts_ms - now_ms) / 1000 + 1);
-    let got = exchange(&s, &c, &rs256(&ims_claims(&s, &c))).await;
+    let got = ims_exchange(&s, &c, &rs256(&ims_claims(&s, &c))).await;
     assert_eq!(got.0, 200, "{}", got.1);
 }
 
@@ -429,24 +386,20 @@ async fn review_12_a_certificate_is_not_used_before_its_not_before() {
 /// authenticate the client by `private_key_jwt`.
 #[tokio::test]
 async fn review_13_converted_credentials_keys_no_longer_authenticate() {
-    use crate::service_accounts::{RSA_CERT, now_secs, rs256, service_account};
     use latchkey_core::admin::{Actor, service_accounts as sa};
     use latchkey_core::ids::ClientId;
-    let s = latchkey_testkit::TestServer::start().await;
+    let s = TestServer::start().await;
     let c = service_account(&s, CredentialKind::ServiceAccountJwt, Some(RSA_CERT)).await;
-    let urn = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     let token_by_key = |jti: &'static str| {
-        let assertion = rs256(&serde_json::json!({"iss": c.client_id, "sub": c.client_id,
-            "aud": format!("{}/oauth2/token", s.url), "exp": now_secs(&s) + 60,
-            "iat": now_secs(&s), "jti": jti}));
+        let assertion = rs256(&client_assertion_claims(&s, &c, jti));
         let url = format!("{}/oauth2/token", s.url);
         async move {
-            crate::support::http()
+            http()
                 .post(url)
                 .form(&[
                     ("grant_type", "client_credentials"),
                     ("scope", "openid"),
-                    ("client_assertion_type", urn),
+                    ("client_assertion_type", CLIENT_ASSERTION_TYPE),
                     ("client_assertion", assertion.as_str()),
                 ])
                 .send()
@@ -457,12 +410,12 @@ async fn review_13_converted_credentials_keys_no_longer_authenticate() {
     // A service account may not use client_credentials at all; what matters is that
     // its key authenticates it (anything but invalid_client).
     let before = token_by_key("before").await;
-    assert_ne!(error_of(before).await.1, "invalid_client");
+    assert_ne!(oauth_error(before).await.1, "invalid_client");
     sa::convert_to_server_to_server(&s.ctx(), &Actor::Operator, &ClientId(c.client_id.clone()))
         .await
         .unwrap();
     let after = token_by_key("after").await;
-    assert_eq!(error_of(after).await, (401, "invalid_client".into()));
+    assert_eq!(oauth_error(after).await, (401, "invalid_client".into()));
 }
 
 /// Finding 10: Names that read as "Latchkey" through Unicode confusables are refused for the
@@ -501,11 +454,9 @@ fn review_10_confusable_brand_names_are_refused_for_orgs_projects_and_credential
 /// the same error, and nothing that names the owning org.
 #[tokio::test]
 async fn review_06_another_orgs_credential_is_not_found_like_an_unknown_one() {
-    use crate::service_accounts::admin_ops::person_token;
-    use crate::service_accounts::{RSA_CERT, service_account};
     use latchkey_core::admin::{self, NewUser};
     use latchkey_core::model::OrgRole;
-    let s = latchkey_testkit::TestServer::start().await;
+    let s = TestServer::start().await;
     let app = s.credential(CredentialKind::OAuthWeb).await;
     let victim = service_account(&s, CredentialKind::ServiceAccountJwt, Some(RSA_CERT)).await;
     let elsewhere = admin::create_org(&s.ctx(), "Elsewhere").await.unwrap();
@@ -523,22 +474,12 @@ async fn review_06_another_orgs_credential_is_not_found_like_an_unknown_one() {
     )
     .await
     .unwrap();
-    let token = person_token(
-        &s,
-        &app.client_id,
-        &admin_elsewhere.id,
-        "openid,adobeio_api",
-    );
+    let token = s.person_token(&app.client_id, &admin_elsewhere.id, "openid,adobeio_api");
     let convert = |cid: String| {
         let url = format!("{}/console/api/credentials/{cid}/convert", s.url);
         let token = token.clone();
         async move {
-            let r = crate::support::http()
-                .post(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
+            let r = http().post(url).bearer_auth(token).send().await.unwrap();
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         }
     };
@@ -561,16 +502,10 @@ async fn review_06_another_orgs_credential_is_not_found_like_an_unknown_one() {
 /// CSRF-protected form; the hint of the signed-in user, or the confirmed form, does.
 #[tokio::test]
 async fn review_08_logout_without_a_hint_asks_for_confirmation() {
-    use crate::browser::{confirm_logout, query_param};
     let a = app(CredentialKind::OAuthWeb).await;
     let mut b = Browser::new(&a.s.url);
     let (_, code) = {
-        let cb = crate::user_flow::sign_in(
-            &a,
-            &mut b,
-            &crate::user_flow::authorize_url(&a, "openid", ""),
-        )
-        .await;
+        let cb = sign_in(&a, &mut b, &authorize_url(&a, "openid", "")).await;
         (b.cookies.clone(), query_param(&cb, "code").unwrap())
     };
     let t: Value = exchange(&a, &code, Some(VERIFIER))
@@ -618,12 +553,7 @@ async fn review_08_logout_without_a_hint_asks_for_confirmation() {
     assert_eq!(query_param(&location(&r), "state").as_deref(), Some("s"));
     assert!(!signed_in(&b));
     // With the signed-in user's own ID token as the hint there is no question.
-    crate::user_flow::sign_in(
-        &a,
-        &mut b,
-        &crate::user_flow::authorize_url(&a, "openid", ""),
-    )
-    .await;
+    sign_in(&a, &mut b, &authorize_url(&a, "openid", "")).await;
     assert!(signed_in(&b));
     let r = b
         .get(&format!(
@@ -641,12 +571,7 @@ async fn review_08_logout_without_a_hint_asks_for_confirmation() {
 async fn review_09_csrf_tokens_are_bound_to_the_session() {
     let a = app(CredentialKind::OAuthWeb).await;
     let mut victim = Browser::new(&a.s.url);
-    crate::user_flow::sign_in(
-        &a,
-        &mut victim,
-        &crate::user_flow::authorize_url(&a, "openid", ""),
-    )
-    .await;
+    sign_in(&a, &mut victim, &authorize_url(&a, "openid", "")).await;
     assert!(victim.cookies.contains_key("lk_session"));
     // The attacker's own pre-session pair, from his own login page.
     let mut attacker = Browser::new(&a.s.url);
@@ -686,7 +611,7 @@ async fn review_09_csrf_tokens_are_bound_to_the_session() {
 async fn review_11_slow_headers_and_bodies_are_cut_off() {
     use std::time::{Duration, Instant};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let s = latchkey_testkit::TestServer::start_configured(None, |settings| {
+    let s = TestServer::start_configured(None, |settings| {
         settings.timeouts = latchkey_http::Timeouts {
             header_read: Duration::from_secs(1),
             request: Duration::from_secs(2),

@@ -1,13 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Storage cases for service accounts and products (`ServiceAccountStore`,
-//! `ProductStore`), on SQLite always and on PostgreSQL like `store.rs` (skipped with a
-//! notice when no server answers, a failure under `LATCHKEY_REQUIRE_POSTGRES=1`).
+//! The storage suite's cases for service accounts and products (`ServiceAccountStore`,
+//! `ProductStore`): certificates, assertion `jti`s, products, profiles and roles;
+//! `suite.rs` re-exports them, so `store.rs` runs them on every backend.
 
-#[allow(dead_code)]
-#[path = "store/fixtures.rs"]
-mod fixtures;
-
-use fixtures::*;
+use crate::fixtures::*;
 use latchkey_core::clock::Timestamp;
 use latchkey_core::ids::{ClientId, OrgId, UserId};
 use latchkey_core::model::{CredentialKind, Membership, OrgRole};
@@ -39,7 +34,7 @@ fn cert(id: &str, expires_at: Option<Timestamp>) -> CertificateRecord {
     }
 }
 
-async fn certificates_roundtrip(s: &dyn Store) {
+pub async fn certificates_roundtrip(s: &dyn Store) {
     base(s).await;
     let c1 = ClientId("c1".into());
     s.insert_certificate(&cert("k1", Some(T0.plus_secs(60))))
@@ -80,7 +75,7 @@ async fn certificates_roundtrip(s: &dyn Store) {
     assert_eq!(s.get_credential(&c1).await.unwrap().unwrap().kind, s2s);
 }
 
-async fn jtis_are_single_use_until_expiry(s: &dyn Store) {
+pub async fn jtis_are_single_use_until_expiry(s: &dyn Store) {
     base(s).await;
     let c1 = ClientId("c1".into());
     let exp = T0.plus_secs(300);
@@ -107,7 +102,7 @@ async fn jtis_are_single_use_until_expiry(s: &dyn Store) {
     );
 }
 
-async fn concurrent_jti_records_succeed_once(s: Arc<dyn Store>) {
+pub async fn concurrent_jti_records_succeed_once(s: Arc<dyn Store>) {
     base(&*s).await;
     let tasks: Vec<_> = (0..16)
         .map(|_| {
@@ -126,7 +121,7 @@ async fn concurrent_jti_records_succeed_once(s: Arc<dyn Store>) {
     assert_eq!(wins, 1);
 }
 
-async fn products_profiles_and_roles(s: &dyn Store) {
+pub async fn products_profiles_and_roles(s: &dyn Store) {
     base(s).await;
     let o1 = OrgId("o1".into());
     assert!(
@@ -229,67 +224,3 @@ async fn products_profiles_and_roles(s: &dyn Store) {
         1
     );
 }
-
-macro_rules! both {
-    ($($case:ident),* ; $($shared:ident),*) => {
-        mod sqlite {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let db = SqliteDb::new();
-                    let s = latchkey_store::open(&db.url).await.unwrap();
-                    super::$case(&*s).await;
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $shared() {
-                    let db = SqliteDb::new();
-                    let s = latchkey_store::open(&db.url).await.unwrap();
-                    super::$shared(s).await;
-                }
-            )*
-        }
-        mod postgres {
-            use super::*;
-            async fn on_pg<F, Fut>(case: F)
-            where
-                F: FnOnce(Arc<dyn Store>) -> Fut + Send + 'static,
-                Fut: std::future::Future<Output = ()> + Send + 'static,
-            {
-                let Some(db) = PgDb::create().await else { return };
-                let url = db.url.clone();
-                let outcome = tokio::spawn(async move {
-                    case(latchkey_store::open(&url).await.unwrap()).await;
-                })
-                .await;
-                db.drop_db().await;
-                if let Err(e) = outcome {
-                    std::panic::resume_unwind(
-                        e.try_into_panic().unwrap_or_else(|e| Box::new(e.to_string())),
-                    );
-                }
-            }
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    on_pg(|s| async move { super::$case(&*s).await }).await;
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $shared() {
-                    on_pg(super::$shared).await;
-                }
-            )*
-        }
-    };
-}
-
-both!(
-    certificates_roundtrip,
-    jtis_are_single_use_until_expiry,
-    products_profiles_and_roles;
-    concurrent_jti_records_succeed_once
-);

@@ -1,8 +1,11 @@
-//! The foundation flow end to end through the real binary: org → project → API →
+//! The real binary and its CLI: the foundation flow end to end (org → project → API →
 //! server-to-server credential by the CLI, tokens on every token path and body encoding,
 //! signatures checked with a third-party JWT library against the published JWKS,
-//! validation, revocation, and a revocation that survives `kill -9` and restart.
+//! validation, revocation, and a revocation that survives `kill -9` and restart: REL-02,
+//! REL-04), the master key (REL-10), the demo data, CLI errors, and the commands for
+//! account lifecycle (SEC-25), certificates, product profiles, roles and conversion.
 
+use crate::helpers::{EC_CERT, RSA_CERT};
 use crate::support::{Env, http};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
@@ -397,4 +400,213 @@ fn cli_errors_are_one_line_and_non_zero() {
             .iter()
             .any(|a| a["id"] == "firefly" && a["scopes"][0] == "firefly_api")
     );
+}
+
+#[test]
+fn sec_25_lifecycle_commands_work_from_the_cli() {
+    let env = Env::new();
+    let org = env.cli_json(&["org", "create", "--name", "Acme", "--json"]);
+    let org_id = org["id"].as_str().unwrap();
+    env.cli_json(&[
+        "user",
+        "create",
+        "--org",
+        org_id,
+        "--email",
+        "eve@acme.example",
+        "--password",
+        "long enough",
+        "--json",
+    ]);
+    let d = env.cli_json(&["user", "disable", "--user", "eve@acme.example", "--json"]);
+    assert_eq!(d["disabled"], true);
+    env.cli_json(&[
+        "user",
+        "set-password",
+        "--user",
+        "EVE@acme.example",
+        "--password",
+        "another one!",
+        "--json",
+    ]);
+    let err = env.cli_fails(&[
+        "user",
+        "set-password",
+        "--user",
+        "eve@acme.example",
+        "--password",
+        "short",
+        "--json",
+    ]);
+    assert!(err.contains("password must be"), "{err}");
+    assert!(
+        env.cli_fails(&["user", "disable", "--user", "nobody@acme.example"])
+            .contains("not found")
+    );
+    let p = env.cli_json(&[
+        "project", "create", "--org", org_id, "--name", "P", "--json",
+    ]);
+    let c = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        p["id"].as_str().unwrap(),
+        "--kind",
+        "server_to_server",
+        "--json",
+    ]);
+    let d = env.cli_json(&[
+        "credential",
+        "disable",
+        "--client-id",
+        c["client_id"].as_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(d["disabled"], true);
+}
+
+/// The CLI for all of it: org settings, certificates, product profiles, roles, conversion.
+#[test]
+fn cli_manages_certificates_profiles_roles_and_conversion() {
+    let env = Env::new();
+    let org = env.cli_json(&["org", "create", "--name", "CLI Org", "--json"]);
+    let org_id = org["id"].as_str().unwrap();
+    let settings = env.cli_json(&[
+        "org",
+        "settings",
+        "--org",
+        org_id,
+        "--developers-may-manage-credentials",
+        "false",
+        "--json",
+    ]);
+    assert_eq!(settings["developers_may_manage_credentials"], false);
+    let p = env.cli_json(&[
+        "project", "create", "--org", org_id, "--name", "P", "--json",
+    ]);
+    let pid = p["id"].as_str().unwrap();
+    env.cli_json(&[
+        "project",
+        "add-api",
+        "--project",
+        pid,
+        "--api",
+        "workfront",
+        "--json",
+    ]);
+    let cert = env.dir.path().join("sa.crt");
+    std::fs::write(&cert, RSA_CERT).unwrap();
+    let ec = env.dir.path().join("ec.crt");
+    std::fs::write(&ec, EC_CERT).unwrap();
+    let c = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        pid,
+        "--kind",
+        "service_account_jwt",
+        "--certificate",
+        cert.to_str().unwrap(),
+        "--json",
+    ]);
+    let cid = c["client_id"].as_str().unwrap();
+    let tech = c["technical_account_id"].as_str().unwrap();
+    let added = env.cli_json(&[
+        "credential",
+        "add-certificate",
+        "--client-id",
+        cid,
+        "--certificate",
+        ec.to_str().unwrap(),
+        "--json",
+    ]);
+    let ec_id = added["id"].as_str().unwrap();
+    let list = env.cli_json(&["credential", "certificates", "--client-id", cid, "--json"]);
+    assert_eq!(list["certificates"].as_array().unwrap().len(), 2);
+    let expired = env.cli_json(&[
+        "credential",
+        "expire-certificate",
+        "--client-id",
+        cid,
+        "--certificate-id",
+        ec_id,
+        "--json",
+    ]);
+    assert!(expired["expires_at"].as_i64().is_some());
+    env.cli_json(&[
+        "credential",
+        "remove-certificate",
+        "--client-id",
+        cid,
+        "--certificate-id",
+        ec_id,
+        "--json",
+    ]);
+    let roles = env.cli_json(&["product", "roles", "--user", tech, "--json"]);
+    assert_eq!(roles["product_roles"][0]["product"], "Workfront");
+    assert_eq!(roles["product_roles"][0]["role"], "contributor");
+    let instances = env.cli_json(&["product", "instances", "--org", org_id, "--json"]);
+    let instance = instances["instances"][0]["id"].as_str().unwrap();
+    let profile = env.cli_json(&[
+        "product",
+        "create-profile",
+        "--instance",
+        instance,
+        "--name",
+        "Admins",
+        "--json",
+    ]);
+    let profile_id = profile["id"].as_str().unwrap();
+    env.cli_json(&[
+        "product",
+        "add-member",
+        "--profile",
+        profile_id,
+        "--user",
+        tech,
+        "--admin",
+        "--json",
+    ]);
+    let roles = env.cli_json(&["product", "roles", "--user", tech, "--json"]);
+    assert_eq!(roles["product_roles"][0]["role"], "admin");
+    let profiles = env.cli_json(&["product", "profiles", "--instance", instance, "--json"]);
+    assert_eq!(profiles["profiles"][0]["members"][0]["is_admin"], true);
+    let second = env.cli_json(&[
+        "product",
+        "create-instance",
+        "--org",
+        org_id,
+        "--product",
+        "Workfront",
+        "--name",
+        "Workfront EU",
+        "--json",
+    ]);
+    assert_eq!(second["product"], "Workfront");
+    let converted = env.cli_json(&["credential", "convert", "--client-id", cid, "--json"]);
+    assert_eq!(converted["kind"], "server_to_server");
+    assert_eq!(converted["client_id"], cid);
+    assert_eq!(converted["technical_account_id"], tech);
+    let roles = env.cli_json(&["product", "roles", "--user", tech, "--json"]);
+    assert_eq!(roles["product_roles"][0]["role"], "admin", "profiles kept");
+    let err = env.cli_fails(&["credential", "convert", "--client-id", cid]);
+    assert!(err.contains("only service_account_jwt"), "{err}");
+    let err = env.cli_fails(&[
+        "credential",
+        "add-certificate",
+        "--client-id",
+        cid,
+        "--certificate",
+        ec.to_str().unwrap(),
+    ]);
+    assert!(err.contains("only service_account_jwt"), "{err}");
+    env.cli_json(&[
+        "product",
+        "remove-member",
+        "--profile",
+        profile_id,
+        "--user",
+        tech,
+        "--json",
+    ]);
 }
