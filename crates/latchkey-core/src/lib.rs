@@ -12,6 +12,7 @@ pub mod client_auth;
 pub mod clock;
 pub mod csrf;
 pub mod error;
+pub mod flows;
 pub mod grants;
 pub mod ids;
 pub mod idtoken;

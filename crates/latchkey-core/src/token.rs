@@ -39,6 +39,32 @@ pub struct TokenSettings {
     /// Tolerated clock difference between nodes, applied to `exp` and `iat` (≤ 60 s).
     pub clock_skew_secs: i64,
     pub access_token_alg: KeyAlg,
+    pub lifetimes: Lifetimes,
+}
+
+/// How long the other artifacts live. One place for every lifetime the flows decide
+/// with, read from configuration (docs/design.md "Tokens").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// An authorization code, from the consent to its redemption (RFC 6749 §4.1.2: short).
+    pub code_secs: i64,
+    /// A refresh token unused for this long expires (IMS: 14 days, docs/ims-contract.md §2.2).
+    pub refresh_idle_secs: i64,
+    /// A chain of refreshes ends this long after the sign-in it started from (SEC-25).
+    pub refresh_absolute_secs: i64,
+    /// A browser sign-in.
+    pub session_secs: i64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            code_secs: 60,
+            refresh_idle_secs: 14 * 86_400,
+            refresh_absolute_secs: 90 * 86_400,
+            session_secs: 12 * 3_600,
+        }
+    }
 }
 
 /// IMS `ctp` values seen in real tokens (docs/ims-contract.md §3.1).
@@ -243,6 +269,7 @@ mod tests {
             .map(|a| SigningKey::generate(&rng, &mk, *a, T0, T0).unwrap())
             .collect();
         let settings = TokenSettings {
+            lifetimes: Lifetimes::default(),
             issuer: "http://127.0.0.1:8080".into(),
             ims_as: "ims-na1".into(),
             access_token_ttl_secs: 3600,

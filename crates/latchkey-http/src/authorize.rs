@@ -22,9 +22,6 @@ use latchkey_core::rand::lower_hex;
 use latchkey_core::scope::ScopeSet;
 use latchkey_core::token::Dialect;
 
-/// Authorization codes live at most this long (SEC-17, SEC-45).
-pub const CODE_TTL_SECS: i64 = 60;
-
 pub const PATHS: &[(&str, Dialect)] = &[
     ("/ims/authorize/v1", Dialect::Ims),
     ("/ims/authorize/v2", Dialect::Ims),
@@ -242,7 +239,7 @@ async fn issue_code(
             user_id: user.id.as_str(),
             scope: &req.dialect().join_scopes(&req.scope_set()),
             ims_as: &st.tokens().ims_as,
-            ttl_secs: CODE_TTL_SECS,
+            ttl_secs: st.tokens().lifetimes.code_secs,
         },
     )?;
     st.store

@@ -18,6 +18,20 @@ impl From<OAuthError> for ApiError {
     }
 }
 
+impl From<latchkey_core::flows::FlowError> for ApiError {
+    fn from(e: latchkey_core::flows::FlowError) -> Self {
+        match e {
+            latchkey_core::flows::FlowError::Refused { error, detail } => {
+                if let Some(d) = detail {
+                    tracing::warn!("{d}");
+                }
+                ApiError(error)
+            }
+            latchkey_core::flows::FlowError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "storage failure");

@@ -50,7 +50,9 @@ pub async fn exchange_jwt_post(
         ));
     }
     let cred = client_auth::authenticate(&presented, Some(&cred), &secrets)?.clone();
-    let subject = crate::auth::technical_account(&st, &cred).await?;
+    let keyring = st.keyring();
+    let subject =
+        latchkey_core::flows::client::technical_account(&st.flow(&keyring), &cred).await?;
     let keys = service_accounts::registered_keys(st.store.as_ref(), &id).await?;
     let apis = st.store.project_apis(&cred.project_id).await?;
     let now = st.now();

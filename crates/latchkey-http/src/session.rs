@@ -38,8 +38,6 @@ fn session_cookie(st: &AppState) -> &'static str {
 fn csrf_cookie(st: &AppState) -> &'static str {
     cookie_names(&st.tokens().issuer).1
 }
-/// How long a sign-in lasts.
-pub const SESSION_TTL_SECS: i64 = 12 * 3600;
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -91,16 +89,17 @@ pub async fn start(
 ) -> Result<(Session, String), latchkey_core::store::StoreError> {
     let raw = token(st.rng.as_ref(), 32);
     let now = st.now();
+    let ttl = st.tokens().lifetimes.session_secs;
     let session = Session {
         hash: sha256_hex(&raw),
         user_id: user.id.clone(),
         auth_time: now,
         created_at: now,
-        expires_at: now.plus_secs(SESSION_TTL_SECS),
+        expires_at: now.plus_secs(ttl),
     };
     st.store.insert_session(&session).await?;
     let c = format!(
-        "{}={raw}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_TTL_SECS}{}",
+        "{}={raw}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}{}",
         session_cookie(st),
         secure_attr(st)
     );

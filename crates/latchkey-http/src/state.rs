@@ -3,6 +3,7 @@
 use latchkey_core::admin::{self, Ctx};
 use latchkey_core::clock::{Clock, Timestamp};
 use latchkey_core::csrf::{self, CsrfKey};
+use latchkey_core::flows;
 use latchkey_core::keys::{Keyring, MasterKey};
 use latchkey_core::rand::Rng;
 use latchkey_core::store::Store;
@@ -116,6 +117,17 @@ impl AppState {
             Err(poisoned) => *poisoned.into_inner() = Arc::new(ring),
         }
         Ok(())
+    }
+
+    /// The context of one flow: the time read once, the keyring snapshot `keyring`.
+    pub fn flow<'a>(&'a self, keyring: &'a Keyring) -> flows::Context<'a> {
+        flows::Context {
+            store: self.store.as_ref(),
+            settings: &self.settings.tokens,
+            keyring,
+            rng: self.rng.as_ref(),
+            now: self.now(),
+        }
     }
 
     pub fn admin_ctx(&self) -> Ctx<'_> {

@@ -77,6 +77,7 @@ impl TestServer {
         let clock = Arc::new(FixedClock::new(SystemClock.now()));
         let mut settings = ServerSettings {
             tokens: TokenSettings {
+                lifetimes: latchkey_core::token::Lifetimes::default(),
                 issuer: url.clone(),
                 ims_as: "ims-na1".into(),
                 access_token_ttl_secs: 86_400,

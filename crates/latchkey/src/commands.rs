@@ -262,8 +262,7 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             json,
         }) => {
             let master = crate::masterkey::load(&config.database, store.as_ref()).await?;
-            // Keep old keys published for the longest token lifetime plus skew.
-            let keep = config.access_token_ttl_secs.max(14 * 86_400) + config.clock_skew_secs;
+            let keep = config.key_retention_secs();
             let created = admin::keys::rotate_keys(&ctx, &master, publish_ahead, keep)
                 .await
                 .map_err(err)?;

@@ -3,7 +3,7 @@
 //! never global.
 
 use latchkey_core::keys::KeyAlg;
-use latchkey_core::token::TokenSettings;
+use latchkey_core::token::{Lifetimes, TokenSettings};
 use latchkey_http::Timeouts;
 use latchkey_http::throttle::AddressLimits;
 use serde::Deserialize;
@@ -30,6 +30,14 @@ pub struct Config {
     pub login_failures_per_address: u32,
     /// SEC-43: failed client authentications from one address per 5 minutes; 0 = off.
     pub client_auth_failures_per_address: u32,
+    /// Authorization codes live this long (SEC-17, SEC-45: at most 10 minutes).
+    pub code_ttl_secs: i64,
+    /// A refresh token unused this long expires (IMS: 14 days).
+    pub refresh_idle_ttl_secs: i64,
+    /// A chain of refreshes ends this long after the sign-in (SEC-25).
+    pub refresh_absolute_ttl_secs: i64,
+    /// A browser sign-in lasts this long.
+    pub session_ttl_secs: i64,
     /// Longest wait for a whole request head on a connection (slowloris).
     pub header_read_timeout_secs: u64,
     /// Longest time to answer one request, reading its body included.
@@ -49,6 +57,10 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             login_failures_per_address: AddressLimits::default().login_failures,
             client_auth_failures_per_address: AddressLimits::default().client_auth_failures,
+            code_ttl_secs: Lifetimes::default().code_secs,
+            refresh_idle_ttl_secs: Lifetimes::default().refresh_idle_secs,
+            refresh_absolute_ttl_secs: Lifetimes::default().refresh_absolute_secs,
+            session_ttl_secs: Lifetimes::default().session_secs,
             header_read_timeout_secs: Timeouts::default().header_read.as_secs(),
             request_timeout_secs: Timeouts::default().request.as_secs(),
         }
@@ -93,6 +105,16 @@ impl Config {
             "LATCHKEY_CLIENT_AUTH_FAILURES_PER_ADDRESS",
             &mut c.client_auth_failures_per_address,
         )?;
+        env_parse("LATCHKEY_CODE_TTL_SECS", &mut c.code_ttl_secs)?;
+        env_parse(
+            "LATCHKEY_REFRESH_IDLE_TTL_SECS",
+            &mut c.refresh_idle_ttl_secs,
+        )?;
+        env_parse(
+            "LATCHKEY_REFRESH_ABSOLUTE_TTL_SECS",
+            &mut c.refresh_absolute_ttl_secs,
+        )?;
+        env_parse("LATCHKEY_SESSION_TTL_SECS", &mut c.session_ttl_secs)?;
         env_parse(
             "LATCHKEY_HEADER_READ_TIMEOUT_SECS",
             &mut c.header_read_timeout_secs,
@@ -105,6 +127,18 @@ impl Config {
         if !(601..=7 * 86_400).contains(&self.access_token_ttl_secs) {
             // aio-lib-ims caches nothing that lives 10 minutes or less (docs/ims-contract.md §3.1).
             return Err("access_token_ttl_secs must be between 601 and 604800".into());
+        }
+        if !(10..=600).contains(&self.code_ttl_secs) {
+            return Err("code_ttl_secs must be between 10 and 600 (SEC-45)".into());
+        }
+        if !(3_600..=365 * 86_400).contains(&self.refresh_idle_ttl_secs)
+            || self.refresh_absolute_ttl_secs < self.refresh_idle_ttl_secs
+            || self.refresh_absolute_ttl_secs > 365 * 86_400
+        {
+            return Err("refresh_idle_ttl_secs must be 1 hour to 1 year, and refresh_absolute_ttl_secs at least that and at most 1 year".into());
+        }
+        if !(300..=30 * 86_400).contains(&self.session_ttl_secs) {
+            return Err("session_ttl_secs must be between 300 and 2592000".into());
         }
         if !(1..=300).contains(&self.header_read_timeout_secs)
             || !(1..=600).contains(&self.request_timeout_secs)
@@ -132,6 +166,21 @@ impl Config {
         Ok(())
     }
 
+    pub fn lifetimes(&self) -> Lifetimes {
+        Lifetimes {
+            code_secs: self.code_ttl_secs,
+            refresh_idle_secs: self.refresh_idle_ttl_secs,
+            refresh_absolute_secs: self.refresh_absolute_ttl_secs,
+            session_secs: self.session_ttl_secs,
+        }
+    }
+
+    /// How long a signing key must stay published after it stops signing: the longest
+    /// lifetime of anything it signed (access tokens, refresh tokens), plus clock skew.
+    pub fn key_retention_secs(&self) -> i64 {
+        self.access_token_ttl_secs.max(self.refresh_idle_ttl_secs) + self.clock_skew_secs
+    }
+
     pub fn timeouts(&self) -> Timeouts {
         Timeouts {
             header_read: std::time::Duration::from_secs(self.header_read_timeout_secs),
@@ -148,6 +197,7 @@ impl Config {
 
     pub fn token_settings(&self, issuer: String) -> Result<TokenSettings, String> {
         Ok(TokenSettings {
+            lifetimes: self.lifetimes(),
             issuer,
             ims_as: self.ims_as.clone(),
             access_token_ttl_secs: self.access_token_ttl_secs,

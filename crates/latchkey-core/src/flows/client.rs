@@ -1,0 +1,102 @@
+//! Client authentication at the token, introspection, revocation and logout endpoints
+//! (RFC 6749 §2.3): `client_secret_basic`, `client_secret_post`, public clients by
+//! `client_id`, and `private_key_jwt` (RFC 7523 §2.2, SEC-32). 400 `invalid_request` when
+//! no client is presented (NEG-01), 401 `invalid_client` when it fails (NEG-02).
+
+use super::{Context, FlowError, FlowResult};
+use crate::admin::service_accounts;
+use crate::client_auth::{self, AuthMethod, PresentedAssertion};
+use crate::grants::jwt_bearer;
+use crate::ids::{ClientId, UserId};
+use crate::model::Credential;
+use crate::params::Params;
+use crate::{ErrorCode, OAuthError};
+
+/// Longest client id looked up; anything longer cannot exist.
+pub const MAX_CLIENT_ID_LEN: usize = 128;
+
+/// Authenticate the client of a request from its `Authorization` header (if Basic) and
+/// parameters. `token_urls` are the token endpoint URLs a `private_key_jwt` assertion may
+/// name as its audience, besides the issuer (not introspection: FUZZ-08).
+pub async fn authenticate(
+    cx: &Context<'_>,
+    basic: Option<&[u8]>,
+    params: &Params,
+    token_urls: &[String],
+) -> FlowResult<(Credential, AuthMethod)> {
+    if let Some(presented) = client_auth::presented_assertion(basic, params)? {
+        let cred = private_key_jwt(cx, &presented, token_urls).await?;
+        return Ok((cred, AuthMethod::PrivateKeyJwt));
+    }
+    let presented = client_auth::presented_client(basic, params)?
+        .ok_or_else(|| OAuthError::invalid_request("client authentication is required"))?;
+    let id = ClientId(presented.client_id.clone());
+    let cred = if id.0.len() <= MAX_CLIENT_ID_LEN {
+        cx.store.get_credential(&id).await?
+    } else {
+        None
+    };
+    let secrets = match &cred {
+        Some(c) if c.kind.has_secret() => cx.store.active_secrets(&id).await?,
+        _ => Vec::new(),
+    };
+    let cred = client_auth::authenticate(&presented, cred.as_ref(), &secrets)?.clone();
+    Ok((cred, presented.method))
+}
+
+/// `private_key_jwt`: verify the assertion with the client's registered keys, then record
+/// its `jti` so it authenticates once. Every failure is 401.
+async fn private_key_jwt(
+    cx: &Context<'_>,
+    presented: &PresentedAssertion<'_>,
+    token_urls: &[String],
+) -> FlowResult<Credential> {
+    let failed = || OAuthError::invalid_client("client authentication failed");
+    let id = ClientId(presented.client_id.clone());
+    if id.0.len() > MAX_CLIENT_ID_LEN {
+        return Err(failed().into());
+    }
+    let Some(cred) = cx.store.get_credential(&id).await? else {
+        return Err(failed().into());
+    };
+    let keys = service_accounts::registered_keys(cx.store, &id).await?;
+    let issuer = cx.settings.issuer.trim_end_matches('/');
+    let mut audiences = vec![issuer.to_owned()];
+    audiences.extend(token_urls.iter().cloned());
+    let jcx = jwt_bearer::Context {
+        issuer,
+        now: cx.now,
+        skew_secs: cx.settings.clock_skew_secs,
+    };
+    let (jti, accepted_until) = jwt_bearer::decide_client_assertion(
+        &jcx,
+        &cred,
+        &keys,
+        &audiences,
+        presented.assertion,
+        presented.body_client_id,
+    )?;
+    if !cx
+        .store
+        .record_assertion_jti(&cred.client_id, &jti, accepted_until, cx.now)
+        .await?
+    {
+        return Err(OAuthError::invalid_client("the client assertion was already used").into());
+    }
+    Ok(cred)
+}
+
+/// The technical account a server-to-server or service-account credential acts as:
+/// `unauthorized_client` when it has none or the account is disabled, so a disabled
+/// technical account gets no new token by any grant (docs/security-review.md finding 5).
+pub async fn technical_account(cx: &Context<'_>, cred: &Credential) -> FlowResult<UserId> {
+    let refuse = |d: &str| FlowError::from(OAuthError::new(ErrorCode::UnauthorizedClient, d));
+    let id = cred
+        .technical_account
+        .clone()
+        .ok_or_else(|| refuse("credential has no technical account"))?;
+    match cx.store.get_user(&id).await? {
+        Some(u) if !u.disabled => Ok(id),
+        _ => Err(refuse("the credential's technical account is disabled")),
+    }
+}

@@ -1,0 +1,63 @@
+//! The RFC 7523 JWT-bearer grant at the token endpoint (SEC-31): a service account's
+//! signed assertion for an access token of its technical account. The assertion is
+//! decided in `grants::jwt_bearer`; its `jti` works once (NEG-13, REL-05).
+
+use super::token::{Endpoint, IssuedTokens};
+use super::{Context, FlowResult, client};
+use crate::OAuthError;
+use crate::admin::{allowed_scopes, service_accounts};
+use crate::grants::jwt_bearer;
+use crate::model::Credential;
+use crate::token::{AccessTokenRequest, CTP_TECHNICAL, issue_access_token};
+
+pub async fn grant(
+    cx: &Context<'_>,
+    cred: &Credential,
+    assertion: Option<&str>,
+    scope: Option<&str>,
+    at: &Endpoint<'_>,
+) -> FlowResult<IssuedTokens> {
+    let subject = client::technical_account(cx, cred).await?;
+    let allowed = allowed_scopes(cx.store, cred).await?;
+    let keys = service_accounts::registered_keys(cx.store, &cred.client_id).await?;
+    let issuer = cx.settings.issuer.trim_end_matches('/');
+    let audiences = [issuer.to_owned(), at.url.to_owned()];
+    let jcx = jwt_bearer::Context {
+        issuer,
+        now: cx.now,
+        skew_secs: cx.settings.clock_skew_secs,
+    };
+    let accepted =
+        jwt_bearer::decide_grant(&jcx, cred, &keys, &allowed, &audiences, assertion, scope)?;
+    if let Some(jti) = &accepted.jti
+        && !cx
+            .store
+            .record_assertion_jti(&cred.client_id, jti, accepted.expires_at, cx.now)
+            .await?
+    {
+        return Err(OAuthError::invalid_grant("the assertion was already used").into());
+    }
+    let issued = issue_access_token(
+        cx.settings,
+        cx.keyring,
+        cx.rng,
+        cx.now,
+        &AccessTokenRequest {
+            client_id: cred.client_id.as_str(),
+            subject: subject.as_str(),
+            org: Some(cred.org_id.as_str()),
+            scopes: &accepted.scopes,
+            dialect: at.dialect,
+            ctp: CTP_TECHNICAL,
+            grant_id: None,
+        },
+    )?;
+    Ok(IssuedTokens {
+        access_token: issued.token,
+        expires_in_secs: issued.expires_in_secs,
+        scopes: accepted.scopes,
+        refresh_token: None,
+        id_token: None,
+        user: None,
+    })
+}
