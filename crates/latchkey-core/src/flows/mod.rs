@@ -11,10 +11,14 @@
 pub mod client;
 pub mod client_credentials;
 pub mod code;
+pub mod exchange;
 pub mod jwt_bearer;
 pub mod refresh;
+pub mod revocation;
 pub mod token;
 pub mod user_tokens;
+pub mod userinfo;
+pub mod validation;
 
 use crate::OAuthError;
 use crate::clock::Timestamp;

@@ -1,0 +1,72 @@
+//! Revocation: RFC 7009 and IMS `invalidate_token` (docs/ims-contract.md §2.5). A token
+//! of another client is not revoked (SEC-48): confidential callers are told, public ones
+//! get a silent success. A refresh token is revoked with its grant, and so the access
+//! tokens issued from it (RFC 7009 §2.1 SHOULD). Anything unrecognised needs no action
+//! (§2.2). The revocation is committed before this returns (REL-02).
+
+use super::{Context, FlowResult};
+use crate::OAuthError;
+use crate::artifact::{self, ArtifactKind};
+use crate::client_auth::AuthMethod;
+use crate::clock::Timestamp;
+use crate::model::Credential;
+use crate::token;
+
+/// What a revocation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    AccessToken {
+        jti: String,
+    },
+    Grant {
+        grant_id: String,
+    },
+    /// Not ours, unknown, or another client's presented by a public client.
+    Nothing,
+}
+
+fn not_yours(method: AuthMethod) -> FlowResult<Revoked> {
+    if method == AuthMethod::None {
+        Ok(Revoked::Nothing)
+    } else {
+        Err(OAuthError::invalid_request("the token was not issued to this client").into())
+    }
+}
+
+/// Revoke `raw` for the authenticated `caller`. `token_type_hint` is only a hint (RFC
+/// 7009 §2.1), so it is not asked for: the token says what it is.
+pub async fn revoke(
+    cx: &Context<'_>,
+    caller: &Credential,
+    method: AuthMethod,
+    raw: &str,
+) -> FlowResult<Revoked> {
+    if let Ok(claims) = token::verified_claims(cx.keyring, cx.now, raw) {
+        if claims.client_id != caller.client_id.as_str() {
+            return not_yours(method);
+        }
+        cx.store
+            .revoke_token(
+                &claims.jti,
+                &caller.client_id,
+                Timestamp::from_secs(claims.exp),
+                cx.now,
+            )
+            .await?;
+        return Ok(Revoked::AccessToken { jti: claims.jti });
+    }
+    let Some((hash, _)) = artifact::hash_of(cx.keyring, cx.now, ArtifactKind::RefreshToken, raw)
+    else {
+        return Ok(Revoked::Nothing);
+    };
+    let Some(rt) = cx.store.find_refresh_token(&hash).await? else {
+        return Ok(Revoked::Nothing);
+    };
+    if rt.client_id != caller.client_id {
+        return not_yours(method);
+    }
+    cx.store.revoke_grant(&rt.grant_id, cx.now).await?;
+    Ok(Revoked::Grant {
+        grant_id: rt.grant_id,
+    })
+}
