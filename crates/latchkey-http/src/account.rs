@@ -8,8 +8,8 @@ use crate::state::AppState;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::catalog::describe_scope;
 use latchkey_core::clock::Timestamp;
+use latchkey_core::flows::account;
 use serde::{Deserialize, Serialize};
 
 pub const PATH: &str = "/account/connected-applications";
@@ -52,35 +52,21 @@ pub async fn connected_get(State(st): State<AppState>, headers: HeaderMap) -> Re
     let Some((_, user)) = signed_in else {
         return see_other(&format!("/login?return_to={PATH}"));
     };
-    let Ok(grants) = st.store.list_user_grants(&user.id).await else {
+    let keyring = st.keyring();
+    let Ok(apps) = account::connected_apps(&st.flow(&keyring), &user).await else {
         return unavailable();
     };
-    let Ok(apis) = st.store.list_apis().await else {
-        return unavailable();
-    };
-    let mut rows = Vec::new();
-    for g in grants {
-        let cred = st.store.get_credential(&g.client_id).await.ok().flatten();
-        let org = match &cred {
-            Some(c) => st.store.get_org(&c.org_id).await.ok().flatten(),
-            None => None,
-        };
-        let scopes = g
-            .scopes
-            .iter()
-            .map(|s| describe_scope(&apis, s).0)
-            .collect();
-        rows.push(Row {
-            id: g.id,
-            client_name: cred
-                .map(|c| c.name)
-                .unwrap_or_else(|| g.client_id.0.clone()),
-            org_name: org.map(|o| o.name).unwrap_or_default(),
-            scopes,
-            created: utc(g.created_at),
-            last_used: g.last_used_at.map_or_else(|| "never".to_owned(), utc),
-        });
-    }
+    let rows: Vec<Row> = apps
+        .into_iter()
+        .map(|a| Row {
+            id: a.grant_id,
+            client_name: a.client_name,
+            org_name: a.org_name,
+            scopes: a.scopes,
+            created: utc(a.created_at),
+            last_used: a.last_used_at.map_or_else(|| "never".to_owned(), utc),
+        })
+        .collect();
     let (csrf, cookie) = csrf_token(&st, &headers);
     let mut resp = render(
         StatusCode::OK,
@@ -120,19 +106,16 @@ pub async fn revoke_post(
             "That application is not connected to your account.",
         )
     };
-    let Some(id) = f.grant_id.filter(|i| i.len() <= 64) else {
+    let Some(id) = f.grant_id else {
         return not_found();
     };
-    match st.store.get_grant(&id).await {
-        // SEC-39: another user's grant is simply not found (object-level authorization).
-        Ok(Some(g)) if g.user_id == user.id => {
-            if st.store.revoke_grant(&g.id, st.now()).await.is_err() {
-                return unavailable();
-            }
-            tracing::info!(user = %user.id, grant = %g.id, client_id = %g.client_id, "grant revoked by its user");
+    let keyring = st.keyring();
+    match account::revoke_app(&st.flow(&keyring), &user, &id).await {
+        Ok(true) => {
+            tracing::info!(user = %user.id, grant = %id, "grant revoked by its user");
             see_other(PATH)
         }
-        Ok(_) => not_found(),
+        Ok(false) => not_found(),
         Err(_) => unavailable(),
     }
 }

@@ -1,7 +1,9 @@
 //! The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2) on `/ims/authorize/v1`,
 //! `/ims/authorize/v2`, legacy `/ims/authorize` and `/oauth2/authorize`, GET and POST.
-//! Untrustworthy client or redirect → an error page; anything else → a 303 back to the
-//! client with `error`, `state` and `iss`. No CORS here (SEC-07).
+//! The decisions are `latchkey_core::flows::authorize`'s; this module shows their outcome:
+//! an untrustworthy client or redirect → an error page; the login or consent page; or a
+//! 303 back to the client with a code or an `error`, `state` and `iss`. No CORS here
+//! (SEC-07).
 
 use crate::error::ApiError;
 use crate::extract::OAuthRequest;
@@ -12,14 +14,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
-use latchkey_core::OAuthError;
-use latchkey_core::admin::allowed_scopes;
-use latchkey_core::artifact::{self, ArtifactKind, ArtifactRequest};
-use latchkey_core::authorize::{self, AuthorizeError, AuthorizeRequest, Next, SignedIn};
-use latchkey_core::ids::ClientId;
-use latchkey_core::model::{AuthCode, Session, User};
-use latchkey_core::rand::lower_hex;
-use latchkey_core::scope::ScopeSet;
+use latchkey_core::authorize::AuthorizeRequest;
+use latchkey_core::flows::authorize::{self as flow, Outcome};
+use latchkey_core::model::{Session, User};
+use latchkey_core::store::StoreError;
 use latchkey_core::token::Dialect;
 
 pub const PATHS: &[(&str, Dialect)] = &[
@@ -77,186 +75,37 @@ async fn authorize(
             return error_page(StatusCode::BAD_REQUEST, "Invalid request", &e.description);
         }
     };
-    let cred = match req.params.get("client_id").filter(|c| c.len() <= 128) {
-        Some(id) => match st.store.get_credential(&ClientId(id.to_owned())).await {
-            Ok(c) => c,
-            Err(_) => return unavailable(),
-        },
-        None => None,
+    let Ok(signed_in) = session::current(&st, &headers).await else {
+        return unavailable();
     };
-    let allowed = match &cred {
-        Some(c) => match allowed_scopes(st.store.as_ref(), c).await {
-            Ok(a) => a,
-            Err(_) => return unavailable(),
-        },
-        None => Vec::new(),
-    };
-    let validated = authorize::validate(&req.params, cred.as_ref(), &allowed, dialect, st.now())
-        .and_then(|areq| {
-            authorize::with_subject_hint(
-                areq,
-                req.params.get("id_token_hint"),
-                &st.keyring(),
-                &st.tokens().issuer,
-                st.now(),
-            )
-        });
-    match validated {
-        Err(AuthorizeError::Page(msg)) => error_page(
-            StatusCode::BAD_REQUEST,
-            "This sign-in link is not valid",
-            &msg,
-        ),
-        Err(AuthorizeError::Redirect {
-            redirect_uri,
-            error,
-            state,
-        }) => see_other(&authorize::error_redirect_url(
-            &redirect_uri,
-            &error,
-            state.as_deref(),
-            &st.tokens().issuer,
-        )),
-        Ok(areq) => match session::current(&st, &headers).await {
-            Ok(s) => proceed(&st, areq, s, false).await,
-            Err(_) => unavailable(),
-        },
-    }
+    let keyring = st.keyring();
+    let cx = st.flow(&keyring);
+    respond(flow::start(&cx, &req.params, dialect, signed_in.as_ref()).await)
 }
 
-/// Continue a validated request given the browser's session: log in, consent, or get a
-/// code. `consent_given`: the user just accepted the consent form in this flow.
+/// Continue a validated request given the browser's session (after login or consent).
 pub async fn proceed(
     st: &AppState,
     req: AuthorizeRequest,
     signed_in: Option<(Session, User)>,
     consent_given: bool,
 ) -> Response {
-    let now = st.now();
-    let grant = match &signed_in {
-        Some((_, user)) => match st.store.active_grant(&user.id, &req.client_id).await {
-            Ok(g) => g,
-            Err(_) => return unavailable(),
-        },
-        None => None,
-    };
-    let consented = grant
-        .as_ref()
-        .map(|g| ScopeSet::from_list(g.scopes.iter().cloned()));
-    let s = signed_in.as_ref().map(|(s, u)| SignedIn {
-        auth_time: s.auth_time,
-        user_id: u.id.as_str().to_owned(),
-    });
-    let next = authorize::next_step(&req, s.as_ref(), consented.as_ref(), consent_given, now);
-    let redirect_error = |e: &OAuthError| {
-        see_other(&authorize::error_redirect_url(
-            &req.redirect_uri,
-            e,
-            req.state.as_deref(),
-            &st.tokens().issuer,
-        ))
-    };
-    match (next, signed_in) {
-        (Err(e), _) => redirect_error(&e),
-        (Ok(Next::Login), _) | (_, None) => {
-            match authorize::seal(&req, &st.keyring(), st.tokens().access_token_alg, now) {
-                Ok(ar) => see_other(&format!("/login?ar={ar}")),
-                Err(e) => redirect_error(&e),
-            }
-        }
-        (Ok(Next::Consent), Some(_)) => {
-            match authorize::seal(&req, &st.keyring(), st.tokens().access_token_alg, now) {
-                Ok(ar) => see_other(&format!("/consent?ar={ar}")),
-                Err(e) => redirect_error(&e),
-            }
-        }
-        (Ok(Next::IssueCode), Some((session, user))) => {
-            match issue_code(st, &req, &session, &user, consent_given).await {
-                Ok(code) => {
-                    let mut pairs = vec![("code", code.as_str())];
-                    if let Some(s) = &req.state {
-                        pairs.push(("state", s.as_str()));
-                    }
-                    see_other(&authorize::redirect_url(
-                        &req.redirect_uri,
-                        &pairs,
-                        &st.tokens().issuer,
-                    ))
-                }
-                Err(e) => redirect_error(&e),
-            }
-        }
-    }
+    let keyring = st.keyring();
+    let cx = st.flow(&keyring);
+    respond(flow::proceed(&cx, &req, signed_in.as_ref(), consent_given).await)
 }
 
-/// Record consent (if just given) and store a single-use code bound to everything the
-/// token request must repeat (REL-01: committed before the redirect).
-async fn issue_code(
-    st: &AppState,
-    req: &AuthorizeRequest,
-    session: &Session,
-    user: &User,
-    consent_given: bool,
-) -> Result<String, OAuthError> {
-    let now = st.now();
-    let unavailable = |_| {
-        OAuthError::new(
-            latchkey_core::ErrorCode::TemporarilyUnavailable,
-            "please try again",
-        )
-    };
-    let grant = if consent_given {
-        st.store
-            .upsert_grant(
-                &lower_hex(st.rng.as_ref(), 16),
-                &user.id,
-                &req.client_id,
-                &req.scopes,
-                now,
-            )
-            .await
-            .map_err(unavailable)?
-    } else {
-        st.store
-            .active_grant(&user.id, &req.client_id)
-            .await
-            .map_err(unavailable)?
-            .ok_or_else(|| {
-                OAuthError::new(
-                    latchkey_core::ErrorCode::AccessDenied,
-                    "consent is required",
-                )
-            })?
-    };
-    let minted = artifact::mint(
-        &st.keyring(),
-        st.tokens().access_token_alg,
-        st.rng.as_ref(),
-        now,
-        &ArtifactRequest {
-            kind: ArtifactKind::AuthorizationCode,
-            client_id: req.client_id.as_str(),
-            user_id: user.id.as_str(),
-            scope: &req.dialect().join_scopes(&req.scope_set()),
-            ims_as: &st.tokens().ims_as,
-            ttl_secs: st.tokens().lifetimes.code_secs,
-        },
-    )?;
-    st.store
-        .insert_code(&AuthCode {
-            hash: minted.hash,
-            grant_id: grant.id,
-            client_id: req.client_id.clone(),
-            user_id: user.id.clone(),
-            redirect_uri: req.redirect_uri_given.then(|| req.redirect_uri.clone()),
-            scopes: req.scopes.clone(),
-            nonce: req.nonce.clone(),
-            code_challenge: req.code_challenge.clone(),
-            auth_time: session.auth_time,
-            created_at: now,
-            expires_at: minted.expires_at,
-        })
-        .await
-        .map_err(unavailable)?;
-    Ok(minted.token)
+/// The page or redirect of an authorization outcome.
+pub fn respond(outcome: Result<Outcome, StoreError>) -> Response {
+    match outcome {
+        Ok(Outcome::Page(msg)) => error_page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in link is not valid",
+            &msg,
+        ),
+        Ok(Outcome::Redirect(url)) => see_other(&url),
+        Ok(Outcome::Login { ar }) => see_other(&format!("/login?ar={ar}")),
+        Ok(Outcome::Consent { ar }) => see_other(&format!("/consent?ar={ar}")),
+        Err(_) => unavailable(),
+    }
 }

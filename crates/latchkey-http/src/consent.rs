@@ -2,17 +2,17 @@
 //! org, where the user will be sent, and a human description of every requested scope;
 //! one form with `decision=allow` / `decision=deny` (SEC-38).
 
-use crate::authorize::{proceed, see_other, unavailable};
+use crate::authorize::{proceed, respond, see_other, unavailable};
 use crate::pages::{error_page, render};
 use crate::session::{self, csrf_ok, csrf_refused, csrf_token, set_cookie};
 use crate::state::AppState;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::catalog::describe_scope;
 use latchkey_core::authorize::{self as authz, AuthorizeRequest};
-use latchkey_core::{ErrorCode, OAuthError};
-use serde::{Deserialize, Serialize};
+use latchkey_core::flows::authorize as flow;
+use latchkey_core::flows::consent;
+use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
 pub struct ConsentQuery {
@@ -26,13 +26,6 @@ pub struct ConsentForm {
     decision: Option<String>,
 }
 
-#[derive(Serialize)]
-struct ScopeLine {
-    name: String,
-    description: String,
-    api: Option<String>,
-}
-
 fn expired() -> Response {
     error_page(
         StatusCode::BAD_REQUEST,
@@ -43,33 +36,6 @@ fn expired() -> Response {
 
 fn open(st: &AppState, ar: Option<&str>) -> Option<AuthorizeRequest> {
     authz::open(ar?, &st.keyring(), st.now())
-}
-
-async fn scope_lines(
-    st: &AppState,
-    scopes: &[String],
-) -> Result<Vec<ScopeLine>, latchkey_core::store::StoreError> {
-    let apis = st.store.list_apis().await?;
-    Ok(scopes
-        .iter()
-        .map(|s| {
-            let (description, api) = describe_scope(&apis, s);
-            ScopeLine {
-                name: s.clone(),
-                description,
-                api,
-            }
-        })
-        .collect())
-}
-
-fn host_of(uri: &str) -> String {
-    url_host(uri).unwrap_or_else(|| uri.to_owned())
-}
-
-fn url_host(uri: &str) -> Option<String> {
-    let rest = uri.split_once("://")?.1;
-    Some(rest.split(['/', '?', '#']).next()?.to_owned())
 }
 
 pub async fn consent_get(
@@ -86,12 +52,8 @@ pub async fn consent_get(
     let Some((_, user)) = signed_in else {
         return see_other(&format!("/login?ar={}", q.ar.unwrap_or_default()));
     };
-    let Ok(Some(cred)) = st.store.get_credential(&req.client_id).await else {
-        return unavailable();
-    };
-    let project = st.store.get_project(&cred.project_id).await.ok().flatten();
-    let org = st.store.get_org(&cred.org_id).await.ok().flatten();
-    let Ok(scopes) = scope_lines(&st, &req.scopes).await else {
+    let keyring = st.keyring();
+    let Ok(Some(page)) = consent::page(&st.flow(&keyring), &req).await else {
         return unavailable();
     };
     let (csrf, cookie) = csrf_token(&st, &headers);
@@ -99,12 +61,12 @@ pub async fn consent_get(
         StatusCode::OK,
         "consent.html",
         minijinja::context! {
-            client_name => cred.name,
-            org_name => org.map(|o| o.name).unwrap_or_default(),
-            project_name => project.map(|p| p.name).unwrap_or_default(),
-            redirect_host => host_of(&req.redirect_uri),
+            client_name => page.client_name,
+            org_name => page.org_name,
+            project_name => page.project_name,
+            redirect_host => page.redirect_host,
             user_email => user.email,
-            scopes,
+            scopes => page.scopes,
             csrf,
             ar => q.ar,
         },
@@ -135,14 +97,8 @@ pub async fn consent_post(
     match f.decision.as_deref() {
         Some("allow") => proceed(&st, req, signed_in, true).await,
         Some("deny") => {
-            // NEG-09: 303 to the client with access_denied, state and iss.
-            let e = OAuthError::new(ErrorCode::AccessDenied, "the user denied access");
-            see_other(&authz::error_redirect_url(
-                &req.redirect_uri,
-                &e,
-                req.state.as_deref(),
-                &st.tokens().issuer,
-            ))
+            let keyring = st.keyring();
+            respond(Ok(flow::denied(&st.flow(&keyring), &req)))
         }
         _ => error_page(
             StatusCode::BAD_REQUEST,

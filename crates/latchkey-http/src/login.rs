@@ -11,6 +11,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::authorize::{self as authz, AuthorizeRequest};
+use latchkey_core::flows::login;
 use latchkey_core::model::{User, UserKind};
 use latchkey_core::password;
 use serde::Deserialize;
@@ -33,13 +34,11 @@ pub struct LoginForm {
 }
 
 async fn client_name(st: &AppState, req: Option<&AuthorizeRequest>) -> Option<String> {
-    let req = req?;
-    st.store
-        .get_credential(&req.client_id)
+    let keyring = st.keyring();
+    login::client_name(&st.flow(&keyring), req?.client_id.as_str())
         .await
         .ok()
         .flatten()
-        .map(|c| c.name)
 }
 
 /// What the login page shows besides its CSRF token.
@@ -181,10 +180,11 @@ pub async fn login_post(
             },
         );
     }
-    let user = if username.is_empty() || username.len() > 254 || f.password.len() > 1024 {
+    let user = if f.password.len() > 1024 {
         None
     } else {
-        match st.store.find_user_by_email(&username).await {
+        let keyring = st.keyring();
+        match login::find_account(&st.flow(&keyring), &username).await {
             Ok(u) => u,
             Err(_) => return unavailable(),
         }

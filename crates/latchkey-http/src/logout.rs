@@ -20,9 +20,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::admin::redirect::matches_registered;
 use latchkey_core::authorize::redirect_url;
-use latchkey_core::ids::ClientId;
+use latchkey_core::flows::login;
 use latchkey_core::idtoken;
 use serde_json::{Value, json};
 
@@ -33,13 +32,11 @@ async fn registered_target(
     uri: Option<&str>,
 ) -> Option<String> {
     let (cid, uri) = (client_id?, uri?);
-    let cred = st
-        .store
-        .get_credential(&ClientId(cid.to_owned()))
+    let keyring = st.keyring();
+    login::registered_target(&st.flow(&keyring), cid, uri)
         .await
         .ok()
-        .flatten()?;
-    matches_registered(uri, &cred.redirect_uris, cred.kind).then(|| uri.to_owned())
+        .flatten()
 }
 
 async fn end_session(st: &AppState, headers: &HeaderMap) -> Result<String, Response> {
@@ -88,13 +85,13 @@ async fn confirm_or_ask(
         return None;
     }
     let client_name = match req.params.get("client_id") {
-        Some(cid) => st
-            .store
-            .get_credential(&ClientId(cid.to_owned()))
-            .await
-            .ok()
-            .flatten()
-            .map(|c| c.name),
+        Some(cid) => {
+            let keyring = st.keyring();
+            login::client_name(&st.flow(&keyring), cid)
+                .await
+                .ok()
+                .flatten()
+        }
         None => None,
     };
     let carried: Vec<(&str, &str)> = CARRIED

@@ -15,9 +15,9 @@ use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use latchkey_core::csrf::Binding;
+use latchkey_core::flows;
 use latchkey_core::model::{Session, User};
 use latchkey_core::rand::token;
-use latchkey_core::secret::sha256_hex;
 
 pub const SESSION_COOKIE: &str = "lk_session";
 pub const CSRF_COOKIE: &str = "lk_csrf";
@@ -70,16 +70,9 @@ pub async fn current(
     st: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(Session, User)>, latchkey_core::store::StoreError> {
-    let Some(raw) = cookie(headers, session_cookie(st)) else {
-        return Ok(None);
-    };
-    let Some(session) = st.store.get_session(&sha256_hex(&raw), st.now()).await? else {
-        return Ok(None);
-    };
-    match st.store.get_user(&session.user_id).await? {
-        Some(u) if !u.disabled => Ok(Some((session, u))),
-        _ => Ok(None),
-    }
+    let raw = cookie(headers, session_cookie(st));
+    let keyring = st.keyring();
+    flows::session::current(&st.flow(&keyring), raw.as_deref()).await
 }
 
 /// Start a session for `user`; returns the `Set-Cookie` value.
@@ -87,20 +80,12 @@ pub async fn start(
     st: &AppState,
     user: &User,
 ) -> Result<(Session, String), latchkey_core::store::StoreError> {
-    let raw = token(st.rng.as_ref(), 32);
-    let now = st.now();
-    let ttl = st.tokens().lifetimes.session_secs;
-    let session = Session {
-        hash: sha256_hex(&raw),
-        user_id: user.id.clone(),
-        auth_time: now,
-        created_at: now,
-        expires_at: now.plus_secs(ttl),
-    };
-    st.store.insert_session(&session).await?;
+    let keyring = st.keyring();
+    let (session, raw) = flows::session::start(&st.flow(&keyring), user).await?;
     let c = format!(
-        "{}={raw}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}{}",
+        "{}={raw}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         session_cookie(st),
+        st.tokens().lifetimes.session_secs,
         secure_attr(st)
     );
     Ok((session, c))
@@ -112,7 +97,8 @@ pub async fn end(
     headers: &HeaderMap,
 ) -> Result<String, latchkey_core::store::StoreError> {
     if let Some(raw) = cookie(headers, session_cookie(st)) {
-        st.store.delete_session(&sha256_hex(&raw)).await?;
+        let keyring = st.keyring();
+        flows::session::end(&st.flow(&keyring), &raw).await?;
     }
     Ok(format!(
         "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",

@@ -110,8 +110,9 @@ impl AppState {
 
     /// Re-read the keys from the store, so a rotation by the CLI or another node is seen.
     pub async fn reload_keys(&self) -> Result<(), String> {
-        let stored = self.store.list_keys().await.map_err(|e| e.to_string())?;
-        let ring = Keyring::load(&stored, &self.master).map_err(|e| e.to_string())?;
+        let ring = admin::keys::load_keyring(self.store.as_ref(), &self.master)
+            .await
+            .map_err(|e| e.to_string())?;
         match self.keyring.write() {
             Ok(mut k) => *k = Arc::new(ring),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(ring),

@@ -5,6 +5,7 @@
 use super::{AdminError, AdminResult, Ctx};
 use crate::clock::Timestamp;
 use crate::keys::{KeyAlg, KeyError, Keyring, MasterKey, SigningKey, StoredKey};
+use crate::store::Store;
 
 /// The algorithms a deployment always holds a key for: ES256 for access, refresh and
 /// code tokens, RS256 for ID tokens (docs/design.md "Tokens").
@@ -28,6 +29,12 @@ pub async fn ensure_keys(ctx: &Ctx<'_>, master: &MasterKey) -> AdminResult<Keyri
         ctx.store.insert_initial_keys(&fresh).await?;
         stored = ctx.store.list_keys().await?;
     }
+    Keyring::load(&stored, master).map_err(key_err)
+}
+
+/// Load the keyring as stored now (a rotation by the CLI or another node shows up here).
+pub async fn load_keyring(store: &dyn Store, master: &MasterKey) -> AdminResult<Keyring> {
+    let stored = store.list_keys().await?;
     Keyring::load(&stored, master).map_err(key_err)
 }
 

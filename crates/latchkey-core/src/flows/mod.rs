@@ -3,18 +3,26 @@
 //! dialect's wire format, calls one flow and formats the result (ARCHITECTURE.md); the
 //! console, Playground and CLI call the same flows.
 //!
-//! Moved here so far: client authentication (`client`) and the token endpoint's grants
-//! (`token` and one module per grant). Still deciding in `latchkey-http`: revocation,
-//! validation and introspection, userinfo, the JWT exchange and the authorize → login →
-//! consent steps.
+//! Client side: client authentication (`client`), the token endpoint (`token` and one
+//! module per grant: `client_credentials`, `code`, `refresh`, `jwt_bearer`, with
+//! `user_tokens`), the IMS JWT exchange (`exchange`), validation and introspection
+//! (`validation`), revocation (`revocation`), userinfo and the IMS profile (`userinfo`).
+//! Browser side: sessions (`session`), the authorization endpoint (`authorize`), the login
+//! and logout lookups (`login`), the consent page (`consent`) and Connected Applications
+//! (`account`).
 
+pub mod account;
+pub mod authorize;
 pub mod client;
 pub mod client_credentials;
 pub mod code;
+pub mod consent;
 pub mod exchange;
 pub mod jwt_bearer;
+pub mod login;
 pub mod refresh;
 pub mod revocation;
+pub mod session;
 pub mod token;
 pub mod user_tokens;
 pub mod userinfo;
