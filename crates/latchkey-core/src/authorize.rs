@@ -130,19 +130,16 @@ pub fn validate(
     }
     // CONF-24/25: request objects are not supported, and say so rather than ignore them.
     if params.get("request").is_some() {
-        return Err(fail(
-            OAuthError::new(
-                ErrorCode::InvalidRequest,
-                "request objects are not supported",
-            )
-            .with_code_name("request_not_supported"),
-        ));
+        return Err(fail(OAuthError::new(
+            ErrorCode::RequestNotSupported,
+            "request objects are not supported",
+        )));
     }
     if params.get("request_uri").is_some() {
-        return Err(fail(
-            OAuthError::new(ErrorCode::InvalidRequest, "request_uri is not supported")
-                .with_code_name("request_uri_not_supported"),
-        ));
+        return Err(fail(OAuthError::new(
+            ErrorCode::RequestUriNotSupported,
+            "request_uri is not supported",
+        )));
     }
     match params.get("response_type") {
         Some("code") => {}
@@ -281,10 +278,10 @@ pub fn next_step(
     };
     if needs_login {
         return if req.prompt.none {
-            Err(
-                OAuthError::new(ErrorCode::AccessDenied, "the user is not signed in")
-                    .with_code_name("login_required"),
-            )
+            Err(OAuthError::new(
+                ErrorCode::LoginRequired,
+                "the user is not signed in",
+            ))
         } else {
             Ok(Next::Login)
         };
@@ -292,10 +289,10 @@ pub fn next_step(
     let covered = consented.is_some_and(|c| req.scopes.iter().all(|s| c.contains(s)));
     if !consent_given && (!covered || req.prompt.consent) {
         return if req.prompt.none {
-            Err(
-                OAuthError::new(ErrorCode::AccessDenied, "the user has not consented")
-                    .with_code_name("consent_required"),
-            )
+            Err(OAuthError::new(
+                ErrorCode::ConsentRequired,
+                "the user has not consented",
+            ))
         } else {
             Ok(Next::Consent)
         };

@@ -21,9 +21,14 @@ pub enum ErrorCode {
     /// IMS `/ims/exchange/jwt` codes (docs/ims-contract.md §7).
     InvalidSignature,
     BadRequest,
-    PayloadTooLarge,
-    MethodNotAllowed,
-    NotFound,
+    /// OIDC Core §3.1.2.6: `prompt=none`, but the user must sign in.
+    LoginRequired,
+    /// OIDC Core §3.1.2.6: `prompt=none`, but the user must consent.
+    ConsentRequired,
+    /// OIDC Core §3.1.2.6: a `request` object, which this server does not support.
+    RequestNotSupported,
+    /// OIDC Core §3.1.2.6: a `request_uri`, which this server does not support.
+    RequestUriNotSupported,
     ServerError,
     TemporarilyUnavailable,
 }
@@ -44,9 +49,10 @@ impl ErrorCode {
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::InvalidSignature => "invalid_signature",
             ErrorCode::BadRequest => "bad_request",
-            ErrorCode::PayloadTooLarge => "invalid_request",
-            ErrorCode::MethodNotAllowed => "invalid_request",
-            ErrorCode::NotFound => "not_found",
+            ErrorCode::LoginRequired => "login_required",
+            ErrorCode::ConsentRequired => "consent_required",
+            ErrorCode::RequestNotSupported => "request_not_supported",
+            ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
         }
@@ -57,9 +63,6 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidClient | ErrorCode::InvalidToken => 401,
             ErrorCode::InsufficientScope | ErrorCode::AccessDenied => 403,
-            ErrorCode::NotFound => 404,
-            ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::PayloadTooLarge => 413,
             ErrorCode::ServerError => 500,
             ErrorCode::TemporarilyUnavailable => 503,
             _ => 400,
@@ -73,8 +76,6 @@ pub struct OAuthError {
     pub description: String,
     /// Overrides the code's default status where a contract says so (IMS exchange table).
     pub status: Option<u16>,
-    /// An `error` value outside [`ErrorCode`] (`login_required`, `request_not_supported`…).
-    pub code_override: Option<&'static str>,
 }
 
 impl OAuthError {
@@ -86,17 +87,11 @@ impl OAuthError {
             code,
             description,
             status: None,
-            code_override: None,
         }
-    }
-    /// Send `name` as the `error` value, keeping `code`'s status.
-    pub fn with_code_name(mut self, name: &'static str) -> Self {
-        self.code_override = Some(name);
-        self
     }
     /// The `error` value on the wire.
     pub fn code_name(&self) -> &'static str {
-        self.code_override.unwrap_or_else(|| self.code.as_str())
+        self.code.as_str()
     }
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);

@@ -71,9 +71,10 @@ async fn authorize(
 ) -> Response {
     let req = match req {
         Ok(r) => r,
-        Err(ApiError(e)) => {
+        Err(ApiError::OAuth(e)) => {
             return error_page(StatusCode::BAD_REQUEST, "Invalid request", &e.description);
         }
+        Err(e @ ApiError::Transport(_)) => return e.into_response(),
     };
     let Ok(signed_in) = session::current(&st, &headers).await else {
         return unavailable();

@@ -6,7 +6,7 @@
 //! no token → 401, not allowed → 403, unknown credential → 404.
 
 use crate::auth::{CheckError, check_access_token};
-use crate::error::{ApiError, no_store};
+use crate::error::{ApiError, Transport, no_store};
 use crate::extract::OAuthRequest;
 use crate::state::AppState;
 use axum::Json;
@@ -47,7 +47,7 @@ async fn actor(st: &AppState, req: &OAuthRequest) -> Result<Actor, ApiError> {
 fn admin_error(e: AdminError) -> ApiError {
     let err = match e {
         AdminError::Forbidden(d) => OAuthError::new(ErrorCode::AccessDenied, d),
-        AdminError::NotFound(d) => OAuthError::new(ErrorCode::NotFound, format!("{d} not found")),
+        AdminError::NotFound(d) => return Transport::NotFound(format!("{d} not found")).into(),
         AdminError::Invalid(d) => OAuthError::invalid_request(d),
         AdminError::Conflict(d) => OAuthError::invalid_request(d).with_status(409),
         AdminError::Store(e) => return e.into(),

@@ -4,13 +4,13 @@
 //! byte is buffered, and while streaming otherwise (FUZZ-12); unknown content types,
 //! charsets other than UTF-8 and JSON bodies are refused (FUZZ-18).
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Transport};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{HeaderMap, header};
+use latchkey_core::OAuthError;
 use latchkey_core::params::{Params, parse_urlencoded};
-use latchkey_core::{ErrorCode, OAuthError};
 
 /// The parameters and client-authentication header of an OAuth request.
 pub struct OAuthRequest {
@@ -47,14 +47,11 @@ impl OAuthRequest {
 }
 
 fn too_large() -> ApiError {
-    ApiError(OAuthError::new(
-        ErrorCode::PayloadTooLarge,
-        "request body is too large",
-    ))
+    Transport::PayloadTooLarge.into()
 }
 
 fn bad(d: &str) -> ApiError {
-    ApiError(OAuthError::invalid_request(d))
+    OAuthError::invalid_request(d).into()
 }
 
 enum BodyKind {

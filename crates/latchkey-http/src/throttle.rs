@@ -17,6 +17,7 @@
 //! client secrets carry 256 random bits, so a per-client lock would protect nothing and
 //! would let anyone who knows a client_id lock its owner out.
 
+use axum::response::IntoResponse;
 use latchkey_core::clock::Timestamp;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -349,32 +350,15 @@ pub async fn client_auth_guard(
     let t = &st.throttles.client_address;
     if let Some(wait) = t.blocked_for(&ip, st.now()) {
         tracing::warn!(peer = %ip, "client authentication refused: too many failures from this address");
-        return too_many(
-            wait,
-            "too many failed client authentications from this address",
-        );
+        return crate::error::ApiError::from(crate::error::Transport::TooManyRequests {
+            why: "too many failed client authentications from this address",
+            wait_secs: wait,
+        })
+        .into_response();
     }
     let resp = next.run(req).await;
     if resp.status() == axum::http::StatusCode::UNAUTHORIZED {
         t.record_failure(&ip, st.now());
     }
     resp
-}
-
-/// `429` with `Retry-After` and an RFC 6749 §5.2 body (`temporarily_unavailable`: the
-/// registered code that tells a client to try again later).
-pub fn too_many(wait_secs: i64, why: &str) -> axum::response::Response {
-    use axum::http::{HeaderValue, StatusCode, header};
-    use axum::response::IntoResponse;
-    let body = serde_json::json!({
-        "error": "temporarily_unavailable",
-        "error_description": format!("{why}; try again in {wait_secs} s"),
-    });
-    let mut r = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-    let h = r.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(&wait_secs.to_string()) {
-        h.insert(header::RETRY_AFTER, v);
-    }
-    r
 }
