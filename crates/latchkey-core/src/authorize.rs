@@ -420,3 +420,7 @@ pub fn error_redirect_url(
     }
     redirect_url(redirect_uri, &pairs, issuer)
 }
+
+#[cfg(test)]
+#[path = "authorize_tests.rs"]
+mod tests;

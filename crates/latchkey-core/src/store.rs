@@ -119,15 +119,6 @@ pub trait CredentialStore: Send + Sync {
         secret_id: &str,
         now: Timestamp,
     ) -> StoreResult<bool>;
-    /// Public certificates or keys attached to a service-account credential (PEM).
-    async fn add_certificate(
-        &self,
-        client_id: &ClientId,
-        id: &str,
-        pem: &str,
-        now: Timestamp,
-    ) -> StoreResult<()>;
-    async fn certificates(&self, client_id: &ClientId) -> StoreResult<Vec<(String, String)>>;
 }
 
 #[async_trait]

@@ -326,49 +326,6 @@ macro_rules! impl_credentials {
                     .map_err(backend)?;
                     Ok(done.rows_affected() > 0)
                 }
-
-                async fn add_certificate(
-                    &self,
-                    client_id: &ClientId,
-                    id: &str,
-                    pem: &str,
-                    now: Timestamp,
-                ) -> StoreResult<()> {
-                    sqlx::query(
-                        "INSERT INTO credential_certificates (client_id, id, pem, created_at) \
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(client_id.as_str())
-                    .bind(id)
-                    .bind(pem)
-                    .bind(now.0)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(|e| {
-                        error::write(
-                            e,
-                            |_| {
-                                format!("certificate {id} of credential {client_id} already exists")
-                            },
-                            || format!("credential {client_id}"),
-                        )
-                    })?;
-                    Ok(())
-                }
-
-                async fn certificates(
-                    &self,
-                    client_id: &ClientId,
-                ) -> StoreResult<Vec<(String, String)>> {
-                    sqlx::query_as::<_, (String, String)>(
-                        "SELECT id, pem FROM credential_certificates WHERE client_id = $1 \
-                         ORDER BY created_at, id",
-                    )
-                    .bind(client_id.as_str())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(backend)
-                }
             }
 
             #[async_trait]

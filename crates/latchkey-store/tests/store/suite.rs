@@ -6,6 +6,7 @@ use latchkey_core::clock::Timestamp;
 use latchkey_core::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
 use latchkey_core::keys::KeyAlg;
 use latchkey_core::model::{CredentialKind, Membership, OrgRole};
+use latchkey_core::products::CertificateRecord;
 use latchkey_core::store::{Store, StoreError};
 use std::sync::Arc;
 
@@ -257,25 +258,33 @@ pub async fn credentials_roundtrip(s: &dyn Store) {
             .is_empty()
     );
 
-    assert!(s.certificates(&s2s.client_id).await.unwrap().is_empty());
+    // Certificates of a credential, oldest first; ids are unique per credential.
+    assert!(
+        s.list_certificates(&s2s.client_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let pem_a = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----";
     let pem_b = "-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----";
-    s.add_certificate(&s2s.client_id, "k2", pem_a, T0)
-        .await
-        .unwrap();
-    s.add_certificate(&s2s.client_id, "k1", pem_b, T0.plus_secs(1))
-        .await
-        .unwrap();
+    let cert = |client: &ClientId, id: &str, pem: &str, at: Timestamp| CertificateRecord {
+        client_id: client.clone(),
+        id: id.to_owned(),
+        pem: pem.to_owned(),
+        created_at: at,
+        expires_at: None,
+    };
+    let k2 = cert(&s2s.client_id, "k2", pem_a, T0);
+    let k1 = cert(&s2s.client_id, "k1", pem_b, T0.plus_secs(1));
+    s.insert_certificate(&k2).await.unwrap();
+    s.insert_certificate(&k1).await.unwrap();
     assert_eq!(
-        s.certificates(&s2s.client_id).await.unwrap(),
-        vec![
-            ("k2".to_owned(), pem_a.to_owned()),
-            ("k1".to_owned(), pem_b.to_owned())
-        ],
+        s.list_certificates(&s2s.client_id).await.unwrap(),
+        vec![k2, k1.clone()],
     );
-    expect_conflict(s.add_certificate(&s2s.client_id, "k1", pem_a, T0).await);
+    expect_conflict(s.insert_certificate(&k1).await);
     expect_not_found(
-        s.add_certificate(&ClientId("ghost".into()), "k", pem_a, T0)
+        s.insert_certificate(&cert(&ClientId("ghost".into()), "k", pem_a, T0))
             .await,
     );
 }
