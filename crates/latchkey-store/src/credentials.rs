@@ -19,8 +19,7 @@ macro_rules! impl_credentials {
 
             const CREDENTIAL_COLUMNS: &str = "c.client_id, c.org_id, c.project_id, c.kind, \
                 c.name, c.technical_account_id, c.disabled, c.created_at";
-            const KEY_COLUMNS: &str = "kid, alg, private_sealed, public_jwk, created_at, \
-                                       activate_at, retire_at, expire_at";
+            const KEY_COLUMNS: &str = rows::KeyRow::COLUMNS;
 
             impl $store {
                 /// Revoke every access token of `principal` created until `now` (see the

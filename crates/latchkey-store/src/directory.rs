@@ -58,8 +58,7 @@ macro_rules! impl_directory {
             use $crate::error::{self, backend, position};
             use $crate::rows;
 
-            const USER_COLUMNS: &str = "id, email, kind, given_name, family_name, country, \
-                                        password_hash, disabled, created_at";
+            const USER_COLUMNS: &str = rows::UserRow::COLUMNS;
 
             impl $store {
                 async fn insert_user_with<'e, E>(ex: E, user: &User) -> StoreResult<()>

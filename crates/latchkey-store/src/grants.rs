@@ -39,13 +39,12 @@ macro_rules! impl_grants {
             use $crate::grants::{UPSERT_ATTEMPTS, union_scopes};
             use $crate::rows;
 
-            const GRANT_COLUMNS: &str =
-                "id, user_id, client_id, scopes, created_at, last_used_at, revoked_at";
-            const CODE_COLUMNS: &str = "hash, grant_id, client_id, user_id, redirect_uri, \
-                scopes, nonce, code_challenge, auth_time, created_at, expires_at";
-            const REFRESH_COLUMNS: &str =
-                "hash, grant_id, client_id, user_id, scopes, auth_time, created_at, expires_at";
-            const SESSION_COLUMNS: &str = "hash, user_id, auth_time, created_at, expires_at";
+            // The column lists are the row structs' fields (`rows.rs`), so a SELECT and
+            // the row it decodes into cannot drift apart. INSERTs list the same columns.
+            const GRANT_COLUMNS: &str = rows::GrantRow::COLUMNS;
+            const CODE_COLUMNS: &str = rows::CodeRow::COLUMNS;
+            const REFRESH_COLUMNS: &str = rows::RefreshRow::COLUMNS;
+            const SESSION_COLUMNS: &str = rows::SessionRow::COLUMNS;
 
             impl $store {
                 async fn insert_refresh_with<'e, E>(ex: E, rt: &RefreshToken) -> StoreResult<()>

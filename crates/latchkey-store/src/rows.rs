@@ -1,5 +1,7 @@
-//! Row shapes shared by both backends (plain tuples, which sqlx decodes for SQLite and
-//! PostgreSQL alike) and their conversion into the core's domain types. Enums are stored
+//! Row shapes shared by both backends and their conversion into the core's domain types.
+//! Each row is a named struct declared with `row!`, which also implements sqlx's
+//! `FromRow` for SQLite and PostgreSQL by column name and gives the struct a `COLUMNS`
+//! list for its `SELECT`s, so a query and its row cannot drift apart. Enums are stored
 //! as their `as_str()` text; text that no longer parses is reported as a corrupt row.
 
 use latchkey_core::clock::Timestamp;
@@ -13,6 +15,40 @@ use latchkey_core::secret::SecretHash;
 use latchkey_core::store::{StoreError, StoreResult};
 use std::collections::HashMap;
 use std::str::FromStr;
+
+/// A named row: the struct, its `COLUMNS` (comma-separated, in field order) and `FromRow`
+/// for both databases, reading each field from the column of the same name.
+macro_rules! row {
+    ($(#[$meta:meta])* $name:ident { $($field:ident : $ty:ty),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub(crate) struct $name {
+            $(pub(crate) $field: $ty),+
+        }
+
+        impl $name {
+            #[allow(dead_code)]
+            pub(crate) const COLUMNS: &'static str = row!(@join $($field),+);
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $name {
+            fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($name { $($field: row.try_get(stringify!($field))?),+ })
+            }
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $name {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($name { $($field: row.try_get(stringify!($field))?),+ })
+            }
+        }
+    };
+    (@join $first:ident $(, $rest:ident)*) => {
+        concat!(stringify!($first) $(, ", ", stringify!($rest))*)
+    };
+}
 
 fn corrupt(table: &str, key: &str, why: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("corrupt {table} row '{key}': {why}"))
@@ -28,75 +64,98 @@ pub(crate) fn auth_json(auth: &[AuthKind]) -> StoreResult<String> {
         .map_err(|e| StoreError::Backend(format!("encoding API auth kinds: {e}")))
 }
 
-/// `id, name, created_at`
-pub(crate) type OrgRow = (String, String, i64);
+row!(OrgRow {
+    id: String,
+    name: String,
+    created_at: i64,
+});
 
-pub(crate) fn org((id, name, created_at): OrgRow) -> Org {
+pub(crate) fn org(r: OrgRow) -> Org {
     Org {
-        id: OrgId(id),
-        name,
-        created_at: Timestamp(created_at),
+        id: OrgId(r.id),
+        name: r.name,
+        created_at: Timestamp(r.created_at),
     }
 }
 
-/// `id, email, kind, given_name, family_name, country, password_hash, disabled, created_at`
-pub(crate) type UserRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    bool,
-    i64,
-);
+row!(UserRow {
+    id: String,
+    email: String,
+    kind: String,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    country: Option<String>,
+    password_hash: Option<String>,
+    disabled: bool,
+    created_at: i64,
+});
 
-pub(crate) fn user(row: UserRow) -> StoreResult<User> {
-    let (id, email, kind, given_name, family_name, country, password_hash, disabled, created_at) =
-        row;
+pub(crate) fn user(r: UserRow) -> StoreResult<User> {
     Ok(User {
-        kind: parse::<UserKind>("users", &id, &kind)?,
-        id: UserId(id),
-        email,
-        given_name,
-        family_name,
-        country,
-        password_hash,
-        disabled,
-        created_at: Timestamp(created_at),
+        kind: parse::<UserKind>("users", &r.id, &r.kind)?,
+        id: UserId(r.id),
+        email: r.email,
+        given_name: r.given_name,
+        family_name: r.family_name,
+        country: r.country,
+        password_hash: r.password_hash,
+        disabled: r.disabled,
+        created_at: Timestamp(r.created_at),
     })
 }
 
-/// `org_id, user_id, role`
-pub(crate) type MemberRow = (String, String, String);
+row!(MemberRow {
+    org_id: String,
+    user_id: String,
+    role: String,
+});
 
-pub(crate) fn membership((org_id, user_id, role): MemberRow) -> StoreResult<Membership> {
+pub(crate) fn membership(r: MemberRow) -> StoreResult<Membership> {
     Ok(Membership {
-        role: parse::<OrgRole>("org_members", &user_id, &role)?,
-        org_id: OrgId(org_id),
-        user_id: UserId(user_id),
+        role: parse::<OrgRole>("org_members", &r.user_id, &r.role)?,
+        org_id: OrgId(r.org_id),
+        user_id: UserId(r.user_id),
     })
 }
 
-/// `id, org_id, name, created_at`
-pub(crate) type ProjectRow = (String, String, String, i64);
+row!(ProjectRow {
+    id: String,
+    org_id: String,
+    name: String,
+    created_at: i64,
+});
 
-pub(crate) fn project((id, org_id, name, created_at): ProjectRow) -> Project {
+pub(crate) fn project(r: ProjectRow) -> Project {
     Project {
-        id: ProjectId(id),
-        org_id: OrgId(org_id),
-        name,
-        created_at: Timestamp(created_at),
+        id: ProjectId(r.id),
+        org_id: OrgId(r.org_id),
+        name: r.name,
+        created_at: Timestamp(r.created_at),
     }
 }
 
-/// `id, name, product, description, auth` (JSON array)
-pub(crate) type ApiRow = (String, String, Option<String>, String, String);
-/// `api_id, name, description`, ordered by API then position.
-pub(crate) type ScopeRow = (String, String, String);
-/// `api_id, name`, ordered by API then position.
-pub(crate) type MetascopeRow = (String, String);
+row!(
+    /// `auth` is a JSON array of auth kinds.
+    ApiRow {
+        id: String,
+        name: String,
+        product: Option<String>,
+        description: String,
+        auth: String,
+    }
+);
+row!(
+    /// Ordered by API then position.
+    ScopeRow {
+        api_id: String,
+        name: String,
+        description: String,
+    }
+);
+row!(
+    /// Ordered by API then position.
+    MetascopeRow { api_id: String, name: String }
+);
 
 /// Assemble APIs (in the order of `apis`) with their scopes and metascopes.
 pub(crate) fn apis(
@@ -105,46 +164,47 @@ pub(crate) fn apis(
     metascopes: Vec<MetascopeRow>,
 ) -> StoreResult<Vec<Api>> {
     let mut scopes_by_api: HashMap<String, Vec<ApiScope>> = HashMap::new();
-    for (api_id, name, description) in scopes {
-        scopes_by_api
-            .entry(api_id)
-            .or_default()
-            .push(ApiScope { name, description });
+    for s in scopes {
+        scopes_by_api.entry(s.api_id).or_default().push(ApiScope {
+            name: s.name,
+            description: s.description,
+        });
     }
     let mut metas_by_api: HashMap<String, Vec<String>> = HashMap::new();
-    for (api_id, name) in metascopes {
-        metas_by_api.entry(api_id).or_default().push(name);
+    for m in metascopes {
+        metas_by_api.entry(m.api_id).or_default().push(m.name);
     }
     apis.into_iter()
-        .map(|(id, name, product, description, auth)| {
+        .map(|a| {
             let auth: Vec<AuthKind> =
-                serde_json::from_str(&auth).map_err(|e| corrupt("apis", &id, e))?;
+                serde_json::from_str(&a.auth).map_err(|e| corrupt("apis", &a.id, e))?;
             Ok(Api {
-                scopes: scopes_by_api.remove(&id).unwrap_or_default(),
-                metascopes: metas_by_api.remove(&id).unwrap_or_default(),
-                id: ApiId(id),
-                name,
-                product,
-                description,
+                scopes: scopes_by_api.remove(&a.id).unwrap_or_default(),
+                metascopes: metas_by_api.remove(&a.id).unwrap_or_default(),
+                id: ApiId(a.id),
+                name: a.name,
+                product: a.product,
+                description: a.description,
                 auth,
             })
         })
         .collect()
 }
 
-/// `client_id, org_id, project_id, kind, name, technical_account_id, disabled, created_at`
-pub(crate) type CredentialRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    bool,
-    i64,
+row!(CredentialRow {
+    client_id: String,
+    org_id: String,
+    project_id: String,
+    kind: String,
+    name: String,
+    technical_account_id: Option<String>,
+    disabled: bool,
+    created_at: i64,
+});
+row!(
+    /// Ordered by credential then position.
+    RedirectRow { client_id: String, uri: String }
 );
-/// `client_id, uri`, ordered by credential then position.
-pub(crate) type RedirectRow = (String, String);
 
 /// Assemble credentials (in the order of `creds`) with their redirect URIs.
 pub(crate) fn credentials(
@@ -152,75 +212,87 @@ pub(crate) fn credentials(
     redirects: Vec<RedirectRow>,
 ) -> StoreResult<Vec<Credential>> {
     let mut uris: HashMap<String, Vec<String>> = HashMap::new();
-    for (client_id, uri) in redirects {
-        uris.entry(client_id).or_default().push(uri);
+    for r in redirects {
+        uris.entry(r.client_id).or_default().push(r.uri);
     }
     creds
         .into_iter()
-        .map(
-            |(client_id, org_id, project_id, kind, name, tech, disabled, created_at)| {
-                Ok(Credential {
-                    kind: parse::<CredentialKind>("credentials", &client_id, &kind)?,
-                    redirect_uris: uris.remove(&client_id).unwrap_or_default(),
-                    client_id: ClientId(client_id),
-                    org_id: OrgId(org_id),
-                    project_id: ProjectId(project_id),
-                    name,
-                    technical_account: tech.map(UserId),
-                    disabled,
-                    created_at: Timestamp(created_at),
-                })
-            },
-        )
+        .map(|c| {
+            Ok(Credential {
+                kind: parse::<CredentialKind>("credentials", &c.client_id, &c.kind)?,
+                redirect_uris: uris.remove(&c.client_id).unwrap_or_default(),
+                client_id: ClientId(c.client_id),
+                org_id: OrgId(c.org_id),
+                project_id: ProjectId(c.project_id),
+                name: c.name,
+                technical_account: c.technical_account_id.map(UserId),
+                disabled: c.disabled,
+                created_at: Timestamp(c.created_at),
+            })
+        })
         .collect()
 }
 
-/// `id, client_id, secret_hash, created_at`
-pub(crate) type SecretRow = (String, String, Vec<u8>, i64);
+row!(SecretRow {
+    id: String,
+    client_id: String,
+    secret_hash: Vec<u8>,
+    created_at: i64,
+});
 
-pub(crate) fn secret((id, client_id, hash, created_at): SecretRow) -> StoreResult<SecretRecord> {
-    let hash = SecretHash::from_slice(&hash)
-        .ok_or_else(|| corrupt("client_secrets", &id, "hash is not 32 bytes"))?;
+pub(crate) fn secret(r: SecretRow) -> StoreResult<SecretRecord> {
+    let hash = SecretHash::from_slice(&r.secret_hash)
+        .ok_or_else(|| corrupt("client_secrets", &r.id, "hash is not 32 bytes"))?;
     Ok(SecretRecord {
-        id,
-        client_id: ClientId(client_id),
+        id: r.id,
+        client_id: ClientId(r.client_id),
         hash,
-        created_at: Timestamp(created_at),
+        created_at: Timestamp(r.created_at),
     })
 }
 
-/// `kid, alg, private_sealed, public_jwk, created_at, activate_at, retire_at, expire_at`
-pub(crate) type KeyRow = (
-    String,
-    String,
-    Vec<u8>,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
+row!(KeyRow {
+    kid: String,
+    alg: String,
+    private_sealed: Vec<u8>,
+    public_jwk: String,
+    created_at: i64,
+    activate_at: i64,
+    retire_at: Option<i64>,
+    expire_at: Option<i64>,
+});
+
+pub(crate) fn key(r: KeyRow) -> StoreResult<StoredKey> {
+    Ok(StoredKey {
+        alg: parse::<KeyAlg>("signing_keys", &r.kid, &r.alg)?,
+        kid: r.kid,
+        private_sealed: r.private_sealed,
+        public_jwk: r.public_jwk,
+        created_at: Timestamp(r.created_at),
+        activate_at: Timestamp(r.activate_at),
+        retire_at: r.retire_at.map(Timestamp),
+        expire_at: r.expire_at.map(Timestamp),
+    })
+}
+
+row!(
+    /// An org and the user's role in it (`o.id, o.name, o.created_at, m.role`).
+    OrgRoleRow {
+        id: String,
+        name: String,
+        created_at: i64,
+        role: String,
+    }
 );
 
-pub(crate) fn key(row: KeyRow) -> StoreResult<StoredKey> {
-    let (kid, alg, private_sealed, public_jwk, created_at, activate_at, retire_at, expire_at) = row;
-    Ok(StoredKey {
-        alg: parse::<KeyAlg>("signing_keys", &kid, &alg)?,
-        kid,
-        private_sealed,
-        public_jwk,
-        created_at: Timestamp(created_at),
-        activate_at: Timestamp(activate_at),
-        retire_at: retire_at.map(Timestamp),
-        expire_at: expire_at.map(Timestamp),
-    })
-}
-
-/// `o.id, o.name, o.created_at, m.role`
-pub(crate) type OrgRoleRow = (String, String, i64, String);
-
-pub(crate) fn org_role((id, name, created_at, role): OrgRoleRow) -> StoreResult<(Org, OrgRole)> {
-    let role = parse::<OrgRole>("org_members", &id, &role)?;
-    Ok((org((id, name, created_at)), role))
+pub(crate) fn org_role(r: OrgRoleRow) -> StoreResult<(Org, OrgRole)> {
+    let role = parse::<OrgRole>("org_members", &r.id, &r.role)?;
+    let org = org(OrgRow {
+        id: r.id,
+        name: r.name,
+        created_at: r.created_at,
+    });
+    Ok((org, role))
 }
 
 /// The JSON text stored in the `scopes` columns of grants, codes and refresh tokens.
@@ -232,105 +304,108 @@ fn scopes(table: &str, key: &str, json: &str) -> StoreResult<Vec<String>> {
     serde_json::from_str(json).map_err(|e| corrupt(table, key, e))
 }
 
-/// `id, user_id, client_id, scopes` (JSON array)`, created_at, last_used_at, revoked_at`
-pub(crate) type GrantRow = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
+row!(
+    /// `scopes` is a JSON array.
+    GrantRow {
+        id: String,
+        user_id: String,
+        client_id: String,
+        scopes: String,
+        created_at: i64,
+        last_used_at: Option<i64>,
+        revoked_at: Option<i64>,
+    }
 );
 
-pub(crate) fn grant(row: GrantRow) -> StoreResult<Grant> {
-    let (id, user_id, client_id, scope_json, created_at, last_used_at, revoked_at) = row;
+pub(crate) fn grant(r: GrantRow) -> StoreResult<Grant> {
     Ok(Grant {
-        scopes: scopes("grants", &id, &scope_json)?,
-        id,
-        user_id: UserId(user_id),
-        client_id: ClientId(client_id),
-        created_at: Timestamp(created_at),
-        last_used_at: last_used_at.map(Timestamp),
-        revoked_at: revoked_at.map(Timestamp),
+        scopes: scopes("grants", &r.id, &r.scopes)?,
+        id: r.id,
+        user_id: UserId(r.user_id),
+        client_id: ClientId(r.client_id),
+        created_at: Timestamp(r.created_at),
+        last_used_at: r.last_used_at.map(Timestamp),
+        revoked_at: r.revoked_at.map(Timestamp),
     })
 }
 
-/// `hash, grant_id, client_id, user_id, redirect_uri, scopes` (JSON array)`, nonce,
-/// code_challenge, auth_time, created_at, expires_at`
-pub(crate) type CodeRow = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    i64,
-    i64,
+row!(
+    /// `scopes` is a JSON array.
+    CodeRow {
+        hash: String,
+        grant_id: String,
+        client_id: String,
+        user_id: String,
+        redirect_uri: Option<String>,
+        scopes: String,
+        nonce: Option<String>,
+        code_challenge: Option<String>,
+        auth_time: i64,
+        created_at: i64,
+        expires_at: i64,
+    }
 );
 
 /// Corrupt-row messages name the code's grant, never its hash.
-pub(crate) fn code(row: CodeRow) -> StoreResult<AuthCode> {
-    let (
-        hash,
-        grant_id,
-        client_id,
-        user_id,
-        redirect_uri,
-        scope_json,
-        nonce,
-        code_challenge,
-        auth_time,
-        created_at,
-        expires_at,
-    ) = row;
+pub(crate) fn code(r: CodeRow) -> StoreResult<AuthCode> {
     Ok(AuthCode {
-        scopes: scopes("auth_codes", &grant_id, &scope_json)?,
-        hash,
-        grant_id,
-        client_id: ClientId(client_id),
-        user_id: UserId(user_id),
-        redirect_uri,
-        nonce,
-        code_challenge,
-        auth_time: Timestamp(auth_time),
-        created_at: Timestamp(created_at),
-        expires_at: Timestamp(expires_at),
+        scopes: scopes("auth_codes", &r.grant_id, &r.scopes)?,
+        hash: r.hash,
+        grant_id: r.grant_id,
+        client_id: ClientId(r.client_id),
+        user_id: UserId(r.user_id),
+        redirect_uri: r.redirect_uri,
+        nonce: r.nonce,
+        code_challenge: r.code_challenge,
+        auth_time: Timestamp(r.auth_time),
+        created_at: Timestamp(r.created_at),
+        expires_at: Timestamp(r.expires_at),
     })
 }
 
-/// `hash, grant_id, client_id, user_id, scopes` (JSON array)`, auth_time, created_at,
-/// expires_at`
-pub(crate) type RefreshRow = (String, String, String, String, String, i64, i64, i64);
+row!(
+    /// `scopes` is a JSON array.
+    RefreshRow {
+        hash: String,
+        grant_id: String,
+        client_id: String,
+        user_id: String,
+        scopes: String,
+        auth_time: i64,
+        created_at: i64,
+        expires_at: i64,
+    }
+);
 
 /// Corrupt-row messages name the token's grant, never its hash.
-pub(crate) fn refresh_token(row: RefreshRow) -> StoreResult<RefreshToken> {
-    let (hash, grant_id, client_id, user_id, scope_json, auth_time, created_at, expires_at) = row;
+pub(crate) fn refresh_token(r: RefreshRow) -> StoreResult<RefreshToken> {
     Ok(RefreshToken {
-        scopes: scopes("refresh_tokens", &grant_id, &scope_json)?,
-        hash,
-        grant_id,
-        client_id: ClientId(client_id),
-        user_id: UserId(user_id),
-        auth_time: Timestamp(auth_time),
-        created_at: Timestamp(created_at),
-        expires_at: Timestamp(expires_at),
+        scopes: scopes("refresh_tokens", &r.grant_id, &r.scopes)?,
+        hash: r.hash,
+        grant_id: r.grant_id,
+        client_id: ClientId(r.client_id),
+        user_id: UserId(r.user_id),
+        auth_time: Timestamp(r.auth_time),
+        created_at: Timestamp(r.created_at),
+        expires_at: Timestamp(r.expires_at),
     })
 }
 
-/// `hash, user_id, auth_time, created_at, expires_at`
-pub(crate) type SessionRow = (String, String, i64, i64, i64);
+row!(SessionRow {
+    hash: String,
+    user_id: String,
+    auth_time: i64,
+    created_at: i64,
+    expires_at: i64,
+});
 
-pub(crate) fn session((hash, user_id, auth_time, created_at, expires_at): SessionRow) -> Session {
+pub(crate) fn session(r: SessionRow) -> Session {
     Session {
-        hash,
-        user_id: UserId(user_id),
-        auth_time: Timestamp(auth_time),
-        created_at: Timestamp(created_at),
-        expires_at: Timestamp(expires_at),
+        hash: r.hash,
+        user_id: UserId(r.user_id),
+        auth_time: Timestamp(r.auth_time),
+        created_at: Timestamp(r.created_at),
+        expires_at: Timestamp(r.expires_at),
     }
 }
 
@@ -340,44 +415,42 @@ mod tests {
 
     #[test]
     fn unknown_enum_text_is_a_corrupt_row_not_a_panic() {
-        let row: UserRow = (
-            "u1".into(),
-            "a@b.c".into(),
-            "robot".into(),
-            None,
-            None,
-            None,
-            None,
-            false,
-            1,
-        );
+        let row = UserRow {
+            id: "u1".into(),
+            email: "a@b.c".into(),
+            kind: "robot".into(),
+            given_name: None,
+            family_name: None,
+            country: None,
+            password_hash: None,
+            disabled: false,
+            created_at: 1,
+        };
         let err = user(row).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("corrupt users row 'u1'"), "{err}");
     }
 
     #[test]
     fn apis_keep_order_and_group_children() {
-        let rows = vec![
-            (
-                "b".into(),
-                "B".into(),
-                None,
-                "d".into(),
-                r#"["api_key"]"#.into(),
-            ),
-            (
-                "a".into(),
-                "A".into(),
-                Some("P".into()),
-                "d".into(),
-                "[]".into(),
-            ),
-        ];
-        let scopes = vec![
-            ("a".into(), "s1".into(), "one".into()),
-            ("a".into(), "s2".into(), "two".into()),
-        ];
-        let out = apis(rows, scopes, vec![("b".into(), "m".into())]).unwrap_or_default();
+        let api = |id: &str, product: Option<&str>, auth: &str| ApiRow {
+            id: id.into(),
+            name: id.to_uppercase(),
+            product: product.map(Into::into),
+            description: "d".into(),
+            auth: auth.into(),
+        };
+        let rows = vec![api("b", None, r#"["api_key"]"#), api("a", Some("P"), "[]")];
+        let scope = |name: &str, description: &str| ScopeRow {
+            api_id: "a".into(),
+            name: name.into(),
+            description: description.into(),
+        };
+        let scopes = vec![scope("s1", "one"), scope("s2", "two")];
+        let metas = vec![MetascopeRow {
+            api_id: "b".into(),
+            name: "m".into(),
+        }];
+        let out = apis(rows, scopes, metas).unwrap_or_default();
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].id.as_str(), "b");
         assert_eq!(out[0].auth, vec![AuthKind::ApiKey]);
@@ -394,21 +467,29 @@ mod tests {
 
     #[test]
     fn corrupt_scopes_name_the_grant_not_the_hash() {
-        let row: RefreshRow = (
-            "secret-hash".into(),
-            "g1".into(),
-            "c1".into(),
-            "u1".into(),
-            "not json".into(),
-            1,
-            1,
-            2,
-        );
+        let row = RefreshRow {
+            hash: "secret-hash".into(),
+            grant_id: "g1".into(),
+            client_id: "c1".into(),
+            user_id: "u1".into(),
+            scopes: "not json".into(),
+            auth_time: 1,
+            created_at: 1,
+            expires_at: 2,
+        };
         let err = refresh_token(row)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("corrupt refresh_tokens row 'g1'"), "{err}");
         assert!(!err.contains("secret-hash"), "{err}");
+    }
+
+    #[test]
+    fn columns_list_the_fields_in_order() {
+        assert_eq!(
+            SessionRow::COLUMNS,
+            "hash, user_id, auth_time, created_at, expires_at"
+        );
     }
 }
