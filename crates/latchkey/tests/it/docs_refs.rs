@@ -189,3 +189,47 @@ fn no_reference_points_outside_the_repository() {
         }
     }
 }
+
+/// The documents' own references to files of the repository (`crates/…`, `tests/…`,
+/// `bench/…`, `.ci/…` in backticks) name files that exist, so that a move or a rename
+/// shows up here.
+#[test]
+fn every_path_the_documents_cite_exists() {
+    let root = repo_root();
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.push(root.join("ARCHITECTURE.md"));
+    docs.push(root.join("README.md"));
+    let mut missing = Vec::new();
+    for d in docs {
+        let text = std::fs::read_to_string(&d).unwrap();
+        for quoted in text.split('`').skip(1).step_by(2) {
+            let path = quoted.split([':', ' ']).next().unwrap_or("");
+            let cited = ["crates/", "tests/", "bench/", ".ci/"]
+                .iter()
+                .any(|p| path.starts_with(p));
+            // Paths of other projects' suites (Keycloak's `tests/base/...`) are not ours.
+            if !cited
+                || path.contains(['*', '{', '<'])
+                || path.contains("...")
+                || path.ends_with(".java")
+            {
+                continue;
+            }
+            if !root.join(path.trim_end_matches('/')).exists() {
+                missing.push(format!(
+                    "{}: {path}",
+                    d.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "cited but missing:\n{}",
+        missing.join("\n")
+    );
+}
