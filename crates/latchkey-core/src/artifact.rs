@@ -5,6 +5,7 @@
 
 use crate::clock::Timestamp;
 use crate::error::OAuthError;
+use crate::ids::TokenHash;
 use crate::jws;
 use crate::keys::{KeyAlg, Keyring};
 use crate::rand::{Rng, token};
@@ -53,7 +54,7 @@ pub struct ArtifactClaims {
 pub struct Minted {
     pub token: String,
     /// SHA-256 (hex) of the random id: the lookup key in the store.
-    pub hash: String,
+    pub hash: TokenHash,
     pub expires_at: Timestamp,
 }
 
@@ -93,7 +94,7 @@ pub fn mint(
         .map_err(|_| OAuthError::server_error())?;
     Ok(Minted {
         token,
-        hash: sha256_hex(&id),
+        hash: TokenHash(sha256_hex(&id)),
         expires_at,
     })
 }
@@ -105,14 +106,14 @@ pub fn hash_of(
     now: Timestamp,
     kind: ArtifactKind,
     presented: &str,
-) -> Option<(String, ArtifactClaims)> {
+) -> Option<(TokenHash, ArtifactClaims)> {
     let parsed = jws::parse(presented).ok()?;
     jws::verify(&parsed, keyring, now).ok()?;
     if parsed.header.itt.as_deref() != Some(kind.itt()) {
         return None;
     }
     let claims: ArtifactClaims = jws::parse_object(&parsed.payload)?;
-    (claims.token_type == kind.type_claim()).then(|| (sha256_hex(&claims.id), claims))
+    (claims.token_type == kind.type_claim()).then(|| (TokenHash(sha256_hex(&claims.id)), claims))
 }
 
 #[cfg(test)]

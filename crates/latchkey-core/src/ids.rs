@@ -38,6 +38,19 @@ id_type!(UserId);
 id_type!(ProjectId);
 id_type!(ClientId);
 id_type!(ApiId);
+id_type!(
+    /// A consent grant: the user's consent to a client, which owns what was issued from it.
+    GrantId
+);
+id_type!(
+    /// The store key of a code, refresh token or browser session: the SHA-256 (hex) of
+    /// its random value, never the value itself.
+    TokenHash
+);
+id_type!(
+    /// A JWT's `jti`: an access token's (revocation list) or an assertion's (replay).
+    Jti
+);
 
 pub const ORG_SUFFIX: &str = "@LatchkeyOrg";
 pub const USER_SUFFIX: &str = "@LatchkeyID";

@@ -1,7 +1,7 @@
 //! The domain model of docs/design.md: orgs, users, projects, the API catalog, credentials.
 
 use crate::clock::Timestamp;
-use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
+use crate::ids::{ApiId, ClientId, GrantId, OrgId, ProjectId, TokenHash, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -222,7 +222,7 @@ pub const MAX_ACTIVE_SECRETS: usize = 2;
 /// access tokens issued from it; revoking it kills them all (docs/design.md "Grant").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    pub id: String,
+    pub id: GrantId,
     pub user_id: UserId,
     pub client_id: ClientId,
     pub scopes: Vec<String>,
@@ -234,8 +234,8 @@ pub struct Grant {
 /// An authorization code as stored: only the hash of its random id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthCode {
-    pub hash: String,
-    pub grant_id: String,
+    pub hash: TokenHash,
+    pub grant_id: GrantId,
     pub client_id: ClientId,
     pub user_id: UserId,
     /// Set when the authorization request carried `redirect_uri` (SEC-04).
@@ -251,8 +251,8 @@ pub struct AuthCode {
 /// A refresh token as stored: only the hash of its random id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshToken {
-    pub hash: String,
-    pub grant_id: String,
+    pub hash: TokenHash,
+    pub grant_id: GrantId,
     pub client_id: ClientId,
     pub user_id: UserId,
     pub scopes: Vec<String>,
@@ -264,7 +264,7 @@ pub struct RefreshToken {
 /// A browser session: only the hash of the cookie value is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    pub hash: String,
+    pub hash: TokenHash,
     pub user_id: UserId,
     pub auth_time: Timestamp,
     pub created_at: Timestamp,
@@ -287,7 +287,7 @@ pub enum Rotation {
     /// The old token is now used and the new one stored.
     Rotated,
     /// The old token had been rotated before: reuse (SEC-22). Nothing was stored.
-    Reused { grant_id: String },
+    Reused { grant_id: GrantId },
     /// Unknown, expired, or its grant is revoked. Nothing was stored.
     Invalid,
 }

@@ -6,7 +6,7 @@
 //! that acknowledges a grant, revocation or key is only sent after the commit.
 
 use crate::clock::Timestamp;
-use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
+use crate::ids::{ApiId, ClientId, GrantId, Jti, OrgId, ProjectId, TokenHash, UserId};
 use crate::keys::StoredKey;
 use crate::model::CredentialKind;
 use crate::model::{
@@ -141,12 +141,12 @@ pub trait RevocationStore: Send + Sync {
     /// Durably record that token `jti` is revoked until `expires_at`. Idempotent.
     async fn revoke_token(
         &self,
-        jti: &str,
+        jti: &Jti,
         client_id: &ClientId,
         expires_at: Timestamp,
         now: Timestamp,
     ) -> StoreResult<()>;
-    async fn is_token_revoked(&self, jti: &str) -> StoreResult<bool>;
+    async fn is_token_revoked(&self, jti: &Jti) -> StoreResult<bool>;
     /// The cutoff of a token of `client_id` about `subject`: every such token created at
     /// or before the returned time is revoked. Disabling a credential sets the client's
     /// cutoff, disabling an account or changing its password the user's (in the same
@@ -169,26 +169,26 @@ pub trait GrantStore: Send + Sync {
     /// grant is never revived, so what it issued stays dead. Returns the active grant.
     async fn upsert_grant(
         &self,
-        new_id: &str,
+        new_id: &GrantId,
         user: &UserId,
         client: &ClientId,
         scopes: &[String],
         now: Timestamp,
     ) -> StoreResult<Grant>;
     async fn active_grant(&self, user: &UserId, client: &ClientId) -> StoreResult<Option<Grant>>;
-    async fn get_grant(&self, id: &str) -> StoreResult<Option<Grant>>;
+    async fn get_grant(&self, id: &GrantId) -> StoreResult<Option<Grant>>;
     /// The user's active grants, most recently created first.
     async fn list_user_grants(&self, user: &UserId) -> StoreResult<Vec<Grant>>;
     /// One transaction: mark the grant revoked, and its unredeemed codes and live refresh
     /// tokens dead. Idempotent; `true` if it was active.
-    async fn revoke_grant(&self, id: &str, now: Timestamp) -> StoreResult<bool>;
-    async fn grant_is_active(&self, id: &str) -> StoreResult<bool>;
+    async fn revoke_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<bool>;
+    async fn grant_is_active(&self, id: &GrantId) -> StoreResult<bool>;
     /// Record that the grant was used (Connected Applications shows "last used").
-    async fn touch_grant(&self, id: &str, now: Timestamp) -> StoreResult<()>;
+    async fn touch_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<()>;
     async fn insert_code(&self, code: &AuthCode) -> StoreResult<()>;
     /// The code with that hash, whether consumed or not. Changes nothing: the token
     /// endpoint checks who presents a code before anything is consumed (SEC-16).
-    async fn find_code(&self, hash: &str) -> StoreResult<Option<AuthCode>>;
+    async fn find_code(&self, hash: &TokenHash) -> StoreResult<Option<AuthCode>>;
     /// Redeem a code, in one transaction: consume it, insert `refresh` (which must belong
     /// to the code's grant, else `Conflict`) and record the grant as used. Atomic single
     /// use (docs/style.md habit 7): of any number of concurrent calls with one hash, exactly one
@@ -196,18 +196,18 @@ pub trait GrantStore: Send + Sync {
     /// either all of it or none. Expiry is the caller's.
     async fn redeem_code(
         &self,
-        hash: &str,
+        hash: &TokenHash,
         now: Timestamp,
         refresh: Option<&RefreshToken>,
     ) -> StoreResult<CodeRedemption>;
     async fn insert_refresh_token(&self, rt: &RefreshToken) -> StoreResult<()>;
-    async fn find_refresh_token(&self, hash: &str) -> StoreResult<Option<RefreshToken>>;
+    async fn find_refresh_token(&self, hash: &TokenHash) -> StoreResult<Option<RefreshToken>>;
     /// One transaction: if `old_hash` is unused, unexpired at `now` and its grant active,
     /// mark it used and insert `new` → `Rotated`. If it was used before → `Reused`.
     /// Otherwise → `Invalid`. Of concurrent rotations of one token exactly one rotates.
     async fn rotate_refresh_token(
         &self,
-        old_hash: &str,
+        old_hash: &TokenHash,
         new: &RefreshToken,
         now: Timestamp,
     ) -> StoreResult<Rotation>;
@@ -218,8 +218,8 @@ pub trait GrantStore: Send + Sync {
 pub trait SessionStore: Send + Sync {
     async fn insert_session(&self, s: &Session) -> StoreResult<()>;
     /// The session if it exists and has not expired at `now`.
-    async fn get_session(&self, hash: &str, now: Timestamp) -> StoreResult<Option<Session>>;
-    async fn delete_session(&self, hash: &str) -> StoreResult<()>;
+    async fn get_session(&self, hash: &TokenHash, now: Timestamp) -> StoreResult<Option<Session>>;
+    async fn delete_session(&self, hash: &TokenHash) -> StoreResult<()>;
 }
 
 /// Service-account keys and assertion replay detection (RFC 7523; docs/ims-contract.md §2.3).
@@ -233,7 +233,7 @@ pub trait ServiceAccountStore: Send + Sync {
     async fn record_assertion_jti(
         &self,
         client_id: &ClientId,
-        jti: &str,
+        jti: &Jti,
         expires_at: Timestamp,
         now: Timestamp,
     ) -> StoreResult<bool>;

@@ -59,7 +59,7 @@ pub async fn connected_get(State(st): State<AppState>, headers: HeaderMap) -> Re
     let rows: Vec<Row> = apps
         .into_iter()
         .map(|a| Row {
-            id: a.grant_id,
+            id: a.grant_id.0,
             client_name: a.client_name,
             org_name: a.org_name,
             scopes: a.scopes,

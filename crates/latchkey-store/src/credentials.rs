@@ -8,7 +8,7 @@ macro_rules! impl_credentials {
         const _: () = {
             use async_trait::async_trait;
             use latchkey_core::clock::Timestamp;
-            use latchkey_core::ids::{ClientId, ProjectId, UserId};
+            use latchkey_core::ids::{Jti, ClientId, ProjectId, UserId};
             use latchkey_core::keys::StoredKey;
             use latchkey_core::model::{Credential, Membership, OrgRole, SecretRecord, User};
             use latchkey_core::store::{
@@ -390,11 +390,12 @@ macro_rules! impl_credentials {
             impl RevocationStore for $store {
                 async fn revoke_token(
                     &self,
-                    jti: &str,
+                    jti: &Jti,
                     client_id: &ClientId,
                     expires_at: Timestamp,
                     now: Timestamp,
                 ) -> StoreResult<()> {
+                    let jti = jti.as_str();
                     sqlx::query(
                         "INSERT INTO revoked_tokens (jti, client_id, revoked_at, expires_at) \
                          VALUES ($1, $2, $3, $4) ON CONFLICT (jti) DO NOTHING",
@@ -409,7 +410,8 @@ macro_rules! impl_credentials {
                     Ok(())
                 }
 
-                async fn is_token_revoked(&self, jti: &str) -> StoreResult<bool> {
+                async fn is_token_revoked(&self, jti: &Jti) -> StoreResult<bool> {
+                    let jti = jti.as_str();
                     let hit: Option<String> =
                         sqlx::query_scalar("SELECT jti FROM revoked_tokens WHERE jti = $1")
                             .bind(jti)

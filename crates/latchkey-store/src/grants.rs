@@ -30,7 +30,7 @@ macro_rules! impl_grants {
         const _: () = {
             use async_trait::async_trait;
             use latchkey_core::clock::Timestamp;
-            use latchkey_core::ids::{ClientId, UserId};
+            use latchkey_core::ids::{ClientId, GrantId, TokenHash, UserId};
             use latchkey_core::model::{
                 AuthCode, CodeRedemption, Grant, RefreshToken, Rotation, Session,
             };
@@ -55,8 +55,8 @@ macro_rules! impl_grants {
                         "INSERT INTO refresh_tokens ({REFRESH_COLUMNS}) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                     ))
-                    .bind(&rt.hash)
-                    .bind(&rt.grant_id)
+                    .bind(rt.hash.as_str())
+                    .bind(rt.grant_id.as_str())
                     .bind(rt.client_id.as_str())
                     .bind(rt.user_id.as_str())
                     .bind(rows::scopes_json(&rt.scopes)?)
@@ -94,12 +94,13 @@ macro_rules! impl_grants {
             impl GrantStore for $store {
                 async fn upsert_grant(
                     &self,
-                    new_id: &str,
+                    new_id: &GrantId,
                     user: &UserId,
                     client: &ClientId,
                     scopes: &[String],
                     now: Timestamp,
                 ) -> StoreResult<Grant> {
+                    let new_id = new_id.as_str();
                     let select = format!(
                         "SELECT {GRANT_COLUMNS} FROM grants \
                          WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL{}",
@@ -120,7 +121,7 @@ macro_rules! impl_grants {
                             if union != grant.scopes {
                                 sqlx::query("UPDATE grants SET scopes = $1 WHERE id = $2")
                                     .bind(rows::scopes_json(&union)?)
-                                    .bind(&grant.id)
+                                    .bind(grant.id.as_str())
                                     .execute(&mut *tx)
                                     .await
                                     .map_err(backend)?;
@@ -130,7 +131,7 @@ macro_rules! impl_grants {
                             return Ok(grant);
                         }
                         let grant = Grant {
-                            id: new_id.to_owned(),
+                            id: GrantId(new_id.to_owned()),
                             user_id: user.clone(),
                             client_id: client.clone(),
                             scopes: union_scopes(&[], scopes),
@@ -146,7 +147,7 @@ macro_rules! impl_grants {
                              ON CONFLICT (user_id, client_id) WHERE revoked_at IS NULL \
                              DO NOTHING",
                         )
-                        .bind(&grant.id)
+                        .bind(grant.id.as_str())
                         .bind(user.as_str())
                         .bind(client.as_str())
                         .bind(rows::scopes_json(&grant.scopes)?)
@@ -180,7 +181,8 @@ macro_rules! impl_grants {
                     Ok(self.grant_where(clause, &keys).await?.pop())
                 }
 
-                async fn get_grant(&self, id: &str) -> StoreResult<Option<Grant>> {
+                async fn get_grant(&self, id: &GrantId) -> StoreResult<Option<Grant>> {
+                    let id = id.as_str();
                     Ok(self.grant_where("id = $1", &[id]).await?.pop())
                 }
 
@@ -190,7 +192,8 @@ macro_rules! impl_grants {
                     self.grant_where(clause, &[user.as_str()]).await
                 }
 
-                async fn revoke_grant(&self, id: &str, now: Timestamp) -> StoreResult<bool> {
+                async fn revoke_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<bool> {
+                    let id = id.as_str();
                     let mut tx = self.begin_write().await?;
                     let done = sqlx::query(
                         "UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
@@ -218,7 +221,8 @@ macro_rules! impl_grants {
                     Ok(done.rows_affected() > 0)
                 }
 
-                async fn grant_is_active(&self, id: &str) -> StoreResult<bool> {
+                async fn grant_is_active(&self, id: &GrantId) -> StoreResult<bool> {
+                    let id = id.as_str();
                     let hit: Option<String> = sqlx::query_scalar(
                         "SELECT id FROM grants WHERE id = $1 AND revoked_at IS NULL",
                     )
@@ -230,7 +234,8 @@ macro_rules! impl_grants {
                 }
 
                 /// Never moves `last_used_at` backwards (nodes' clocks differ a little).
-                async fn touch_grant(&self, id: &str, now: Timestamp) -> StoreResult<()> {
+                async fn touch_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<()> {
+                    let id = id.as_str();
                     let done = sqlx::query(
                         "UPDATE grants SET last_used_at = $1 \
                          WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
@@ -240,7 +245,9 @@ macro_rules! impl_grants {
                     .execute(&self.pool)
                     .await
                     .map_err(backend)?;
-                    if done.rows_affected() == 0 && self.get_grant(id).await?.is_none() {
+                    if done.rows_affected() == 0
+                        && self.get_grant(&GrantId(id.to_owned())).await?.is_none()
+                    {
                         return Err(StoreError::NotFound(format!("grant {id}")));
                     }
                     Ok(())
@@ -251,8 +258,8 @@ macro_rules! impl_grants {
                         "INSERT INTO auth_codes ({CODE_COLUMNS}) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                     ))
-                    .bind(&code.hash)
-                    .bind(&code.grant_id)
+                    .bind(code.hash.as_str())
+                    .bind(code.grant_id.as_str())
                     .bind(code.client_id.as_str())
                     .bind(code.user_id.as_str())
                     .bind(&code.redirect_uri)
@@ -274,7 +281,8 @@ macro_rules! impl_grants {
                     Ok(())
                 }
 
-                async fn find_code(&self, hash: &str) -> StoreResult<Option<AuthCode>> {
+                async fn find_code(&self, hash: &TokenHash) -> StoreResult<Option<AuthCode>> {
+                    let hash = hash.as_str();
                     let row = sqlx::query_as::<_, rows::CodeRow>(&format!(
                         "SELECT {CODE_COLUMNS} FROM auth_codes WHERE hash = $1"
                     ))
@@ -287,10 +295,11 @@ macro_rules! impl_grants {
 
                 async fn redeem_code(
                     &self,
-                    hash: &str,
+                    hash: &TokenHash,
                     now: Timestamp,
                     refresh: Option<&RefreshToken>,
                 ) -> StoreResult<CodeRedemption> {
+                    let hash = hash.as_str();
                     let mut tx = self.begin_write().await?;
                     let grant_id: Option<String> =
                         sqlx::query_scalar("SELECT grant_id FROM auth_codes WHERE hash = $1")
@@ -353,7 +362,7 @@ macro_rules! impl_grants {
                          WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
                     )
                     .bind(now.0)
-                    .bind(&code.grant_id)
+                    .bind(code.grant_id.as_str())
                     .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
@@ -367,8 +376,9 @@ macro_rules! impl_grants {
 
                 async fn find_refresh_token(
                     &self,
-                    hash: &str,
+                    hash: &TokenHash,
                 ) -> StoreResult<Option<RefreshToken>> {
+                    let hash = hash.as_str();
                     let row = sqlx::query_as::<_, rows::RefreshRow>(&format!(
                         "SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE hash = $1"
                     ))
@@ -383,10 +393,11 @@ macro_rules! impl_grants {
                 /// rotation cannot move a token out of reach of its grant's revocation.
                 async fn rotate_refresh_token(
                     &self,
-                    old_hash: &str,
+                    old_hash: &TokenHash,
                     new: &RefreshToken,
                     now: Timestamp,
                 ) -> StoreResult<Rotation> {
+                    let old_hash = old_hash.as_str();
                     let mut tx = self.begin_write().await?;
                     let grant_id: Option<String> =
                         sqlx::query_scalar("SELECT grant_id FROM refresh_tokens WHERE hash = $1")
@@ -427,7 +438,7 @@ macro_rules! impl_grants {
                         false
                     };
                     if rotated {
-                        if new.grant_id != grant_id {
+                        if new.grant_id.as_str() != grant_id {
                             tx.rollback().await.map_err(backend)?;
                             return Err(StoreError::Conflict(format!(
                                 "a refresh token of grant {grant_id} cannot rotate into grant {}",
@@ -447,7 +458,9 @@ macro_rules! impl_grants {
                             .map_err(backend)?;
                     tx.rollback().await.map_err(backend)?;
                     Ok(match used_at {
-                        Some(Some(_)) => Rotation::Reused { grant_id },
+                        Some(Some(_)) => Rotation::Reused {
+                            grant_id: GrantId(grant_id),
+                        },
                         _ => Rotation::Invalid,
                     })
                 }
@@ -459,7 +472,7 @@ macro_rules! impl_grants {
                     sqlx::query(&format!(
                         "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"
                     ))
-                    .bind(&s.hash)
+                    .bind(s.hash.as_str())
                     .bind(s.user_id.as_str())
                     .bind(s.auth_time.0)
                     .bind(s.created_at.0)
@@ -478,9 +491,10 @@ macro_rules! impl_grants {
 
                 async fn get_session(
                     &self,
-                    hash: &str,
+                    hash: &TokenHash,
                     now: Timestamp,
                 ) -> StoreResult<Option<Session>> {
+                    let hash = hash.as_str();
                     let row = sqlx::query_as::<_, rows::SessionRow>(&format!(
                         "SELECT {SESSION_COLUMNS} FROM sessions WHERE hash = $1 AND expires_at > $2"
                     ))
@@ -492,7 +506,8 @@ macro_rules! impl_grants {
                     Ok(row.map(rows::session))
                 }
 
-                async fn delete_session(&self, hash: &str) -> StoreResult<()> {
+                async fn delete_session(&self, hash: &TokenHash) -> StoreResult<()> {
+                    let hash = hash.as_str();
                     sqlx::query("DELETE FROM sessions WHERE hash = $1")
                         .bind(hash)
                         .execute(&self.pool)

@@ -76,7 +76,7 @@ macro_rules! impl_products {
         const _: () = {
             use async_trait::async_trait;
             use latchkey_core::clock::Timestamp;
-            use latchkey_core::ids::{ClientId, OrgId, UserId};
+            use latchkey_core::ids::{ClientId, Jti, OrgId, UserId};
             use latchkey_core::model::CredentialKind;
             use latchkey_core::products::{
                 CertificateRecord, ProductInstance, ProductProfile, ProductRole, ProfileMember,
@@ -118,10 +118,11 @@ macro_rules! impl_products {
                 async fn record_assertion_jti(
                     &self,
                     client_id: &ClientId,
-                    jti: &str,
+                    jti: &Jti,
                     expires_at: Timestamp,
                     now: Timestamp,
                 ) -> StoreResult<bool> {
+                    let jti = jti.as_str();
                     let mut tx = self.begin_write().await?;
                     // Only this row: purging others here would make concurrent calls
                     // lock rows in different orders (see `purge_assertion_jtis`).

@@ -5,7 +5,7 @@
 //! as their `as_str()` text; text that no longer parses is reported as a corrupt row.
 
 use latchkey_core::clock::Timestamp;
-use latchkey_core::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
+use latchkey_core::ids::{ApiId, ClientId, GrantId, OrgId, ProjectId, TokenHash, UserId};
 use latchkey_core::keys::{KeyAlg, StoredKey};
 use latchkey_core::model::{
     Api, ApiScope, AuthCode, AuthKind, Credential, CredentialKind, Grant, Membership, Org, OrgRole,
@@ -320,7 +320,7 @@ row!(
 pub(crate) fn grant(r: GrantRow) -> StoreResult<Grant> {
     Ok(Grant {
         scopes: scopes("grants", &r.id, &r.scopes)?,
-        id: r.id,
+        id: GrantId(r.id),
         user_id: UserId(r.user_id),
         client_id: ClientId(r.client_id),
         created_at: Timestamp(r.created_at),
@@ -350,8 +350,8 @@ row!(
 pub(crate) fn code(r: CodeRow) -> StoreResult<AuthCode> {
     Ok(AuthCode {
         scopes: scopes("auth_codes", &r.grant_id, &r.scopes)?,
-        hash: r.hash,
-        grant_id: r.grant_id,
+        hash: TokenHash(r.hash),
+        grant_id: GrantId(r.grant_id),
         client_id: ClientId(r.client_id),
         user_id: UserId(r.user_id),
         redirect_uri: r.redirect_uri,
@@ -381,8 +381,8 @@ row!(
 pub(crate) fn refresh_token(r: RefreshRow) -> StoreResult<RefreshToken> {
     Ok(RefreshToken {
         scopes: scopes("refresh_tokens", &r.grant_id, &r.scopes)?,
-        hash: r.hash,
-        grant_id: r.grant_id,
+        hash: TokenHash(r.hash),
+        grant_id: GrantId(r.grant_id),
         client_id: ClientId(r.client_id),
         user_id: UserId(r.user_id),
         auth_time: Timestamp(r.auth_time),
@@ -401,7 +401,7 @@ row!(SessionRow {
 
 pub(crate) fn session(r: SessionRow) -> Session {
     Session {
-        hash: r.hash,
+        hash: TokenHash(r.hash),
         user_id: UserId(r.user_id),
         auth_time: Timestamp(r.auth_time),
         created_at: Timestamp(r.created_at),

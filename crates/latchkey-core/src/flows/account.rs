@@ -4,12 +4,13 @@
 use super::Context;
 use crate::admin::catalog::describe_scope;
 use crate::clock::Timestamp;
+use crate::ids::GrantId;
 use crate::model::User;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectedApp {
-    pub grant_id: String,
+    pub grant_id: GrantId,
     pub client_name: String,
     pub org_name: String,
     /// What the app may do, described.
@@ -54,7 +55,7 @@ pub async fn revoke_app(cx: &Context<'_>, user: &User, grant_id: &str) -> Result
     if grant_id.len() > 64 {
         return Ok(false);
     }
-    match cx.store.get_grant(grant_id).await? {
+    match cx.store.get_grant(&GrantId(grant_id.to_owned())).await? {
         Some(g) if g.user_id == user.id => {
             cx.store.revoke_grant(&g.id, cx.now).await?;
             Ok(true)

@@ -8,7 +8,7 @@ use super::Context;
 use crate::admin::allowed_scopes;
 use crate::artifact::{self, ArtifactKind, ArtifactRequest};
 use crate::authorize::{self, AuthorizeError, AuthorizeRequest, Next, SignedIn};
-use crate::ids::ClientId;
+use crate::ids::{ClientId, GrantId};
 use crate::model::{AuthCode, Session, User};
 use crate::params::Params;
 use crate::rand::lower_hex;
@@ -155,7 +155,7 @@ async fn issue_code(
     let grant = if consent_given {
         cx.store
             .upsert_grant(
-                &lower_hex(cx.rng, 16),
+                &GrantId(lower_hex(cx.rng, 16)),
                 &user.id,
                 &req.client_id,
                 &req.scopes,

@@ -7,7 +7,7 @@ use super::{Context, FlowError, FlowResult};
 use crate::admin::service_accounts;
 use crate::client_auth::{self, AuthMethod, PresentedAssertion};
 use crate::grants::jwt_bearer;
-use crate::ids::{ClientId, UserId};
+use crate::ids::{ClientId, Jti, UserId};
 use crate::model::Credential;
 use crate::params::Params;
 use crate::{ErrorCode, OAuthError};
@@ -78,7 +78,7 @@ async fn private_key_jwt(
     )?;
     if !cx
         .store
-        .record_assertion_jti(&cred.client_id, &jti, accepted_until, cx.now)
+        .record_assertion_jti(&cred.client_id, &Jti(jti), accepted_until, cx.now)
         .await?
     {
         return Err(OAuthError::invalid_client("the client assertion was already used").into());

@@ -8,7 +8,7 @@ use super::{Context, FlowResult, client};
 use crate::admin::service_accounts;
 use crate::client_auth;
 use crate::grants::jwt_bearer;
-use crate::ids::ClientId;
+use crate::ids::{ClientId, Jti};
 use crate::params::Params;
 use crate::token::{AccessTokenRequest, CTP_TECHNICAL, Dialect, issue_access_token};
 use crate::{ErrorCode, OAuthError};
@@ -53,7 +53,12 @@ pub async fn exchange(
     if let Some(jti) = &accepted.jti
         && !cx
             .store
-            .record_assertion_jti(&cred.client_id, jti, accepted.expires_at, cx.now)
+            .record_assertion_jti(
+                &cred.client_id,
+                &Jti(jti.clone()),
+                accepted.expires_at,
+                cx.now,
+            )
             .await?
     {
         return Err(ims(

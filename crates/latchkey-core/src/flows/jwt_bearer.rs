@@ -7,6 +7,7 @@ use super::{Context, FlowResult, client};
 use crate::OAuthError;
 use crate::admin::{allowed_scopes, service_accounts};
 use crate::grants::jwt_bearer;
+use crate::ids::Jti;
 use crate::model::Credential;
 use crate::token::{AccessTokenRequest, CTP_TECHNICAL, issue_access_token};
 
@@ -32,7 +33,12 @@ pub async fn grant(
     if let Some(jti) = &accepted.jti
         && !cx
             .store
-            .record_assertion_jti(&cred.client_id, jti, accepted.expires_at, cx.now)
+            .record_assertion_jti(
+                &cred.client_id,
+                &Jti(jti.clone()),
+                accepted.expires_at,
+                cx.now,
+            )
             .await?
     {
         return Err(OAuthError::invalid_grant("the assertion was already used").into());

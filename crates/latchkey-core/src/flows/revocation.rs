@@ -9,6 +9,7 @@ use crate::OAuthError;
 use crate::artifact::{self, ArtifactKind};
 use crate::client_auth::AuthMethod;
 use crate::clock::Timestamp;
+use crate::ids::{GrantId, Jti};
 use crate::model::Credential;
 use crate::token;
 
@@ -16,10 +17,10 @@ use crate::token;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revoked {
     AccessToken {
-        jti: String,
+        jti: Jti,
     },
     Grant {
-        grant_id: String,
+        grant_id: GrantId,
     },
     /// Not ours, unknown, or another client's presented by a public client.
     Nothing,
@@ -45,15 +46,16 @@ pub async fn revoke(
         if claims.client_id != caller.client_id.as_str() {
             return not_yours(method);
         }
+        let jti = Jti(claims.jti);
         cx.store
             .revoke_token(
-                &claims.jti,
+                &jti,
                 &caller.client_id,
                 Timestamp::from_secs(claims.exp),
                 cx.now,
             )
             .await?;
-        return Ok(Revoked::AccessToken { jti: claims.jti });
+        return Ok(Revoked::AccessToken { jti });
     }
     let Some((hash, _)) = artifact::hash_of(cx.keyring, cx.now, ArtifactKind::RefreshToken, raw)
     else {

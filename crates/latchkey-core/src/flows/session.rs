@@ -3,6 +3,7 @@
 //! while it has not expired and its user is active.
 
 use super::Context;
+use crate::ids::TokenHash;
 use crate::model::{Session, User};
 use crate::rand::token;
 use crate::secret::sha256_hex;
@@ -16,7 +17,11 @@ pub async fn current(
     let Some(raw) = raw else {
         return Ok(None);
     };
-    let Some(session) = cx.store.get_session(&sha256_hex(raw), cx.now).await? else {
+    let Some(session) = cx
+        .store
+        .get_session(&TokenHash(sha256_hex(raw)), cx.now)
+        .await?
+    else {
         return Ok(None);
     };
     match cx.store.get_user(&session.user_id).await? {
@@ -30,7 +35,7 @@ pub async fn current(
 pub async fn start(cx: &Context<'_>, user: &User) -> Result<(Session, String), StoreError> {
     let raw = token(cx.rng, 32);
     let session = Session {
-        hash: sha256_hex(&raw),
+        hash: TokenHash(sha256_hex(&raw)),
         user_id: user.id.clone(),
         auth_time: cx.now,
         created_at: cx.now,
@@ -42,5 +47,5 @@ pub async fn start(cx: &Context<'_>, user: &User) -> Result<(Session, String), S
 
 /// End the session whose cookie value is `raw` (nothing if there is none).
 pub async fn end(cx: &Context<'_>, raw: &str) -> Result<(), StoreError> {
-    cx.store.delete_session(&sha256_hex(raw)).await
+    cx.store.delete_session(&TokenHash(sha256_hex(raw))).await
 }

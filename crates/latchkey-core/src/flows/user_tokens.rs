@@ -7,6 +7,7 @@ use super::token::IssuedTokens;
 use crate::OAuthError;
 use crate::artifact::{self, ArtifactKind, ArtifactRequest, Minted};
 use crate::clock::Timestamp;
+use crate::ids::GrantId;
 use crate::idtoken::{self, IdTokenRequest};
 use crate::keys::KeyAlg;
 use crate::model::{Credential, User};
@@ -45,7 +46,7 @@ pub fn wants_refresh(scopes: &ScopeSet) -> bool {
 pub struct UserTokenRequest<'a> {
     pub cred: &'a Credential,
     pub user: &'a User,
-    pub grant_id: &'a str,
+    pub grant_id: &'a GrantId,
     /// Scopes of this access token (may be narrower than the grant's on refresh).
     pub scopes: &'a ScopeSet,
     pub nonce: Option<&'a str>,
@@ -69,7 +70,7 @@ pub fn issue(cx: &Context<'_>, req: UserTokenRequest<'_>) -> Result<IssuedTokens
             scopes: req.scopes,
             dialect: req.dialect,
             ctp: CTP_USER,
-            grant_id: Some(req.grant_id),
+            grant_id: Some(req.grant_id.as_str()),
         },
     )?;
     let id_token = if req.scopes.contains("openid") {

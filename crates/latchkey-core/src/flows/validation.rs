@@ -6,7 +6,7 @@
 
 use super::{Context, FlowResult};
 use crate::OAuthError;
-use crate::ids::{ClientId, UserId};
+use crate::ids::{ClientId, GrantId, Jti, UserId};
 use crate::model::{Credential, CredentialKind};
 use crate::products::ProductRole;
 use crate::store::StoreError;
@@ -37,7 +37,7 @@ pub async fn check_access_token(
     raw: &str,
 ) -> Result<AccessTokenClaims, CheckError> {
     let claims = token::validate_access_token(cx.settings, cx.keyring, cx.now, raw)?;
-    if cx.store.is_token_revoked(&claims.jti).await? {
+    if cx.store.is_token_revoked(&Jti(claims.jti.clone())).await? {
         return Err(TokenInvalid::Revoked.into());
     }
     // Disabling the credential or the account (or a password change) revoked every token
@@ -54,7 +54,7 @@ pub async fn check_access_token(
     }
     // A user token dies with its grant (Connected Applications, code replay, refresh reuse).
     if let Some(gid) = &claims.grant_id
-        && !cx.store.grant_is_active(gid).await?
+        && !cx.store.grant_is_active(&GrantId(gid.clone())).await?
     {
         return Err(TokenInvalid::Revoked.into());
     }

@@ -2,7 +2,7 @@
 //! file, or a fresh PostgreSQL database created on the test server and dropped after.
 
 use latchkey_core::clock::Timestamp;
-use latchkey_core::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
+use latchkey_core::ids::{ApiId, ClientId, GrantId, Jti, OrgId, ProjectId, TokenHash, UserId};
 use latchkey_core::keys::{KeyAlg, StoredKey};
 use latchkey_core::model::{
     Api, ApiScope, AuthCode, AuthKind, Credential, CredentialKind, Grant, Org, Project,
@@ -279,4 +279,16 @@ fn database_is_swapped_in_urls() {
         with_database("postgresql://h/db?sslmode=disable", "x"),
         "postgresql://h/x?sslmode=disable"
     );
+}
+
+pub fn gid(id: &str) -> GrantId {
+    GrantId(id.to_owned())
+}
+
+pub fn th(hash: &str) -> TokenHash {
+    TokenHash(hash.to_owned())
+}
+
+pub fn jti(id: &str) -> Jti {
+    Jti(id.to_owned())
 }

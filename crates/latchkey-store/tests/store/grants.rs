@@ -36,7 +36,7 @@ async fn grant_base(s: &dyn Store) {
 async fn granted(s: &dyn Store) -> Grant {
     grant_base(s).await;
     s.upsert_grant(
-        "g1",
+        &gid("g1"),
         &user1(),
         &client("c1"),
         &scopes(&["openid", "email"]),
@@ -103,9 +103,15 @@ pub async fn grant_upsert_unions_scopes_and_never_revives(s: &dyn Store) {
     grant_base(s).await;
     let (u, c1, c2) = (user1(), client("c1"), client("c2"));
     assert_eq!(s.active_grant(&u, &c1).await.unwrap(), None);
-    assert_eq!(s.get_grant("g1").await.unwrap(), None);
+    assert_eq!(s.get_grant(&gid("g1")).await.unwrap(), None);
     let g1 = s
-        .upsert_grant("g1", &u, &c1, &scopes(&["openid", "email", "openid"]), T0)
+        .upsert_grant(
+            &gid("g1"),
+            &u,
+            &c1,
+            &scopes(&["openid", "email", "openid"]),
+            T0,
+        )
         .await
         .unwrap();
     let expected = Grant {
@@ -120,7 +126,7 @@ pub async fn grant_upsert_unions_scopes_and_never_revives(s: &dyn Store) {
     assert_eq!(g1, expected, "duplicates dropped, order kept");
     let again = s
         .upsert_grant(
-            "unused",
+            &gid("unused"),
             &u,
             &c1,
             &scopes(&["profile", "openid"]),
@@ -133,15 +139,18 @@ pub async fn grant_upsert_unions_scopes_and_never_revives(s: &dyn Store) {
         ..expected
     };
     assert_eq!(again, widened, "the union, existing order first");
-    assert_eq!(s.get_grant("g1").await.unwrap(), Some(widened.clone()));
+    assert_eq!(
+        s.get_grant(&gid("g1")).await.unwrap(),
+        Some(widened.clone())
+    );
     assert_eq!(
         s.active_grant(&u, &c1).await.unwrap(),
         Some(widened.clone())
     );
-    assert_eq!(s.get_grant("unused").await.unwrap(), None);
+    assert_eq!(s.get_grant(&gid("unused")).await.unwrap(), None);
 
     let g2 = s
-        .upsert_grant("g2", &u, &c2, &scopes(&["openid"]), T0.plus_secs(2))
+        .upsert_grant(&gid("g2"), &u, &c2, &scopes(&["openid"]), T0.plus_secs(2))
         .await
         .unwrap();
     assert_eq!(
@@ -151,52 +160,61 @@ pub async fn grant_upsert_unions_scopes_and_never_revives(s: &dyn Store) {
     );
 
     let revoked_at = T0.plus_secs(3);
-    assert!(s.revoke_grant("g1", revoked_at).await.unwrap());
+    assert!(s.revoke_grant(&gid("g1"), revoked_at).await.unwrap());
     assert!(
-        !s.revoke_grant("g1", T0.plus_secs(4)).await.unwrap(),
+        !s.revoke_grant(&gid("g1"), T0.plus_secs(4)).await.unwrap(),
         "idempotent"
     );
-    assert!(!s.revoke_grant("ghost", revoked_at).await.unwrap());
-    assert!(!s.grant_is_active("g1").await.unwrap());
-    assert!(s.grant_is_active("g2").await.unwrap());
-    assert!(!s.grant_is_active("ghost").await.unwrap());
+    assert!(!s.revoke_grant(&gid("ghost"), revoked_at).await.unwrap());
+    assert!(!s.grant_is_active(&gid("g1")).await.unwrap());
+    assert!(s.grant_is_active(&gid("g2")).await.unwrap());
+    assert!(!s.grant_is_active(&gid("ghost")).await.unwrap());
     let dead = Grant {
         revoked_at: Some(revoked_at),
         ..widened.clone()
     };
-    assert_eq!(s.get_grant("g1").await.unwrap(), Some(dead.clone()));
+    assert_eq!(s.get_grant(&gid("g1")).await.unwrap(), Some(dead.clone()));
     assert_eq!(s.active_grant(&u, &c1).await.unwrap(), None);
     assert_eq!(s.list_user_grants(&u).await.unwrap(), vec![g2.clone()]);
 
     // Consent after revocation starts over with a new grant.
     let g3 = s
-        .upsert_grant("g3", &u, &c1, &scopes(&["address"]), T0.plus_secs(5))
+        .upsert_grant(&gid("g3"), &u, &c1, &scopes(&["address"]), T0.plus_secs(5))
         .await
         .unwrap();
     assert_eq!(
         (g3.id.as_str(), g3.scopes.clone()),
         ("g3", scopes(&["address"]))
     );
-    assert_eq!(s.get_grant("g1").await.unwrap(), Some(dead));
+    assert_eq!(s.get_grant(&gid("g1")).await.unwrap(), Some(dead));
     assert_eq!(s.list_user_grants(&u).await.unwrap(), vec![g3.clone(), g2]);
 
     // "Last used" only moves forward.
-    s.touch_grant("g3", T0.plus_secs(100)).await.unwrap();
-    s.touch_grant("g3", T0.plus_secs(50)).await.unwrap();
-    let touched = s.get_grant("g3").await.unwrap().unwrap();
+    s.touch_grant(&gid("g3"), T0.plus_secs(100)).await.unwrap();
+    s.touch_grant(&gid("g3"), T0.plus_secs(50)).await.unwrap();
+    let touched = s.get_grant(&gid("g3")).await.unwrap().unwrap();
     assert_eq!(touched.last_used_at, Some(T0.plus_secs(100)));
-    expect_not_found(s.touch_grant("ghost", T0).await);
+    expect_not_found(s.touch_grant(&gid("ghost"), T0).await);
 
     expect_not_found(
-        s.upsert_grant("g9", &u, &client("ghost"), &scopes(&["openid"]), T0)
+        s.upsert_grant(&gid("g9"), &u, &client("ghost"), &scopes(&["openid"]), T0)
             .await,
     );
     expect_not_found(
-        s.upsert_grant("g9", &UserId("ghost".into()), &c1, &scopes(&["openid"]), T0)
+        s.upsert_grant(
+            &gid("g9"),
+            &UserId("ghost".into()),
+            &c1,
+            &scopes(&["openid"]),
+            T0,
+        )
+        .await,
+    );
+    assert!(s.revoke_grant(&gid("g3"), T0.plus_secs(6)).await.unwrap());
+    let msg = expect_conflict(
+        s.upsert_grant(&gid("g1"), &u, &c1, &scopes(&["x"]), T0)
             .await,
     );
-    assert!(s.revoke_grant("g3", T0.plus_secs(6)).await.unwrap());
-    let msg = expect_conflict(s.upsert_grant("g1", &u, &c1, &scopes(&["x"]), T0).await);
     assert!(msg.contains("g1"), "{msg}");
     assert_eq!(s.active_grant(&u, &c1).await.unwrap(), None);
 }
@@ -204,7 +222,13 @@ pub async fn grant_upsert_unions_scopes_and_never_revives(s: &dyn Store) {
 pub async fn revoke_grant_kills_codes_and_refresh_tokens(s: &dyn Store) {
     let g1 = granted(s).await;
     let g2 = s
-        .upsert_grant("g2", &user1(), &client("c2"), &scopes(&["openid"]), T0)
+        .upsert_grant(
+            &gid("g2"),
+            &user1(),
+            &client("c2"),
+            &scopes(&["openid"]),
+            T0,
+        )
         .await
         .unwrap();
     let later = T0.plus_secs(3_600);
@@ -219,42 +243,42 @@ pub async fn revoke_grant_kills_codes_and_refresh_tokens(s: &dyn Store) {
     }
     let now = T0.plus_secs(1);
     assert!(matches!(
-        s.redeem_code("g1-a", now, None).await.unwrap(),
+        s.redeem_code(&th("g1-a"), now, None).await.unwrap(),
         CodeRedemption::Redeemed(_)
     ));
-    assert!(s.revoke_grant("g1", now).await.unwrap());
+    assert!(s.revoke_grant(&gid("g1"), now).await.unwrap());
 
     assert!(
         matches!(
-            s.redeem_code("g1-b", now, None).await.unwrap(),
+            s.redeem_code(&th("g1-b"), now, None).await.unwrap(),
             CodeRedemption::AlreadyUsed(_)
         ),
         "an unredeemed code of a revoked grant is dead"
     );
     assert!(matches!(
-        s.redeem_code("g1-a", now, None).await.unwrap(),
+        s.redeem_code(&th("g1-a"), now, None).await.unwrap(),
         CodeRedemption::AlreadyUsed(_)
     ));
     assert_eq!(
-        s.rotate_refresh_token("g1-a", &refresh("g1-new", &g1, later), now)
+        s.rotate_refresh_token(&th("g1-a"), &refresh("g1-new", &g1, later), now)
             .await
             .unwrap(),
         Rotation::Invalid
     );
-    assert_eq!(s.find_refresh_token("g1-new").await.unwrap(), None);
+    assert_eq!(s.find_refresh_token(&th("g1-new")).await.unwrap(), None);
     assert_eq!(
-        s.find_refresh_token("g1-b").await.unwrap(),
+        s.find_refresh_token(&th("g1-b")).await.unwrap(),
         Some(refresh("g1-b", &g1, later)),
         "found whatever its state; the caller checks the grant"
     );
 
     // The other grant is untouched.
     assert!(matches!(
-        s.redeem_code("g2-a", now, None).await.unwrap(),
+        s.redeem_code(&th("g2-a"), now, None).await.unwrap(),
         CodeRedemption::Redeemed(_)
     ));
     assert_eq!(
-        s.rotate_refresh_token("g2-a", &refresh("g2-new", &g2, later), now)
+        s.rotate_refresh_token(&th("g2-a"), &refresh("g2-new", &g2, later), now)
             .await
             .unwrap(),
         Rotation::Rotated
@@ -294,20 +318,20 @@ pub async fn consume_code_redeems_once(s: &dyn Store) {
 
     let now = T0.plus_secs(5);
     assert_eq!(
-        s.redeem_code("code-1", now, None).await.unwrap(),
+        s.redeem_code(&th("code-1"), now, None).await.unwrap(),
         CodeRedemption::Redeemed(full.clone())
     );
     assert_eq!(
-        s.redeem_code("code-1", now, None).await.unwrap(),
+        s.redeem_code(&th("code-1"), now, None).await.unwrap(),
         CodeRedemption::AlreadyUsed(full)
     );
     assert_eq!(
-        s.redeem_code("code-2", now, None).await.unwrap(),
+        s.redeem_code(&th("code-2"), now, None).await.unwrap(),
         CodeRedemption::Redeemed(bare),
         "NULL columns roundtrip"
     );
     assert_eq!(
-        s.redeem_code("nope", now, None).await.unwrap(),
+        s.redeem_code(&th("nope"), now, None).await.unwrap(),
         CodeRedemption::Unknown
     );
 }
@@ -319,38 +343,47 @@ pub async fn redeem_code_writes_refresh_and_last_use_together(s: &dyn Store) {
     let g1 = granted(s).await;
     let c = code("code-r", &g1, T0.plus_secs(60));
     s.insert_code(&c).await.unwrap();
-    assert_eq!(s.find_code("code-r").await.unwrap(), Some(c.clone()));
-    assert_eq!(s.find_code("nope").await.unwrap(), None);
+    assert_eq!(s.find_code(&th("code-r")).await.unwrap(), Some(c.clone()));
+    assert_eq!(s.find_code(&th("nope")).await.unwrap(), None);
 
     // A refresh token of another grant is refused, and nothing is consumed.
     let other = s
-        .upsert_grant("g2", &user1(), &client("c2"), &scopes(&["openid"]), T0)
+        .upsert_grant(
+            &gid("g2"),
+            &user1(),
+            &client("c2"),
+            &scopes(&["openid"]),
+            T0,
+        )
         .await
         .unwrap();
     let stray = refresh("rt-stray", &other, T0.plus_secs(600));
-    expect_conflict(s.redeem_code("code-r", T0.plus_secs(1), Some(&stray)).await);
-    assert_eq!(s.find_refresh_token("rt-stray").await.unwrap(), None);
+    expect_conflict(
+        s.redeem_code(&th("code-r"), T0.plus_secs(1), Some(&stray))
+            .await,
+    );
+    assert_eq!(s.find_refresh_token(&th("rt-stray")).await.unwrap(), None);
 
     let rt = refresh("rt-1", &g1, T0.plus_secs(600));
     let now = T0.plus_secs(2);
     assert_eq!(
-        s.redeem_code("code-r", now, Some(&rt)).await.unwrap(),
+        s.redeem_code(&th("code-r"), now, Some(&rt)).await.unwrap(),
         CodeRedemption::Redeemed(c.clone())
     );
-    assert_eq!(s.find_refresh_token("rt-1").await.unwrap(), Some(rt));
-    let g = s.get_grant("g1").await.unwrap().unwrap();
+    assert_eq!(s.find_refresh_token(&th("rt-1")).await.unwrap(), Some(rt));
+    let g = s.get_grant(&gid("g1")).await.unwrap().unwrap();
     assert_eq!(g.last_used_at, Some(now));
 
     // The replay writes nothing: no second refresh token, "last used" unchanged.
     let rt2 = refresh("rt-2", &g1, T0.plus_secs(600));
     assert_eq!(
-        s.redeem_code("code-r", T0.plus_secs(3), Some(&rt2))
+        s.redeem_code(&th("code-r"), T0.plus_secs(3), Some(&rt2))
             .await
             .unwrap(),
         CodeRedemption::AlreadyUsed(c)
     );
-    assert_eq!(s.find_refresh_token("rt-2").await.unwrap(), None);
-    let g = s.get_grant("g1").await.unwrap().unwrap();
+    assert_eq!(s.find_refresh_token(&th("rt-2")).await.unwrap(), None);
+    let g = s.get_grant(&gid("g1")).await.unwrap().unwrap();
     assert_eq!(g.last_used_at, Some(now));
 }
 
@@ -369,18 +402,20 @@ pub async fn rotate_refresh_token_detects_reuse(s: &dyn Store) {
     let rt1 = refresh("rt-1", &g1, exp);
     s.insert_refresh_token(&rt1).await.unwrap();
     expect_conflict(s.insert_refresh_token(&rt1).await);
-    assert_eq!(s.find_refresh_token("rt-1").await.unwrap(), Some(rt1));
-    assert_eq!(s.find_refresh_token("nope").await.unwrap(), None);
+    assert_eq!(s.find_refresh_token(&th("rt-1")).await.unwrap(), Some(rt1));
+    assert_eq!(s.find_refresh_token(&th("nope")).await.unwrap(), None);
 
     let now = T0.plus_secs(10);
     let rt2 = refresh("rt-2", &g1, exp);
     assert_eq!(
-        s.rotate_refresh_token("rt-1", &rt2, now).await.unwrap(),
+        s.rotate_refresh_token(&th("rt-1"), &rt2, now)
+            .await
+            .unwrap(),
         Rotation::Rotated
     );
-    assert_eq!(s.find_refresh_token("rt-2").await.unwrap(), Some(rt2));
+    assert_eq!(s.find_refresh_token(&th("rt-2")).await.unwrap(), Some(rt2));
     assert_eq!(
-        s.rotate_refresh_token("rt-1", &refresh("rt-3", &g1, exp), now)
+        s.rotate_refresh_token(&th("rt-1"), &refresh("rt-3", &g1, exp), now)
             .await
             .unwrap(),
         Rotation::Reused {
@@ -388,31 +423,37 @@ pub async fn rotate_refresh_token_detects_reuse(s: &dyn Store) {
         }
     );
     assert_eq!(
-        s.find_refresh_token("rt-3").await.unwrap(),
+        s.find_refresh_token(&th("rt-3")).await.unwrap(),
         None,
         "nothing stored"
     );
 
     // A rotation may not move the token to another grant; the old one stays usable.
     let g2 = s
-        .upsert_grant("g2", &user1(), &client("c2"), &scopes(&["openid"]), T0)
+        .upsert_grant(
+            &gid("g2"),
+            &user1(),
+            &client("c2"),
+            &scopes(&["openid"]),
+            T0,
+        )
         .await
         .unwrap();
     expect_conflict(
-        s.rotate_refresh_token("rt-2", &refresh("rt-x", &g2, exp), now)
+        s.rotate_refresh_token(&th("rt-2"), &refresh("rt-x", &g2, exp), now)
             .await,
     );
-    assert_eq!(s.find_refresh_token("rt-x").await.unwrap(), None);
+    assert_eq!(s.find_refresh_token(&th("rt-x")).await.unwrap(), None);
     assert_eq!(
-        s.rotate_refresh_token("rt-2", &refresh("rt-4", &g1, exp), now)
+        s.rotate_refresh_token(&th("rt-2"), &refresh("rt-4", &g1, exp), now)
             .await
             .unwrap(),
         Rotation::Rotated
     );
     // Reuse stays reuse even after the grant is revoked.
-    assert!(s.revoke_grant("g1", now).await.unwrap());
+    assert!(s.revoke_grant(&gid("g1"), now).await.unwrap());
     assert_eq!(
-        s.rotate_refresh_token("rt-2", &refresh("rt-5", &g1, exp), now)
+        s.rotate_refresh_token(&th("rt-2"), &refresh("rt-5", &g1, exp), now)
             .await
             .unwrap(),
         Rotation::Reused {
@@ -429,17 +470,17 @@ pub async fn rotate_refresh_token_refuses_expired_and_unknown(s: &dyn Store) {
         .unwrap();
     let new = refresh("new", &g1, T0.plus_secs(3_600));
     assert_eq!(
-        s.rotate_refresh_token("old", &new, exp).await.unwrap(),
+        s.rotate_refresh_token(&th("old"), &new, exp).await.unwrap(),
         Rotation::Invalid,
         "expired at expires_at"
     );
     assert_eq!(
-        s.rotate_refresh_token("nope", &new, T0).await.unwrap(),
+        s.rotate_refresh_token(&th("nope"), &new, T0).await.unwrap(),
         Rotation::Invalid
     );
-    assert_eq!(s.find_refresh_token("new").await.unwrap(), None);
+    assert_eq!(s.find_refresh_token(&th("new")).await.unwrap(), None);
     assert_eq!(
-        s.rotate_refresh_token("old", &new, Timestamp(exp.0 - 1))
+        s.rotate_refresh_token(&th("old"), &new, Timestamp(exp.0 - 1))
             .await
             .unwrap(),
         Rotation::Rotated,
@@ -451,23 +492,29 @@ pub async fn sessions_roundtrip_and_expire(s: &dyn Store) {
     grant_base(s).await;
     let exp = T0.plus_secs(600);
     let sess = session("sess-1", U1, exp);
-    assert_eq!(s.get_session("sess-1", T0).await.unwrap(), None);
+    assert_eq!(s.get_session(&th("sess-1"), T0).await.unwrap(), None);
     s.insert_session(&sess).await.unwrap();
     expect_conflict(s.insert_session(&sess).await);
     expect_not_found(s.insert_session(&session("sess-2", "ghost", exp)).await);
     assert_eq!(
-        s.get_session("sess-1", T0).await.unwrap(),
+        s.get_session(&th("sess-1"), T0).await.unwrap(),
         Some(sess.clone())
     );
     assert_eq!(
-        s.get_session("sess-1", Timestamp(exp.0 - 1)).await.unwrap(),
+        s.get_session(&th("sess-1"), Timestamp(exp.0 - 1))
+            .await
+            .unwrap(),
         Some(sess)
     );
-    assert_eq!(s.get_session("sess-1", exp).await.unwrap(), None, "expired");
-    s.delete_session("sess-1").await.unwrap();
-    assert_eq!(s.get_session("sess-1", T0).await.unwrap(), None);
-    s.delete_session("sess-1").await.unwrap();
-    s.delete_session("never").await.unwrap();
+    assert_eq!(
+        s.get_session(&th("sess-1"), exp).await.unwrap(),
+        None,
+        "expired"
+    );
+    s.delete_session(&th("sess-1")).await.unwrap();
+    assert_eq!(s.get_session(&th("sess-1"), T0).await.unwrap(), None);
+    s.delete_session(&th("sess-1")).await.unwrap();
+    s.delete_session(&th("never")).await.unwrap();
 }
 
 pub async fn purge_removes_expired_codes_refresh_tokens_and_sessions(s: &dyn Store) {
@@ -480,7 +527,7 @@ pub async fn purge_removes_expired_codes_refresh_tokens_and_sessions(s: &dyn Sto
             .unwrap();
         s.insert_session(&session(hash, U1, exp)).await.unwrap();
     }
-    s.revoke_token("jti", &client("c1"), soon, T0)
+    s.revoke_token(&jti("jti"), &client("c1"), soon, T0)
         .await
         .unwrap();
     assert_eq!(
@@ -490,22 +537,22 @@ pub async fn purge_removes_expired_codes_refresh_tokens_and_sessions(s: &dyn Sto
     );
     assert_eq!(s.purge_expired(T0.plus_secs(50)).await.unwrap(), 4);
     assert_eq!(
-        s.redeem_code("soon", T0, None).await.unwrap(),
+        s.redeem_code(&th("soon"), T0, None).await.unwrap(),
         CodeRedemption::Unknown
     );
-    assert_eq!(s.find_refresh_token("soon").await.unwrap(), None);
-    assert_eq!(s.get_session("soon", T0).await.unwrap(), None);
-    assert!(!s.is_token_revoked("jti").await.unwrap());
+    assert_eq!(s.find_refresh_token(&th("soon")).await.unwrap(), None);
+    assert_eq!(s.get_session(&th("soon"), T0).await.unwrap(), None);
+    assert!(!s.is_token_revoked(&jti("jti")).await.unwrap());
     assert!(matches!(
-        s.redeem_code("late", T0, None).await.unwrap(),
+        s.redeem_code(&th("late"), T0, None).await.unwrap(),
         CodeRedemption::Redeemed(_)
     ));
-    assert!(s.find_refresh_token("late").await.unwrap().is_some());
-    assert!(s.get_session("late", T0).await.unwrap().is_some());
+    assert!(s.find_refresh_token(&th("late")).await.unwrap().is_some());
+    assert!(s.get_session(&th("late"), T0).await.unwrap().is_some());
     assert_eq!(s.purge_expired(T0.plus_secs(50)).await.unwrap(), 0);
     assert_eq!(s.purge_expired(T0.plus_secs(101)).await.unwrap(), 3);
     assert!(
-        s.grant_is_active("g1").await.unwrap(),
+        s.grant_is_active(&gid("g1")).await.unwrap(),
         "grants are not purged"
     );
 }
@@ -516,16 +563,16 @@ pub async fn revoke_grant_before_reopen(s: &dyn Store) {
     s.insert_refresh_token(&refresh("rt", &g1, Timestamp(i64::MAX)))
         .await
         .unwrap();
-    assert!(s.revoke_grant("g1", T0.plus_secs(1)).await.unwrap());
+    assert!(s.revoke_grant(&gid("g1"), T0.plus_secs(1)).await.unwrap());
 }
 
 /// Second half, on the reopened store.
 pub async fn grant_still_revoked_after_reopen(s: &dyn Store) {
-    assert!(!s.grant_is_active("g1").await.unwrap());
-    let g1 = s.get_grant("g1").await.unwrap().unwrap();
+    assert!(!s.grant_is_active(&gid("g1")).await.unwrap());
+    let g1 = s.get_grant(&gid("g1")).await.unwrap().unwrap();
     assert_eq!(g1.revoked_at, Some(T0.plus_secs(1)));
     assert_eq!(
-        s.rotate_refresh_token("rt", &refresh("rt-2", &g1, Timestamp(i64::MAX)), T0)
+        s.rotate_refresh_token(&th("rt"), &refresh("rt-2", &g1, Timestamp(i64::MAX)), T0)
             .await
             .unwrap(),
         Rotation::Invalid
@@ -544,7 +591,9 @@ pub async fn concurrent_code_redemptions_redeem_once(s: Arc<dyn Store>) {
         let (s, start) = (Arc::clone(&s), Arc::clone(&start));
         tasks.spawn(async move {
             start.wait().await;
-            s.redeem_code("race", T0.plus_secs(i), None).await.unwrap()
+            s.redeem_code(&th("race"), T0.plus_secs(i), None)
+                .await
+                .unwrap()
         });
     }
     let outcomes = tasks.join_all().await;
@@ -573,7 +622,9 @@ pub async fn concurrent_refresh_rotations_rotate_once(s: Arc<dyn Store>) {
         tasks.spawn(async move {
             let new = refresh(&format!("new-{i}"), &g1, exp);
             start.wait().await;
-            let r = s.rotate_refresh_token("old", &new, T0.plus_secs(1)).await;
+            let r = s
+                .rotate_refresh_token(&th("old"), &new, T0.plus_secs(1))
+                .await;
             (i, r.unwrap())
         });
     }
@@ -590,7 +641,7 @@ pub async fn concurrent_refresh_rotations_rotate_once(s: Arc<dyn Store>) {
     )));
     let mut stored = Vec::new();
     for i in 0..20 {
-        if s.find_refresh_token(&format!("new-{i}"))
+        if s.find_refresh_token(&th(&format!("new-{i}")))
             .await
             .unwrap()
             .is_some()
@@ -611,7 +662,7 @@ pub async fn concurrent_grant_upserts_keep_one_grant_with_every_scope(s: Arc<dyn
         tasks.spawn(async move {
             let wanted = vec![format!("s{i}"), "openid".to_owned()];
             start.wait().await;
-            s.upsert_grant(&format!("g{i}"), &user1(), &client("c1"), &wanted, T0)
+            s.upsert_grant(&gid(&format!("g{i}")), &user1(), &client("c1"), &wanted, T0)
                 .await
                 .unwrap()
         });
@@ -648,10 +699,10 @@ pub async fn account_and_client_changes_revoke_what_they_must(s: &dyn Store) {
             .unwrap()
     );
     assert!(
-        s.grant_is_active("g1").await.unwrap(),
+        s.grant_is_active(&gid("g1")).await.unwrap(),
         "enabling revokes nothing"
     );
-    assert!(s.get_session("sess-1", now).await.unwrap().is_some());
+    assert!(s.get_session(&th("sess-1"), now).await.unwrap().is_some());
 
     assert!(
         s.update_user_security(&user1(), None, Some("$argon2id$new"), now)
@@ -661,10 +712,10 @@ pub async fn account_and_client_changes_revoke_what_they_must(s: &dyn Store) {
     let u = s.get_user(&user1()).await.unwrap().unwrap();
     assert_eq!(u.password_hash.as_deref(), Some("$argon2id$new"));
     assert!(!u.disabled, "a password change leaves the flag alone");
-    assert!(!s.grant_is_active("g1").await.unwrap());
-    assert_eq!(s.get_session("sess-1", now).await.unwrap(), None);
+    assert!(!s.grant_is_active(&gid("g1")).await.unwrap());
+    assert_eq!(s.get_session(&th("sess-1"), now).await.unwrap(), None);
     assert_eq!(
-        s.rotate_refresh_token("rt-1", &refresh("rt-2", &g1, later), now)
+        s.rotate_refresh_token(&th("rt-1"), &refresh("rt-2", &g1, later), now)
             .await
             .unwrap(),
         Rotation::Invalid
@@ -683,7 +734,13 @@ pub async fn account_and_client_changes_revoke_what_they_must(s: &dyn Store) {
     );
 
     let g2 = s
-        .upsert_grant("g2", &user1(), &client("c2"), &scopes(&["openid"]), now)
+        .upsert_grant(
+            &gid("g2"),
+            &user1(),
+            &client("c2"),
+            &scopes(&["openid"]),
+            now,
+        )
         .await
         .unwrap();
     assert!(
@@ -774,7 +831,7 @@ pub async fn rel_08_revoke_racing_refresh_leaves_nothing_usable(s: Arc<dyn Store
     for round in 0..25 {
         let g = s
             .upsert_grant(
-                &format!("g{round}"),
+                &gid(&format!("g{round}")),
                 &user1(),
                 &client("c1"),
                 &scopes(&["openid", "offline_access"]),
@@ -782,7 +839,11 @@ pub async fn rel_08_revoke_racing_refresh_leaves_nothing_usable(s: Arc<dyn Store
             )
             .await
             .unwrap();
-        assert_eq!(g.id, format!("g{round}"), "the last round's grant is gone");
+        assert_eq!(
+            g.id,
+            gid(&format!("g{round}")),
+            "the last round's grant is gone"
+        );
         let (old, new) = (format!("old-{round}"), format!("new-{round}"));
         s.insert_refresh_token(&refresh(&old, &g, exp))
             .await
@@ -798,7 +859,7 @@ pub async fn rel_08_revoke_racing_refresh_leaves_nothing_usable(s: Arc<dyn Store
             );
             tokio::spawn(async move {
                 start.wait().await;
-                s.rotate_refresh_token(&old, &refresh(&new, &g, exp), T0.plus_secs(1))
+                s.rotate_refresh_token(&th(&old), &refresh(&new, &g, exp), T0.plus_secs(1))
                     .await
                     .unwrap()
             })
@@ -821,7 +882,7 @@ pub async fn rel_08_revoke_racing_refresh_leaves_nothing_usable(s: Arc<dyn Store
         for (from, to) in [(&old, "x1"), (&new, "x2")] {
             let got = s
                 .rotate_refresh_token(
-                    from,
+                    &th(from),
                     &refresh(&format!("{to}-{round}"), &g, exp),
                     T0.plus_secs(2),
                 )

@@ -79,22 +79,34 @@ pub async fn jtis_are_single_use_until_expiry(s: &dyn Store) {
     base(s).await;
     let c1 = ClientId("c1".into());
     let exp = T0.plus_secs(300);
-    assert!(s.record_assertion_jti(&c1, "j", exp, T0).await.unwrap());
-    assert!(!s.record_assertion_jti(&c1, "j", exp, T0).await.unwrap());
+    assert!(
+        s.record_assertion_jti(&c1, &jti("j"), exp, T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.record_assertion_jti(&c1, &jti("j"), exp, T0)
+            .await
+            .unwrap()
+    );
     // Another client's namespace is separate.
     assert!(
-        s.record_assertion_jti(&ClientId("c2".into()), "j", exp, T0)
+        s.record_assertion_jti(&ClientId("c2".into()), &jti("j"), exp, T0)
             .await
             .unwrap()
     );
     // After expiry the row is purged and the jti is free again (the assertion itself is
     // expired by then, so this cannot replay it).
     assert!(
-        s.record_assertion_jti(&c1, "j", exp.plus_secs(600), exp)
+        s.record_assertion_jti(&c1, &jti("j"), exp.plus_secs(600), exp)
             .await
             .unwrap()
     );
-    assert!(s.record_assertion_jti(&c1, "old", exp, T0).await.unwrap());
+    assert!(
+        s.record_assertion_jti(&c1, &jti("old"), exp, T0)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         s.purge_assertion_jtis(exp).await.unwrap(),
         2,
@@ -108,7 +120,7 @@ pub async fn concurrent_jti_records_succeed_once(s: Arc<dyn Store>) {
         .map(|_| {
             let s = s.clone();
             tokio::spawn(async move {
-                s.record_assertion_jti(&ClientId("c1".into()), "race", T0.plus_secs(60), T0)
+                s.record_assertion_jti(&ClientId("c1".into()), &jti("race"), T0.plus_secs(60), T0)
                     .await
                     .unwrap()
             })

@@ -464,48 +464,53 @@ pub async fn initial_keys_are_inserted_only_once(s: &dyn Store) {
 
 pub async fn token_revocation_and_purge(s: &dyn Store) {
     let client = ClientId("c1".into());
-    assert!(!s.is_token_revoked("j1").await.unwrap());
-    s.revoke_token("j1", &client, Timestamp(100), Timestamp(50))
+    assert!(!s.is_token_revoked(&jti("j1")).await.unwrap());
+    s.revoke_token(&jti("j1"), &client, Timestamp(100), Timestamp(50))
         .await
         .unwrap();
-    s.revoke_token("j1", &client, Timestamp(100), Timestamp(60))
+    s.revoke_token(&jti("j1"), &client, Timestamp(100), Timestamp(60))
         .await
         .unwrap();
-    s.revoke_token("j2", &client, Timestamp(300), Timestamp(50))
+    s.revoke_token(&jti("j2"), &client, Timestamp(300), Timestamp(50))
         .await
         .unwrap();
     s.revoke_token(
-        "j3",
+        &jti("j3"),
         &ClientId("unknown-client".into()),
         Timestamp(200),
         Timestamp(50),
     )
     .await
     .unwrap();
-    assert!(s.is_token_revoked("j1").await.unwrap());
+    assert!(s.is_token_revoked(&jti("j1")).await.unwrap());
     assert_eq!(
         s.purge_expired(Timestamp(200)).await.unwrap(),
         1,
         "only expires_at < now"
     );
-    assert!(!s.is_token_revoked("j1").await.unwrap());
-    assert!(s.is_token_revoked("j2").await.unwrap());
-    assert!(s.is_token_revoked("j3").await.unwrap());
+    assert!(!s.is_token_revoked(&jti("j1")).await.unwrap());
+    assert!(s.is_token_revoked(&jti("j2")).await.unwrap());
+    assert!(s.is_token_revoked(&jti("j3")).await.unwrap());
     assert_eq!(s.purge_expired(Timestamp(200)).await.unwrap(), 0);
     assert_eq!(s.purge_expired(Timestamp(301)).await.unwrap(), 2);
 }
 
 /// First half of the reopen test: revoke, then the caller closes the store.
 pub async fn revoke_before_reopen(s: &dyn Store) {
-    s.revoke_token("durable", &ClientId("c1".into()), Timestamp(i64::MAX), T0)
-        .await
-        .unwrap();
+    s.revoke_token(
+        &jti("durable"),
+        &ClientId("c1".into()),
+        Timestamp(i64::MAX),
+        T0,
+    )
+    .await
+    .unwrap();
 }
 
 /// Second half, on the reopened store.
 pub async fn still_revoked_after_reopen(s: &dyn Store) {
-    assert!(s.is_token_revoked("durable").await.unwrap());
-    assert!(!s.is_token_revoked("other").await.unwrap());
+    assert!(s.is_token_revoked(&jti("durable")).await.unwrap());
+    assert!(!s.is_token_revoked(&jti("other")).await.unwrap());
 }
 
 pub async fn concurrent_revocations_of_one_jti_all_succeed(s: Arc<dyn Store>) {
@@ -514,7 +519,7 @@ pub async fn concurrent_revocations_of_one_jti_all_succeed(s: Arc<dyn Store>) {
         let s = Arc::clone(&s);
         tasks.spawn(async move {
             s.revoke_token(
-                "same-jti",
+                &jti("same-jti"),
                 &ClientId("c1".into()),
                 Timestamp(10_000),
                 Timestamp(i),
@@ -525,7 +530,7 @@ pub async fn concurrent_revocations_of_one_jti_all_succeed(s: Arc<dyn Store>) {
     while let Some(done) = tasks.join_next().await {
         done.unwrap().unwrap();
     }
-    assert!(s.is_token_revoked("same-jti").await.unwrap());
+    assert!(s.is_token_revoked(&jti("same-jti")).await.unwrap());
     assert_eq!(
         s.purge_expired(Timestamp(20_000)).await.unwrap(),
         1,
