@@ -7,6 +7,7 @@ use crate::clock::Timestamp;
 use crate::error::OAuthError;
 use crate::jws;
 use crate::keys::{KeyAlg, Keyring};
+use crate::model::CredentialKind;
 use crate::rand::{Rng, uuid_v4};
 use crate::scope::ScopeSet;
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,10 @@ pub struct TokenSettings {
     pub issuer: String,
     /// IMS `as` claim: aio-lib-ims maps it to `https://{as}.adobelogin.com` (docs/ims-contract.md §3.1).
     pub ims_as: String,
+    /// Access-token lifetime, unless `access_token_ttl_by_kind` names the credential's kind.
     pub access_token_ttl_secs: i64,
+    /// Access-token lifetimes for some credential kinds (e.g. shorter for single-page apps).
+    pub access_token_ttl_by_kind: Vec<(CredentialKind, i64)>,
     /// Tolerated clock difference between nodes, applied to `exp` and `iat` (≤ 60 s).
     pub clock_skew_secs: i64,
     pub access_token_alg: KeyAlg,
@@ -54,6 +58,25 @@ pub struct Lifetimes {
     pub refresh_absolute_secs: i64,
     /// A browser sign-in.
     pub session_secs: i64,
+}
+
+impl TokenSettings {
+    /// The access-token lifetime for a credential of `kind`.
+    pub fn access_token_ttl(&self, kind: CredentialKind) -> i64 {
+        self.access_token_ttl_by_kind
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(self.access_token_ttl_secs, |(_, ttl)| *ttl)
+    }
+
+    /// The longest access-token lifetime of any kind (how long a retired key must stay
+    /// published).
+    pub fn longest_access_token_ttl(&self) -> i64 {
+        self.access_token_ttl_by_kind
+            .iter()
+            .map(|(_, t)| *t)
+            .fold(self.access_token_ttl_secs, i64::max)
+    }
 }
 
 impl Default for Lifetimes {
@@ -125,6 +148,8 @@ pub struct AccessTokenRequest<'a> {
     pub dialect: Dialect,
     pub ctp: u8,
     pub grant_id: Option<&'a str>,
+    /// The kind of the credential the token is issued to: it picks the lifetime.
+    pub kind: CredentialKind,
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +169,7 @@ pub fn issue_access_token(
     let key = keyring
         .signer(settings.access_token_alg, now)
         .ok_or_else(OAuthError::server_error)?;
-    let ttl = settings.access_token_ttl_secs;
+    let ttl = settings.access_token_ttl(req.kind);
     let id = format!("{}_{}_lk1", now.millis(), uuid_v4(rng));
     let claims = AccessTokenClaims {
         id: id.clone(),
@@ -273,6 +298,7 @@ mod tests {
             issuer: "http://127.0.0.1:8080".into(),
             ims_as: "ims-na1".into(),
             access_token_ttl_secs: 3600,
+            access_token_ttl_by_kind: vec![(CredentialKind::OAuthSpa, 900)],
             clock_skew_secs: 30,
             access_token_alg: KeyAlg::Es256,
         };
@@ -280,6 +306,15 @@ mod tests {
     }
 
     fn issue(settings: &TokenSettings, ring: &Keyring, dialect: Dialect) -> IssuedToken {
+        issue_for(settings, ring, dialect, CredentialKind::ServerToServer)
+    }
+
+    fn issue_for(
+        settings: &TokenSettings,
+        ring: &Keyring,
+        dialect: Dialect,
+        kind: CredentialKind,
+    ) -> IssuedToken {
         let scopes = ScopeSet::parse("openid,AdobeID").unwrap();
         issue_access_token(
             settings,
@@ -294,9 +329,21 @@ mod tests {
                 dialect,
                 ctp: CTP_TECHNICAL,
                 grant_id: None,
+                kind,
             },
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_credential_kind_may_have_its_own_access_token_lifetime() {
+        let (s, ring) = setup();
+        let spa = issue_for(&s, &ring, Dialect::Standard, CredentialKind::OAuthSpa);
+        assert_eq!(spa.expires_in_secs, 900);
+        assert_eq!(spa.claims.exp - spa.claims.iat, 900);
+        let web = issue_for(&s, &ring, Dialect::Standard, CredentialKind::OAuthWeb);
+        assert_eq!(web.expires_in_secs, 3600, "the default");
+        assert_eq!(s.longest_access_token_ttl(), 3600);
     }
 
     #[test]

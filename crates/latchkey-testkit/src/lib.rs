@@ -81,6 +81,7 @@ impl TestServer {
                 issuer: url.clone(),
                 ims_as: "ims-na1".into(),
                 access_token_ttl_secs: 86_400,
+                access_token_ttl_by_kind: Vec::new(),
                 clock_skew_secs: 30,
                 access_token_alg: KeyAlg::Es256,
             },
@@ -224,6 +225,7 @@ impl TestServer {
                 dialect: Dialect::Ims,
                 ctp: CTP_USER,
                 grant_id: None,
+                kind: latchkey_core::model::CredentialKind::OAuthWeb,
             },
         )
         .unwrap()

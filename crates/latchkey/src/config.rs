@@ -3,6 +3,7 @@
 //! never global.
 
 use latchkey_core::keys::KeyAlg;
+use latchkey_core::model::CredentialKind;
 use latchkey_core::token::{Lifetimes, TokenSettings};
 use latchkey_http::Timeouts;
 use latchkey_http::throttle::AddressLimits;
@@ -23,6 +24,8 @@ pub struct Config {
     pub ims_as: String,
     /// Access-token lifetime. IMS default: 24 h (aio-lib-ims needs well over 10 min).
     pub access_token_ttl_secs: i64,
+    /// Per credential kind, e.g. `access_token_ttl_secs_by_kind = { oauth_spa = 3600 }`.
+    pub access_token_ttl_secs_by_kind: std::collections::BTreeMap<String, i64>,
     pub clock_skew_secs: i64,
     pub access_token_alg: String,
     pub max_body_bytes: usize,
@@ -52,6 +55,7 @@ impl Default for Config {
             issuer: None,
             ims_as: "ims-na1".into(),
             access_token_ttl_secs: 86_400,
+            access_token_ttl_secs_by_kind: Default::default(),
             clock_skew_secs: 30,
             access_token_alg: "ES256".into(),
             max_body_bytes: 64 * 1024,
@@ -128,6 +132,7 @@ impl Config {
             // aio-lib-ims caches nothing that lives 10 minutes or less (docs/ims-contract.md §3.1).
             return Err("access_token_ttl_secs must be between 601 and 604800".into());
         }
+        self.access_token_ttl_by_kind()?;
         if !(10..=600).contains(&self.code_ttl_secs) {
             return Err("code_ttl_secs must be between 10 and 600 (SEC-45)".into());
         }
@@ -178,7 +183,32 @@ impl Config {
     /// How long a signing key must stay published after it stops signing: the longest
     /// lifetime of anything it signed (access tokens, refresh tokens), plus clock skew.
     pub fn key_retention_secs(&self) -> i64 {
-        self.access_token_ttl_secs.max(self.refresh_idle_ttl_secs) + self.clock_skew_secs
+        let longest_access = self
+            .access_token_ttl_secs_by_kind
+            .values()
+            .fold(self.access_token_ttl_secs, |a, b| a.max(*b));
+        longest_access.max(self.refresh_idle_ttl_secs) + self.clock_skew_secs
+    }
+
+    /// `access_token_ttl_secs_by_kind` with its kinds parsed and its lifetimes checked
+    /// (60 s to 7 days; a kind that IMS clients use needs more than 600 s, which is the
+    /// operator's choice to make).
+    pub fn access_token_ttl_by_kind(&self) -> Result<Vec<(CredentialKind, i64)>, String> {
+        self.access_token_ttl_secs_by_kind
+            .iter()
+            .map(|(kind, ttl)| {
+                let kind: CredentialKind = kind
+                    .parse()
+                    .map_err(|e| format!("access_token_ttl_secs_by_kind: {e}"))?;
+                if !(60..=7 * 86_400).contains(ttl) {
+                    return Err(format!(
+                        "access_token_ttl_secs_by_kind.{}: must be between 60 and 604800",
+                        kind.as_str()
+                    ));
+                }
+                Ok((kind, *ttl))
+            })
+            .collect()
     }
 
     pub fn timeouts(&self) -> Timeouts {
@@ -201,6 +231,7 @@ impl Config {
             issuer,
             ims_as: self.ims_as.clone(),
             access_token_ttl_secs: self.access_token_ttl_secs,
+            access_token_ttl_by_kind: self.access_token_ttl_by_kind()?,
             clock_skew_secs: self.clock_skew_secs,
             access_token_alg: self.access_token_alg.parse()?,
         })
@@ -267,5 +298,45 @@ mod tests {
         let c: Config = toml::from_str("access_token_ttl_secs = 3600").unwrap();
         assert!(c.validate().is_ok());
         assert_eq!(c.database, DEFAULT_DATABASE);
+    }
+
+    #[test]
+    fn every_lifetime_is_read_from_the_file_and_checked() {
+        let c: Config = toml::from_str(
+            "code_ttl_secs = 120\nrefresh_idle_ttl_secs = 86400\n\
+             refresh_absolute_ttl_secs = 2592000\nsession_ttl_secs = 3600\n\
+             access_token_ttl_secs = 7200\n\
+             [access_token_ttl_secs_by_kind]\noauth_spa = 900\n",
+        )
+        .unwrap();
+        assert!(c.validate().is_ok());
+        let t = c.token_settings("http://127.0.0.1:8080".into()).unwrap();
+        assert_eq!(
+            t.lifetimes,
+            Lifetimes {
+                code_secs: 120,
+                refresh_idle_secs: 86_400,
+                refresh_absolute_secs: 2_592_000,
+                session_secs: 3_600,
+            }
+        );
+        assert_eq!(t.access_token_ttl(CredentialKind::OAuthSpa), 900);
+        assert_eq!(t.access_token_ttl(CredentialKind::ServerToServer), 7_200);
+        assert_eq!(
+            c.key_retention_secs(),
+            86_400 + 30,
+            "the refresh lifetime is longest"
+        );
+        for bad in [
+            "code_ttl_secs = 3600",
+            "refresh_idle_ttl_secs = 10",
+            "refresh_idle_ttl_secs = 86400\nrefresh_absolute_ttl_secs = 3600",
+            "session_ttl_secs = 1",
+            "[access_token_ttl_secs_by_kind]\nrobot = 900",
+            "[access_token_ttl_secs_by_kind]\noauth_spa = 5",
+        ] {
+            let c: Config = toml::from_str(bad).unwrap();
+            assert!(c.validate().is_err(), "{bad}");
+        }
     }
 }

@@ -39,6 +39,7 @@ pub async fn grant(
             dialect,
             ctp: CTP_TECHNICAL,
             grant_id: None,
+            kind: cred.kind,
         },
     )?;
     Ok(IssuedTokens {

@@ -81,6 +81,7 @@ pub async fn exchange(
             dialect: Dialect::Ims,
             ctp: CTP_TECHNICAL,
             grant_id: None,
+            kind: cred.kind,
         },
     )?;
     Ok(IssuedTokens {

@@ -56,6 +56,7 @@ pub async fn grant(
             dialect: at.dialect,
             ctp: CTP_TECHNICAL,
             grant_id: None,
+            kind: cred.kind,
         },
     )?;
     Ok(IssuedTokens {

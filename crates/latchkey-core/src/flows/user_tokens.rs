@@ -71,6 +71,7 @@ pub fn issue(cx: &Context<'_>, req: UserTokenRequest<'_>) -> Result<IssuedTokens
             dialect: req.dialect,
             ctp: CTP_USER,
             grant_id: Some(req.grant_id.as_str()),
+            kind: req.cred.kind,
         },
     )?;
     let id_token = if req.scopes.contains("openid") {
