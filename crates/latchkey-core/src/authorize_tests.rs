@@ -25,13 +25,7 @@ fn cred(kind: CredentialKind) -> Credential {
 }
 
 fn params(pairs: &[(&str, &str)]) -> Params {
-    Params::from_pairs(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-    .unwrap()
+    Params::of(pairs)
 }
 
 const ALLOWED: &[&str] = &["openid", "email", "profile", "offline_access"];

@@ -57,6 +57,21 @@ impl Params {
     }
 }
 
+#[cfg(test)]
+impl Params {
+    /// Parameters for a unit test (panics on a duplicate name).
+    #[allow(clippy::unwrap_used)]
+    pub(crate) fn of(pairs: &[(&str, &str)]) -> Self {
+        Params::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+        .unwrap()
+    }
+}
+
 /// Strict `application/x-www-form-urlencoded` decoding of one name or value: `+` is a
 /// space, a bad `%` escape or a result that is not UTF-8 is an error (FUZZ-15, FUZZ-18).
 pub fn form_urldecode(bytes: &[u8]) -> Result<String, OAuthError> {

@@ -87,6 +87,16 @@ pub async fn authorize(
     }
 }
 
+/// `authorize` for an action on the org itself.
+pub async fn authorize_org(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    action: Action,
+) -> AdminResult<()> {
+    authorize(ctx, actor, org, action, &format!("org {org}")).await
+}
+
 /// Set whether the org's developers may manage credentials (system admins only).
 pub async fn set_developers_may_manage_credentials(
     ctx: &Ctx<'_>,
@@ -94,7 +104,7 @@ pub async fn set_developers_may_manage_credentials(
     org: &OrgId,
     allowed: bool,
 ) -> AdminResult<()> {
-    authorize(ctx, actor, org, Action::ManageOrg, &format!("org {org}")).await?;
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
     ctx.store
         .set_developers_may_manage_credentials(org, allowed)
         .await?;

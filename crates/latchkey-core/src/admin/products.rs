@@ -7,7 +7,7 @@
 //! product behind its project's APIs (those accepting the credential's auth kind): the
 //! oldest instance of that product, created as `<product>` when the org has none.
 
-use super::authz::{Action, Actor, authorize};
+use super::authz::{Action, Actor, authorize, authorize_org};
 use super::{AdminError, AdminResult, Ctx, check_name};
 use crate::ids::{OrgId, UserId};
 use crate::model::Credential;
@@ -74,14 +74,7 @@ pub async fn create_instance(
         .get_org(org)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("org {org}")))?;
-    authorize(
-        ctx,
-        actor,
-        org,
-        Action::ManageProducts,
-        &format!("org {org}"),
-    )
-    .await?;
+    authorize_org(ctx, actor, org, Action::ManageProducts).await?;
     let product = check_name("product name", product)?;
     let name = check_name("instance name", name.unwrap_or(&product))?;
     new_instance(ctx, org, &product, &name).await
@@ -92,14 +85,7 @@ pub async fn list_instances(
     actor: &Actor,
     org: &OrgId,
 ) -> AdminResult<Vec<ProductInstance>> {
-    authorize(
-        ctx,
-        actor,
-        org,
-        Action::ManageProducts,
-        &format!("org {org}"),
-    )
-    .await?;
+    authorize_org(ctx, actor, org, Action::ManageProducts).await?;
     Ok(ctx.store.list_instances(org).await?)
 }
 

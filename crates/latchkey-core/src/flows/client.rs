@@ -3,6 +3,7 @@
 //! `client_id`, and `private_key_jwt` (RFC 7523 §2.2, SEC-32). 400 `invalid_request` when
 //! no client is presented (NEG-01), 401 `invalid_client` when it fails (NEG-02).
 
+use super::token::IssuedTokens;
 use super::{Context, FlowError, FlowResult};
 use crate::admin::service_accounts;
 use crate::client_auth::{self, AuthMethod, PresentedAssertion};
@@ -10,6 +11,8 @@ use crate::grants::jwt_bearer;
 use crate::ids::{ClientId, Jti, UserId};
 use crate::model::Credential;
 use crate::params::Params;
+use crate::scope::ScopeSet;
+use crate::token::{AccessTokenRequest, CTP_TECHNICAL, Dialect, issue_access_token};
 use crate::{ErrorCode, OAuthError};
 
 /// Longest client id looked up; anything longer cannot exist.
@@ -99,4 +102,39 @@ pub async fn technical_account(cx: &Context<'_>, cred: &Credential) -> FlowResul
         Some(u) if !u.disabled => Ok(id),
         _ => Err(refuse("the credential's technical account is disabled")),
     }
+}
+
+/// An access token for `cred`'s technical account `subject` (client credentials, the RFC
+/// 7523 grant and the IMS exchange): no refresh token, no ID token, no user.
+pub fn technical_token(
+    cx: &Context<'_>,
+    cred: &Credential,
+    subject: &UserId,
+    scopes: ScopeSet,
+    dialect: Dialect,
+) -> Result<IssuedTokens, OAuthError> {
+    let issued = issue_access_token(
+        cx.settings,
+        cx.keyring,
+        cx.rng,
+        cx.now,
+        &AccessTokenRequest {
+            client_id: cred.client_id.as_str(),
+            subject: subject.as_str(),
+            org: Some(cred.org_id.as_str()),
+            scopes: &scopes,
+            dialect,
+            ctp: CTP_TECHNICAL,
+            grant_id: None,
+            kind: cred.kind,
+        },
+    )?;
+    Ok(IssuedTokens {
+        access_token: issued.token,
+        expires_in_secs: issued.expires_in_secs,
+        scopes,
+        refresh_token: None,
+        id_token: None,
+        user: None,
+    })
 }

@@ -6,7 +6,7 @@ use super::{Context, FlowResult, client};
 use crate::admin::allowed_scopes;
 use crate::grants::client_credentials::{self, ClientCredentialsRequest};
 use crate::model::Credential;
-use crate::token::{AccessTokenRequest, CTP_TECHNICAL, Dialect, issue_access_token};
+use crate::token::Dialect;
 
 pub async fn grant(
     cx: &Context<'_>,
@@ -26,28 +26,7 @@ pub async fn grant(
             dialect,
         },
     )?;
-    let issued = issue_access_token(
-        cx.settings,
-        cx.keyring,
-        cx.rng,
-        cx.now,
-        &AccessTokenRequest {
-            client_id: cred.client_id.as_str(),
-            subject: subject.as_str(),
-            org: Some(cred.org_id.as_str()),
-            scopes: &scopes,
-            dialect,
-            ctp: CTP_TECHNICAL,
-            grant_id: None,
-            kind: cred.kind,
-        },
-    )?;
-    Ok(IssuedTokens {
-        access_token: issued.token,
-        expires_in_secs: issued.expires_in_secs,
-        scopes,
-        refresh_token: None,
-        id_token: None,
-        user: None,
-    })
+    Ok(client::technical_token(
+        cx, cred, &subject, scopes, dialect,
+    )?)
 }

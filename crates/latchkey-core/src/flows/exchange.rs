@@ -10,7 +10,7 @@ use crate::client_auth;
 use crate::grants::jwt_bearer;
 use crate::ids::{ClientId, Jti};
 use crate::params::Params;
-use crate::token::{AccessTokenRequest, CTP_TECHNICAL, Dialect, issue_access_token};
+use crate::token::Dialect;
 use crate::{ErrorCode, OAuthError};
 
 fn ims(code: ErrorCode, status: u16, d: &str) -> OAuthError {
@@ -68,28 +68,11 @@ pub async fn exchange(
         )
         .into());
     }
-    let issued = issue_access_token(
-        cx.settings,
-        cx.keyring,
-        cx.rng,
-        cx.now,
-        &AccessTokenRequest {
-            client_id: cred.client_id.as_str(),
-            subject: subject.as_str(),
-            org: Some(cred.org_id.as_str()),
-            scopes: &accepted.scopes,
-            dialect: Dialect::Ims,
-            ctp: CTP_TECHNICAL,
-            grant_id: None,
-            kind: cred.kind,
-        },
-    )?;
-    Ok(IssuedTokens {
-        access_token: issued.token,
-        expires_in_secs: issued.expires_in_secs,
-        scopes: accepted.scopes,
-        refresh_token: None,
-        id_token: None,
-        user: None,
-    })
+    Ok(client::technical_token(
+        cx,
+        &cred,
+        &subject,
+        accepted.scopes,
+        Dialect::Ims,
+    )?)
 }

@@ -9,7 +9,6 @@ use crate::admin::{allowed_scopes, service_accounts};
 use crate::grants::jwt_bearer;
 use crate::ids::Jti;
 use crate::model::Credential;
-use crate::token::{AccessTokenRequest, CTP_TECHNICAL, issue_access_token};
 
 pub async fn grant(
     cx: &Context<'_>,
@@ -43,28 +42,11 @@ pub async fn grant(
     {
         return Err(OAuthError::invalid_grant("the assertion was already used").into());
     }
-    let issued = issue_access_token(
-        cx.settings,
-        cx.keyring,
-        cx.rng,
-        cx.now,
-        &AccessTokenRequest {
-            client_id: cred.client_id.as_str(),
-            subject: subject.as_str(),
-            org: Some(cred.org_id.as_str()),
-            scopes: &accepted.scopes,
-            dialect: at.dialect,
-            ctp: CTP_TECHNICAL,
-            grant_id: None,
-            kind: cred.kind,
-        },
-    )?;
-    Ok(IssuedTokens {
-        access_token: issued.token,
-        expires_in_secs: issued.expires_in_secs,
-        scopes: accepted.scopes,
-        refresh_token: None,
-        id_token: None,
-        user: None,
-    })
+    Ok(client::technical_token(
+        cx,
+        cred,
+        &subject,
+        accepted.scopes,
+        at.dialect,
+    )?)
 }
