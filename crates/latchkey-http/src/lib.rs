@@ -3,6 +3,7 @@
 //! its state (docs/style.md habit 10), tested in-process and by full-server tests.
 
 pub mod account;
+pub mod api_key;
 pub mod auth;
 pub mod authorize;
 pub mod consent;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod exchange;
 pub mod extract;
 pub mod health;
+pub mod home;
 pub mod login;
 pub mod logout;
 pub mod metrics;
@@ -101,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(cors);
     let mut browser = Router::new()
+        .route("/", get(home::home_get))
         .route("/login", get(login::login_get).post(login::login_post))
         .route(
             "/consent",
@@ -147,7 +150,8 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/ims/organizations/v6",
             get(userinfo::organizations).post(userinfo::organizations),
-        );
+        )
+        .route(api_key::PATH, get(api_key::check_api_key_get));
     Router::new()
         .merge(public)
         .merge(browser)

@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "signed_out.html",
         include_str!("../templates/signed_out.html"),
     ),
+    ("home.html", include_str!("../templates/home.html")),
     (
         "logout_confirm.html",
         include_str!("../templates/logout_confirm.html"),

@@ -12,6 +12,7 @@
 //! (`account`).
 
 pub mod account;
+pub mod api_key;
 pub mod authorize;
 pub mod client;
 pub mod client_credentials;

@@ -19,6 +19,8 @@ mod cli;
 mod conformance;
 /// Every document reference in the code resolves.
 mod docs_refs;
+/// The front door at `/`, and checking API keys.
+mod front_door;
 /// Hostile assertions at the service-account endpoints.
 mod hostile_assertions;
 /// Third-party client libraries against the real binary.
