@@ -102,6 +102,14 @@ pub trait CredentialStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<bool>;
     async fn list_credentials(&self, project: &ProjectId) -> StoreResult<Vec<Credential>>;
+    /// One transaction: set the credential's name (if `Some`) and replace its redirect
+    /// URIs, in order (if `Some`). `false` if the credential does not exist.
+    async fn update_credential(
+        &self,
+        client_id: &ClientId,
+        name: Option<&str>,
+        redirect_uris: Option<&[String]>,
+    ) -> StoreResult<bool>;
     /// Secrets that authenticate now, oldest first.
     async fn active_secrets(&self, client_id: &ClientId) -> StoreResult<Vec<SecretRecord>>;
     /// One transaction: add `rec`, then revoke the oldest active secrets until at most

@@ -255,6 +255,48 @@ macro_rules! impl_credentials {
                     self.load_credentials("project_id", project.as_str()).await
                 }
 
+                async fn update_credential(
+                    &self,
+                    client_id: &ClientId,
+                    name: Option<&str>,
+                    redirect_uris: Option<&[String]>,
+                ) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
+                    if !Self::lock_credential(&mut tx, client_id.as_str()).await? {
+                        tx.rollback().await.map_err(backend)?;
+                        return Ok(false);
+                    }
+                    if let Some(name) = name {
+                        sqlx::query("UPDATE credentials SET name = $1 WHERE client_id = $2")
+                            .bind(name)
+                            .bind(client_id.as_str())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    }
+                    if let Some(uris) = redirect_uris {
+                        sqlx::query("DELETE FROM credential_redirect_uris WHERE client_id = $1")
+                            .bind(client_id.as_str())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                        for (i, uri) in uris.iter().enumerate() {
+                            sqlx::query(
+                                "INSERT INTO credential_redirect_uris (client_id, position, uri) \
+                                 VALUES ($1, $2, $3)",
+                            )
+                            .bind(client_id.as_str())
+                            .bind(position(i)?)
+                            .bind(uri)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                        }
+                    }
+                    tx.commit().await.map_err(backend)?;
+                    Ok(true)
+                }
+
                 async fn active_secrets(
                     &self,
                     client_id: &ClientId,

@@ -108,6 +108,7 @@ suite! {
         duplicate_email_is_a_conflict_case_insensitively,
         projects_and_catalog_roundtrip,
         credentials_roundtrip,
+        update_credential_renames_and_replaces_redirect_uris,
         insert_credential_is_atomic,
         add_secret_keeps_at_most_two_active,
         revoke_secret_only_hits_active_secrets,

@@ -148,6 +148,20 @@ pub enum ProjectCmd {
         #[arg(long)]
         json: bool,
     },
+    /// List an org's projects.
+    List {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a project: its APIs and its credentials.
+    Show {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add an API from the catalog to a project; its scopes become available.
     AddApi {
         #[arg(long)]
@@ -221,6 +235,33 @@ pub enum CredentialCmd {
         /// Public certificate (PEM file) for service_account_jwt credentials.
         #[arg(long)]
         certificate: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a project's credentials.
+    List {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a credential: kind, redirect URIs, technical account, secrets' dates (never the
+    /// secrets).
+    Show {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename a credential and/or replace its redirect URIs (validated as at creation).
+    Update {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// The complete new list (repeat the flag); omitted: the URIs stay as they are.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
         #[arg(long)]
         json: bool,
     },

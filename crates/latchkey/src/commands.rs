@@ -248,6 +248,10 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
         | Command::Credential(CredentialCmd::Disable { .. } | CredentialCmd::Enable { .. }) => {
             crate::accounts::run(&ctx, cli.command).await
         }
+        Command::Project(ProjectCmd::List { .. } | ProjectCmd::Show { .. })
+        | Command::Credential(
+            CredentialCmd::List { .. } | CredentialCmd::Show { .. } | CredentialCmd::Update { .. },
+        ) => crate::projects::run(&ctx, store.as_ref(), cli.command).await,
         Command::Org(OrgCmd::Settings { .. })
         | Command::Credential(
             CredentialCmd::AddCertificate { .. }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod masterkey;
+pub mod projects;
 pub mod serve;
 
 use clap::Parser;

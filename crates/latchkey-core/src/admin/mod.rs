@@ -330,6 +330,74 @@ fn new_secret_record(ctx: &Ctx<'_>, client_id: &ClientId) -> (ClientSecret, Secr
     (secret, rec)
 }
 
+/// SEC-03: the redirect URIs a credential of `kind` may have: at least one for the user
+/// flows, each valid for the kind; none for the others.
+fn check_redirect_uris(kind: CredentialKind, uris: &[String]) -> AdminResult<()> {
+    if kind.uses_redirect_uris() {
+        if uris.is_empty() {
+            return Err(invalid(format!(
+                "{} credentials need at least one --redirect-uri",
+                kind.as_str()
+            )));
+        }
+        if uris.len() > MAX_REDIRECT_URIS {
+            return Err(invalid(format!(
+                "a credential has at most {MAX_REDIRECT_URIS} redirect URIs"
+            )));
+        }
+        for uri in uris {
+            redirect::validate_registration(uri, kind).map_err(invalid)?;
+        }
+    } else if !uris.is_empty() {
+        return Err(invalid(format!(
+            "{} credentials take no redirect URIs",
+            kind.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Most redirect URIs one credential may register.
+pub const MAX_REDIRECT_URIS: usize = 20;
+
+/// Rename a credential and/or replace its redirect URIs (validated as at creation), on
+/// behalf of `actor` (SEC-40; another org's credential is not found).
+pub async fn update_credential(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+    name: Option<&str>,
+    redirect_uris: Option<&[String]>,
+) -> AdminResult<Credential> {
+    let cred = service_accounts::managed_credential(ctx, actor, client_id).await?;
+    let name = name
+        .map(|n| check_client_facing_name("credential name", n))
+        .transpose()?;
+    if let Some(uris) = redirect_uris {
+        check_redirect_uris(cred.kind, uris)?;
+    }
+    if !ctx
+        .store
+        .update_credential(client_id, name.as_deref(), redirect_uris)
+        .await?
+    {
+        return Err(AdminError::NotFound(format!("credential {client_id}")));
+    }
+    ctx.store
+        .get_credential(client_id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))
+}
+
+/// A credential the actor may see (SEC-40: another org's is not found).
+pub async fn show_credential(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+) -> AdminResult<Credential> {
+    service_accounts::managed_credential(ctx, actor, client_id).await
+}
+
 /// Create a credential in a project, on behalf of `actor` (SEC-40: org `system_admin`, or
 /// `developer` where the org allows it). A technical account is provisioned as a
 /// `contributor` of the products behind the project's APIs.
@@ -349,22 +417,7 @@ pub async fn create_credential(
     .await?;
     let name = check_client_facing_name("credential name", new.name.unwrap_or(new.kind.label()))?;
     let kind = new.kind;
-    if kind.uses_redirect_uris() {
-        if new.redirect_uris.is_empty() {
-            return Err(invalid(format!(
-                "{} credentials need at least one --redirect-uri",
-                kind.as_str()
-            )));
-        }
-        for uri in new.redirect_uris {
-            redirect::validate_registration(uri, kind).map_err(invalid)?;
-        }
-    } else if !new.redirect_uris.is_empty() {
-        return Err(invalid(format!(
-            "{} credentials take no redirect URIs",
-            kind.as_str()
-        )));
-    }
+    check_redirect_uris(kind, new.redirect_uris)?;
     let client_id = ClientId::generate(ctx.rng);
     let certificate = match (kind, new.certificate_pem) {
         (CredentialKind::ServiceAccountJwt, Some(pem)) => {

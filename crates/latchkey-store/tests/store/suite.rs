@@ -289,6 +289,43 @@ pub async fn credentials_roundtrip(s: &dyn Store) {
     );
 }
 
+/// A rename and a new list of redirect URIs, in one transaction, in the given order; an
+/// unknown credential is `false`.
+pub async fn update_credential_renames_and_replaces_redirect_uris(s: &dyn Store) {
+    org_and_project(s).await;
+    let mut web = credential("c-upd", "o1", "p1", CredentialKind::OAuthWeb);
+    web.redirect_uris = vec!["https://a.example/cb".into(), "https://b.example/cb".into()];
+    s.insert_credential(&web, None, None).await.unwrap();
+    let id = web.client_id.clone();
+    let uris = vec![
+        "https://c.example/cb".to_owned(),
+        "https://a.example/cb".to_owned(),
+    ];
+    assert!(
+        s.update_credential(&id, Some("Renamed"), Some(&uris))
+            .await
+            .unwrap()
+    );
+    let got = s.get_credential(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.name.as_str(), got.redirect_uris.clone()),
+        ("Renamed", uris.clone())
+    );
+    // Only the name: the URIs stay; only the URIs: the name stays.
+    assert!(s.update_credential(&id, Some("Again"), None).await.unwrap());
+    let got = s.get_credential(&id).await.unwrap().unwrap();
+    assert_eq!((got.name.as_str(), got.redirect_uris), ("Again", uris));
+    let one = vec!["https://d.example/cb".to_owned()];
+    assert!(s.update_credential(&id, None, Some(&one)).await.unwrap());
+    let got = s.get_credential(&id).await.unwrap().unwrap();
+    assert_eq!((got.name.as_str(), got.redirect_uris), ("Again", one));
+    assert!(
+        !s.update_credential(&ClientId("ghost".into()), Some("x"), None)
+            .await
+            .unwrap()
+    );
+}
+
 pub async fn insert_credential_is_atomic(s: &dyn Store) {
     org_and_project(s).await;
     // The technical account's email is taken: nothing of the credential remains.

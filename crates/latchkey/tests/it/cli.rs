@@ -610,3 +610,119 @@ fn cli_manages_certificates_profiles_roles_and_conversion() {
         "--json",
     ]);
 }
+
+/// Console parity on the CLI: projects and credentials listed and shown (never a secret),
+/// and a credential renamed and its redirect URIs replaced with the validation of creation.
+#[test]
+fn projects_and_credentials_are_listed_shown_and_updated() {
+    let env = Env::new();
+    let s2s = setup(&env);
+    let projects = env.cli_json(&["project", "list", "--org", &s2s.org_id, "--json"]);
+    let list = projects["projects"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["name"], "Integration");
+    let pid = list[0]["id"].as_str().unwrap().to_owned();
+    let web = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        &pid,
+        "--kind",
+        "oauth_web",
+        "--name",
+        "Portal",
+        "--redirect-uri",
+        "https://portal.example/cb",
+        "--json",
+    ]);
+    let web_id = web["client_id"].as_str().unwrap().to_owned();
+    let web_secret = web["client_secret"].as_str().unwrap().to_owned();
+
+    let shown = env.cli_json(&["project", "show", "--project", &pid, "--json"]);
+    assert_eq!(shown["apis"], serde_json::json!(["firefly"]));
+    let creds = shown["credentials"].as_array().unwrap();
+    assert_eq!(creds.len(), 2);
+    let listed = env.cli_json(&["credential", "list", "--project", &pid, "--json"]);
+    assert_eq!(listed["credentials"], shown["credentials"]);
+    let one = env.cli_json(&["credential", "show", "--client-id", &web_id, "--json"]);
+    assert_eq!(
+        one["redirect_uris"],
+        serde_json::json!(["https://portal.example/cb"])
+    );
+    assert_eq!(one["secrets"].as_array().unwrap().len(), 1);
+    let everything = format!("{shown}{listed}{one}");
+    for secret in [&web_secret, &s2s.client_secret] {
+        assert!(
+            !everything.contains(secret.as_str()),
+            "a secret was printed"
+        );
+    }
+
+    let updated = env.cli_json(&[
+        "credential",
+        "update",
+        "--client-id",
+        &web_id,
+        "--name",
+        "Customer portal",
+        "--redirect-uri",
+        "https://portal.example/callback",
+        "--redirect-uri",
+        "http://127.0.0.1:4000/cb",
+        "--json",
+    ]);
+    assert_eq!(updated["name"], "Customer portal");
+    assert_eq!(
+        updated["redirect_uris"],
+        serde_json::json!([
+            "https://portal.example/callback",
+            "http://127.0.0.1:4000/cb"
+        ])
+    );
+    // The same validation as at creation (SEC-03), and nothing changes when it fails.
+    for (bad, why) in [
+        ("http://portal.example/cb", "loopback"),
+        ("https://portal.example/cb#frag", "fragment"),
+        ("https://portal.example/cb?code=1", "must not carry"),
+    ] {
+        let e = env.cli_fails(&[
+            "credential",
+            "update",
+            "--client-id",
+            &web_id,
+            "--redirect-uri",
+            bad,
+        ]);
+        assert!(e.contains(why), "{bad}: {e}");
+    }
+    let e = env.cli_fails(&[
+        "credential",
+        "update",
+        "--client-id",
+        &s2s.client_id,
+        "--redirect-uri",
+        "https://x.example/cb",
+    ]);
+    assert!(e.contains("take no redirect URIs"), "{e}");
+    let e = env.cli_fails(&[
+        "credential",
+        "update",
+        "--client-id",
+        &web_id,
+        "--name",
+        "Latchkey Login",
+    ]);
+    assert!(e.contains("may not imitate"), "{e}");
+    let e = env.cli_fails(&[
+        "credential",
+        "update",
+        "--client-id",
+        "ffffffffffffffffffffffffffffffff",
+        "--name",
+        "x",
+    ]);
+    assert!(e.contains("not found"), "{e}");
+    let again = env.cli_json(&["credential", "show", "--client-id", &web_id, "--json"]);
+    assert_eq!(again["redirect_uris"], updated["redirect_uris"]);
+    assert_eq!(again["name"], "Customer portal");
+}
