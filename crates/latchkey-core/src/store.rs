@@ -70,6 +70,12 @@ pub trait ProjectStore: Send + Sync {
     /// Idempotent: adding an API twice leaves one link.
     async fn add_project_api(&self, project: &ProjectId, api: &ApiId) -> StoreResult<()>;
     async fn project_apis(&self, project: &ProjectId) -> StoreResult<Vec<Api>>;
+    /// `false` if the project does not exist.
+    async fn rename_project(&self, project: &ProjectId, name: &str) -> StoreResult<bool>;
+    /// One transaction: remove the project and its API links. `Conflict` while it still
+    /// has credentials (they are deleted one by one, each revoking what it issued);
+    /// `false` if it does not exist.
+    async fn delete_project(&self, project: &ProjectId) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -102,6 +108,11 @@ pub trait CredentialStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<bool>;
     async fn list_credentials(&self, project: &ProjectId) -> StoreResult<Vec<Credential>>;
+    /// One transaction: delete the credential with its secrets, certificates, redirect URIs
+    /// and grants (so its codes and refresh tokens), revoke every access token issued to it
+    /// (a cutoff, as when disabling), and retire its technical account: disabled, its
+    /// tokens revoked, out of the org and of every product. `false` if it does not exist.
+    async fn delete_credential(&self, client_id: &ClientId, now: Timestamp) -> StoreResult<bool>;
     /// One transaction: set the credential's name (if `Some`) and replace its redirect
     /// URIs, in order (if `Some`). `false` if the credential does not exist.
     async fn update_credential(

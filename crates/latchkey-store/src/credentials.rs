@@ -255,6 +255,50 @@ macro_rules! impl_credentials {
                     self.load_credentials("project_id", project.as_str()).await
                 }
 
+                async fn delete_credential(
+                    &self,
+                    client_id: &ClientId,
+                    now: Timestamp,
+                ) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
+                    if !Self::lock_credential(&mut tx, client_id.as_str()).await? {
+                        tx.rollback().await.map_err(backend)?;
+                        return Ok(false);
+                    }
+                    let tech: Option<String> = sqlx::query_scalar(
+                        "SELECT technical_account_id FROM credentials WHERE client_id = $1",
+                    )
+                    .bind(client_id.as_str())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    Self::set_token_cutoff(&mut *tx, &format!("client:{client_id}"), now).await?;
+                    if let Some(tech) = &tech {
+                        Self::set_token_cutoff(&mut *tx, &format!("user:{tech}"), now).await?;
+                        for sql in [
+                            "UPDATE users SET disabled = TRUE WHERE id = $1",
+                            "DELETE FROM profile_members WHERE user_id = $1",
+                            "DELETE FROM product_users WHERE user_id = $1",
+                            "DELETE FROM org_members WHERE user_id = $1",
+                        ] {
+                            sqlx::query(sql)
+                                .bind(tech)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(backend)?;
+                        }
+                    }
+                    // Grants (and through them codes and refresh tokens), secrets,
+                    // certificates and redirect URIs go with the row (ON DELETE CASCADE).
+                    sqlx::query("DELETE FROM credentials WHERE client_id = $1")
+                        .bind(client_id.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    tx.commit().await.map_err(backend)?;
+                    Ok(true)
+                }
+
                 async fn update_credential(
                     &self,
                     client_id: &ClientId,

@@ -341,6 +341,49 @@ macro_rules! impl_directory {
                     Ok(rows.into_iter().map(rows::project).collect())
                 }
 
+                async fn rename_project(
+                    &self,
+                    project: &ProjectId,
+                    name: &str,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query("UPDATE projects SET name = $1 WHERE id = $2")
+                        .bind(name)
+                        .bind(project.as_str())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn delete_project(&self, project: &ProjectId) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
+                    let creds: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM credentials WHERE project_id = $1",
+                    )
+                    .bind(project.as_str())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    if creds > 0 {
+                        tx.rollback().await.map_err(backend)?;
+                        return Err(StoreError::Conflict(format!(
+                            "project {project} still has {creds} credential(s); delete them first"
+                        )));
+                    }
+                    sqlx::query("DELETE FROM project_apis WHERE project_id = $1")
+                        .bind(project.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    let done = sqlx::query("DELETE FROM projects WHERE id = $1")
+                        .bind(project.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    tx.commit().await.map_err(backend)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
                 async fn add_project_api(
                     &self,
                     project: &ProjectId,

@@ -109,6 +109,7 @@ suite! {
         projects_and_catalog_roundtrip,
         credentials_roundtrip,
         update_credential_renames_and_replaces_redirect_uris,
+        delete_credential_and_project,
         insert_credential_is_atomic,
         add_secret_keeps_at_most_two_active,
         revoke_secret_only_hits_active_secrets,

@@ -162,6 +162,22 @@ pub enum ProjectCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Rename a project.
+    Rename {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a project that has no credentials left.
+    Delete {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add an API from the catalog to a project; its scopes become available.
     AddApi {
         #[arg(long)]
@@ -248,6 +264,14 @@ pub enum CredentialCmd {
     /// Show a credential: kind, redirect URIs, technical account, secrets' dates (never the
     /// secrets).
     Show {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a credential: every token it issued is revoked, its grants, secrets and
+    /// keys go, and its technical account is disabled and leaves the org and products.
+    Delete {
         #[arg(long)]
         client_id: String,
         #[arg(long)]

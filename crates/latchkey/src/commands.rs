@@ -248,9 +248,17 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
         | Command::Credential(CredentialCmd::Disable { .. } | CredentialCmd::Enable { .. }) => {
             crate::accounts::run(&ctx, cli.command).await
         }
-        Command::Project(ProjectCmd::List { .. } | ProjectCmd::Show { .. })
+        Command::Project(
+            ProjectCmd::List { .. }
+            | ProjectCmd::Show { .. }
+            | ProjectCmd::Rename { .. }
+            | ProjectCmd::Delete { .. },
+        )
         | Command::Credential(
-            CredentialCmd::List { .. } | CredentialCmd::Show { .. } | CredentialCmd::Update { .. },
+            CredentialCmd::List { .. }
+            | CredentialCmd::Show { .. }
+            | CredentialCmd::Update { .. }
+            | CredentialCmd::Delete { .. },
         ) => crate::projects::run(&ctx, store.as_ref(), cli.command).await,
         Command::Org(OrgCmd::Settings { .. })
         | Command::Credential(

@@ -1,6 +1,6 @@
-//! `project list|show` and `credential list|show|update`: reading what the console shows,
-//! and changing a credential's name and redirect URIs (validated as at creation). Every
-//! command takes `--json` and prints one JSON object.
+//! `project list|show|rename|delete` and `credential list|show|update|delete`: reading
+//! what the console shows, and changing or removing projects and credentials (validated
+//! as at creation). Every command takes `--json` and prints one JSON object.
 
 use crate::cli::{Command, CredentialCmd, ProjectCmd};
 use crate::commands::CmdResult;
@@ -142,7 +142,41 @@ pub async fn run(ctx: &Ctx<'_>, store: &dyn Store, cmd: Command) -> CmdResult {
             let v = credential_json(store, &c).await?;
             say(json, v, format!("updated {}", credential_line(&c)));
         }
-        _ => return Err("not a project or credential listing command".into()),
+        Command::Project(ProjectCmd::Rename {
+            project,
+            name,
+            json,
+        }) => {
+            let p = admin::rename_project(ctx, &op, &ProjectId(project), &name)
+                .await
+                .map_err(err)?;
+            say(
+                json,
+                project_json(&p),
+                format!("renamed project {} to {}", p.id, p.name),
+            );
+        }
+        Command::Project(ProjectCmd::Delete { project, json }) => {
+            admin::delete_project(ctx, &op, &ProjectId(project.clone()))
+                .await
+                .map_err(err)?;
+            say(
+                json,
+                json!({"id": project, "deleted": true}),
+                format!("deleted project {project}"),
+            );
+        }
+        Command::Credential(CredentialCmd::Delete { client_id, json }) => {
+            admin::delete_credential(ctx, &op, &ClientId(client_id.clone()))
+                .await
+                .map_err(err)?;
+            say(
+                json,
+                json!({"client_id": client_id, "deleted": true}),
+                format!("deleted credential {client_id}; every token it issued is revoked"),
+            );
+        }
+        _ => return Err("not a project or credential command".into()),
     }
     Ok(())
 }

@@ -389,6 +389,59 @@ pub async fn update_credential(
         .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))
 }
 
+/// Delete a credential: everything it issued is revoked, its grants, secrets and keys go,
+/// and its technical account is retired (`CredentialStore::delete_credential`).
+pub async fn delete_credential(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+) -> AdminResult<()> {
+    service_accounts::managed_credential(ctx, actor, client_id).await?;
+    if !ctx.store.delete_credential(client_id, ctx.now).await? {
+        return Err(AdminError::NotFound(format!("credential {client_id}")));
+    }
+    Ok(())
+}
+
+/// A project the actor may change: as for credentials, system admins, and developers
+/// where the org allows it (SEC-40; another org's project is not found).
+async fn managed_project(ctx: &Ctx<'_>, actor: &Actor, id: &ProjectId) -> AdminResult<Project> {
+    let project = require_project(ctx, id).await?;
+    authz::authorize(
+        ctx,
+        actor,
+        &project.org_id,
+        authz::Action::ManageCredentials,
+        &format!("project {id}"),
+    )
+    .await?;
+    Ok(project)
+}
+
+pub async fn rename_project(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    id: &ProjectId,
+    name: &str,
+) -> AdminResult<Project> {
+    let mut project = managed_project(ctx, actor, id).await?;
+    let name = check_client_facing_name("project name", name)?;
+    if !ctx.store.rename_project(id, &name).await? {
+        return Err(AdminError::NotFound(format!("project {id}")));
+    }
+    project.name = name;
+    Ok(project)
+}
+
+/// Delete an empty project (`Conflict` while it has credentials).
+pub async fn delete_project(ctx: &Ctx<'_>, actor: &Actor, id: &ProjectId) -> AdminResult<()> {
+    managed_project(ctx, actor, id).await?;
+    if !ctx.store.delete_project(id).await? {
+        return Err(AdminError::NotFound(format!("project {id}")));
+    }
+    Ok(())
+}
+
 /// A credential the actor may see (SEC-40: another org's is not found).
 pub async fn show_credential(
     ctx: &Ctx<'_>,

@@ -326,6 +326,50 @@ pub async fn update_credential_renames_and_replaces_redirect_uris(s: &dyn Store)
     );
 }
 
+/// Deleting a credential takes its secrets, URIs and grants with it, revokes its tokens
+/// and retires its technical account, in one transaction; a project goes only once it
+/// has no credentials; renaming keeps everything else.
+pub async fn delete_credential_and_project(s: &dyn Store) {
+    org_and_project(s).await;
+    let tech = technical("T5@techacct.latchkey.local");
+    let mut cred = credential("c-del", "o1", "p1", CredentialKind::ServerToServer);
+    cred.technical_account = Some(tech.id.clone());
+    s.insert_credential(&cred, Some(&tech), Some(&secret("s-del", "c-del", T0)))
+        .await
+        .unwrap();
+    let project = ProjectId("p1".into());
+    assert!(s.rename_project(&project, "Renamed").await.unwrap());
+    assert_eq!(
+        s.get_project(&project).await.unwrap().unwrap().name,
+        "Renamed"
+    );
+    assert!(
+        !s.rename_project(&ProjectId("ghost".into()), "x")
+            .await
+            .unwrap()
+    );
+    expect_conflict(s.delete_project(&project).await);
+
+    let now = T0.plus_secs(9);
+    assert!(s.delete_credential(&cred.client_id, now).await.unwrap());
+    assert_eq!(s.get_credential(&cred.client_id).await.unwrap(), None);
+    assert!(s.active_secrets(&cred.client_id).await.unwrap().is_empty());
+    assert_eq!(
+        s.tokens_revoked_before(&cred.client_id, &tech.id)
+            .await
+            .unwrap(),
+        Some(now)
+    );
+    let retired = s.get_user(&tech.id).await.unwrap().unwrap();
+    assert!(retired.disabled, "the technical account is disabled");
+    assert!(s.user_memberships(&tech.id).await.unwrap().is_empty());
+    assert!(!s.delete_credential(&cred.client_id, now).await.unwrap());
+
+    assert!(s.delete_project(&project).await.unwrap());
+    assert_eq!(s.get_project(&project).await.unwrap(), None);
+    assert!(!s.delete_project(&project).await.unwrap());
+}
+
 pub async fn insert_credential_is_atomic(s: &dyn Store) {
     org_and_project(s).await;
     // The technical account's email is taken: nothing of the credential remains.

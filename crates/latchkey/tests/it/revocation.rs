@@ -280,3 +280,50 @@ async fn validate_token_answers_200_with_valid_false_for_bad_tokens() {
     let r = s.post("/ims/validate_token/v1").send().await.unwrap();
     assert_rfc6749_error(r, 400, "invalid_request").await;
 }
+
+/// Deleting a credential revokes every token it issued, for good: its access tokens stop
+/// validating, its secret authenticates nothing, and its technical account is disabled.
+#[tokio::test]
+async fn deleting_a_credential_revokes_its_tokens_and_retires_its_technical_account() {
+    use latchkey_core::admin::{self, Actor};
+    use latchkey_core::ids::{ClientId, ProjectId, UserId};
+    let s = latchkey_testkit::TestServer::start().await;
+    let c = s.s2s().await;
+    let token = s.token(&c, "openid,AdobeID").await;
+    assert_eq!(s.validate(&token).await["valid"], true);
+    let ctx = s.ctx();
+    // The project cannot go while it has the credential.
+    let project = ProjectId(c.project_id.clone());
+    assert!(matches!(
+        admin::delete_project(&ctx, &Actor::Operator, &project).await,
+        Err(admin::AdminError::Conflict(_))
+    ));
+    admin::delete_credential(&ctx, &Actor::Operator, &ClientId(c.client_id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(s.validate(&token).await["valid"], false);
+    let r = s
+        .post_form(
+            "/ims/token/v3",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &c.client_id),
+                ("client_secret", &c.client_secret),
+                ("scope", "openid"),
+            ],
+        )
+        .await;
+    latchkey_testkit::assert_oauth_error(r, 401, "invalid_client").await;
+    let tech = s
+        .state
+        .store
+        .get_user(&UserId(c.technical_account_id.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(tech.disabled);
+    admin::delete_project(&ctx, &Actor::Operator, &project)
+        .await
+        .unwrap();
+    assert!(s.state.store.get_project(&project).await.unwrap().is_none());
+}
