@@ -64,6 +64,7 @@ pub async fn another_credential(a: &App, kind: CredentialKind, uris: &[&str]) ->
             name: Some("Another app"),
             redirect_uris: &uris,
             certificate_pem: None,
+            profiles: &[],
         },
     )
     .await

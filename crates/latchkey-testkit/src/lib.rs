@@ -146,6 +146,7 @@ impl TestServer {
                 name: Some("Test Credential"),
                 redirect_uris: &uris,
                 certificate_pem: None,
+                profiles: &[],
             },
         )
         .await

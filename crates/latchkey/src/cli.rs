@@ -251,6 +251,10 @@ pub enum CredentialCmd {
         /// Public certificate (PEM file) for service_account_jwt credentials.
         #[arg(long)]
         certificate: Option<PathBuf>,
+        /// A product profile (id) the technical account joins, as a contributor; the
+        /// profile's product must come with one of the project's APIs. Repeatable.
+        #[arg(long = "profile")]
+        profiles: Vec<String>,
         #[arg(long)]
         json: bool,
     },

@@ -199,6 +199,7 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             name,
             redirect_uris,
             certificate,
+            profiles,
             json,
         }) => {
             let kind: CredentialKind = kind.parse()?;
@@ -218,11 +219,13 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
                     name: name.as_deref(),
                     redirect_uris: &redirect_uris,
                     certificate_pem: pem.as_deref(),
+                    profiles: &profiles,
                 },
             )
             .await
             .map_err(err)?;
-            let v = credential_json(&created);
+            let mut v = credential_json(&created);
+            v["profiles"] = json!(profiles);
             let human = credential_human(&created);
             print(json, v, human);
             Ok(())

@@ -79,6 +79,7 @@ pub async fn seed(ctx: &Ctx<'_>, issuer: &str) -> AdminResult<Demo> {
                     name: Some(name),
                     redirect_uris: &uris,
                     certificate_pem: None,
+                    profiles: &[],
                 },
             )
             .await?,

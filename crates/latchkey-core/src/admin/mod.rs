@@ -309,6 +309,9 @@ pub struct NewCredential<'a> {
     pub name: Option<&'a str>,
     pub redirect_uris: &'a [String],
     pub certificate_pem: Option<&'a str>,
+    /// Product profiles (ids) its technical account joins, as the console's "select
+    /// product profiles" step (a contributor of each; see `products::profiles_to_join`).
+    pub profiles: &'a [String],
 }
 
 pub struct CreatedCredential {
@@ -471,6 +474,7 @@ pub async fn create_credential(
     let name = check_client_facing_name("credential name", new.name.unwrap_or(new.kind.label()))?;
     let kind = new.kind;
     check_redirect_uris(kind, new.redirect_uris)?;
+    let profiles = products::profiles_to_join(ctx, &project, kind, new.profiles).await?;
     let client_id = ClientId::generate(ctx.rng);
     let certificate = match (kind, new.certificate_pem) {
         (CredentialKind::ServiceAccountJwt, Some(pem)) => {
@@ -522,6 +526,13 @@ pub async fn create_credential(
         ctx.store.insert_certificate(&cert).await?;
     }
     products::provision_technical_account(ctx, &credential).await?;
+    if let Some(tech) = &technical_account {
+        for p in &profiles {
+            ctx.store
+                .set_profile_member(&p.id, &tech.id, false, ctx.now)
+                .await?;
+        }
+    }
     let scopes = allowed_scopes(ctx.store, &credential).await?;
     Ok(CreatedCredential {
         credential,

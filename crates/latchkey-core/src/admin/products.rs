@@ -10,7 +10,7 @@
 use super::authz::{Action, Actor, authorize, authorize_org};
 use super::{AdminError, AdminResult, Ctx, check_name};
 use crate::ids::{OrgId, UserId};
-use crate::model::Credential;
+use crate::model::{Credential, CredentialKind, Project};
 use crate::products::{ProductInstance, ProductProfile, ProductRole, ProfileMember};
 use crate::rand::lower_hex;
 use crate::store::{Store, StoreError};
@@ -202,6 +202,51 @@ pub async fn remove_profile_member(
 /// Make a credential's technical account a `contributor` of the org's instance of every
 /// product behind its project's APIs. Idempotent; returns the instances. A no-op for
 /// credentials without a technical account.
+/// Check the product profiles a new credential's technical account should join: only a
+/// credential with a technical account joins any; each profile must exist in the
+/// project's org (another org's is not found) and belong to a product that one of the
+/// project's APIs brings for this kind of credential.
+pub async fn profiles_to_join(
+    ctx: &Ctx<'_>,
+    project: &Project,
+    kind: CredentialKind,
+    ids: &[String],
+) -> AdminResult<Vec<ProductProfile>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !kind.has_technical_account() {
+        return Err(AdminError::Invalid(format!(
+            "{} credentials have no technical account to add to product profiles",
+            kind.as_str()
+        )));
+    }
+    let auth = kind.auth_kind();
+    let products: Vec<String> = ctx
+        .store
+        .project_apis(&project.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.auth.contains(&auth))
+        .filter_map(|a| a.product)
+        .collect();
+    let mut out = Vec::new();
+    for id in ids {
+        let (profile, instance) = require_profile(ctx, id).await?;
+        if instance.org_id != project.org_id {
+            return Err(AdminError::NotFound(format!("product profile {id}")));
+        }
+        if !products.contains(&instance.product) {
+            return Err(AdminError::Invalid(format!(
+                "product profile {id} is of {}, which no API of the project brings; add the API first",
+                instance.product
+            )));
+        }
+        out.push(profile);
+    }
+    Ok(out)
+}
+
 pub async fn provision_technical_account(
     ctx: &Ctx<'_>,
     cred: &Credential,

@@ -43,6 +43,7 @@ async fn technical_accounts_are_contributors_until_made_profile_admins() {
             name: None,
             redirect_uris: &[],
             certificate_pem: None,
+            profiles: &[],
         },
     )
     .await
@@ -85,6 +86,7 @@ async fn technical_accounts_are_contributors_until_made_profile_admins() {
             name: None,
             redirect_uris: &[],
             certificate_pem: None,
+            profiles: &[],
         },
     )
     .await
@@ -175,6 +177,7 @@ async fn sec_40_role_matrix() {
                 name: None,
                 redirect_uris: &[],
                 certificate_pem: Some(RSA_CERT),
+                profiles: &[],
             },
         )
         .await;
@@ -189,6 +192,7 @@ async fn sec_40_role_matrix() {
                 name: None,
                 redirect_uris: &[],
                 certificate_pem: Some(RSA_CERT),
+                profiles: &[],
             },
         )
         .await

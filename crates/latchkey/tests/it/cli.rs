@@ -726,3 +726,142 @@ fn projects_and_credentials_are_listed_shown_and_updated() {
     assert_eq!(again["redirect_uris"], updated["redirect_uris"]);
     assert_eq!(again["name"], "Customer portal");
 }
+
+/// The console's "select product profiles" step on the CLI: a server-to-server
+/// credential's technical account joins the chosen profiles at creation; a profile of a
+/// product the project does not bring, one of another org, or one for a credential
+/// without a technical account is refused, and nothing is created then.
+#[test]
+fn a_new_credential_joins_the_product_profiles_chosen_for_it() {
+    let env = Env::new();
+    let org = env.cli_json(&["org", "create", "--name", "Profiles Org", "--json"]);
+    let org_id = org["id"].as_str().unwrap();
+    let pid = env.cli_json(&[
+        "project", "create", "--org", org_id, "--name", "P", "--json",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.cli_json(&[
+        "project",
+        "add-api",
+        "--project",
+        &pid,
+        "--api",
+        "workfront",
+        "--json",
+    ]);
+    let wf = env.cli_json(&[
+        "product",
+        "create-instance",
+        "--org",
+        org_id,
+        "--product",
+        "Workfront",
+        "--json",
+    ]);
+    let wf_id = wf["id"].as_str().unwrap();
+    let editors = env.cli_json(&[
+        "product",
+        "create-profile",
+        "--instance",
+        wf_id,
+        "--name",
+        "Editors",
+        "--json",
+    ]);
+    let editors_id = editors["id"].as_str().unwrap();
+    let other = env.cli_json(&[
+        "product",
+        "create-instance",
+        "--org",
+        org_id,
+        "--product",
+        "Adobe Analytics",
+        "--json",
+    ]);
+    let analysts = env.cli_json(&[
+        "product",
+        "create-profile",
+        "--instance",
+        other["id"].as_str().unwrap(),
+        "--name",
+        "Analysts",
+        "--json",
+    ]);
+    let elsewhere = env.cli_json(&["org", "create", "--name", "Elsewhere", "--json"]);
+    let theirs = env.cli_json(&[
+        "product",
+        "create-instance",
+        "--org",
+        elsewhere["id"].as_str().unwrap(),
+        "--product",
+        "Workfront",
+        "--json",
+    ]);
+    let their_profile = env.cli_json(&[
+        "product",
+        "create-profile",
+        "--instance",
+        theirs["id"].as_str().unwrap(),
+        "--name",
+        "Theirs",
+        "--json",
+    ]);
+
+    let create = |kind: &str, profile: &str| {
+        vec![
+            "credential".to_owned(),
+            "create".into(),
+            "--project".into(),
+            pid.clone(),
+            "--kind".into(),
+            kind.into(),
+            "--profile".into(),
+            profile.into(),
+        ]
+    };
+    for (kind, profile, why) in [
+        (
+            "server_to_server",
+            analysts["id"].as_str().unwrap(),
+            "no API of the project brings",
+        ),
+        (
+            "server_to_server",
+            their_profile["id"].as_str().unwrap(),
+            "not found",
+        ),
+        ("api_key", editors_id, "no technical account"),
+    ] {
+        let args = create(kind, profile);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let e = env.cli_fails(&args);
+        assert!(e.contains(why), "{kind} {profile}: {e}");
+    }
+    let listed = env.cli_json(&["credential", "list", "--project", &pid, "--json"]);
+    assert_eq!(
+        listed["credentials"],
+        serde_json::json!([]),
+        "nothing half-created"
+    );
+
+    let mut args = create("server_to_server", editors_id);
+    args.push("--json".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let c = env.cli_json(&args);
+    assert_eq!(c["profiles"], serde_json::json!([editors_id]));
+    let tech = c["technical_account_id"].as_str().unwrap();
+    let profiles = env.cli_json(&["product", "profiles", "--instance", wf_id, "--json"]);
+    let members = &profiles["profiles"][0]["members"];
+    assert!(
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["user_id"] == tech && m["is_admin"] == false),
+        "{profiles}"
+    );
+    let roles = env.cli_json(&["product", "roles", "--user", tech, "--json"]);
+    assert_eq!(roles["product_roles"][0]["role"], "contributor");
+}

@@ -86,6 +86,7 @@ async fn an_api_key_is_good_for_the_apis_of_its_project_while_enabled() {
             name: Some("Bare key"),
             redirect_uris: &[],
             certificate_pem: None,
+            profiles: &[],
         },
     )
     .await

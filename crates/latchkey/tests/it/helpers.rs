@@ -53,6 +53,7 @@ pub async fn service_account(s: &TestServer, kind: CredentialKind, pem: Option<&
             name: Some("Service Account"),
             redirect_uris: &[],
             certificate_pem: pem,
+            profiles: &[],
         },
     )
     .await
