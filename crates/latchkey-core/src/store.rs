@@ -131,7 +131,9 @@ pub trait CredentialStore: Send + Sync {
         max_active: usize,
         now: Timestamp,
     ) -> StoreResult<Vec<String>>;
-    /// `true` if an active secret with that id was revoked.
+    /// Revoke an active secret, in one transaction that keeps at least one: `Conflict` for
+    /// the credential's last active secret (a credential without one cannot authenticate;
+    /// rotate first). `true` if it was revoked; `false` for an unknown or revoked one.
     async fn revoke_secret(
         &self,
         client_id: &ClientId,

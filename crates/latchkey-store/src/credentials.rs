@@ -399,17 +399,43 @@ macro_rules! impl_credentials {
                     secret_id: &str,
                     now: Timestamp,
                 ) -> StoreResult<bool> {
-                    let done = sqlx::query(
+                    let mut tx = self.begin_write().await?;
+                    // Held until commit: two deletions of a credential's two secrets take
+                    // turns, so the second sees that only one is left.
+                    if !Self::lock_credential(&mut tx, client_id.as_str()).await? {
+                        tx.rollback().await.map_err(backend)?;
+                        return Ok(false);
+                    }
+                    let active: Vec<String> = sqlx::query_scalar(
+                        "SELECT id FROM client_secrets WHERE client_id = $1 AND revoked_at IS NULL",
+                    )
+                    .bind(client_id.as_str())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    if !active.iter().any(|id| id == secret_id) {
+                        tx.rollback().await.map_err(backend)?;
+                        return Ok(false);
+                    }
+                    if active.len() == 1 {
+                        tx.rollback().await.map_err(backend)?;
+                        return Err(StoreError::Conflict(format!(
+                            "secret {secret_id} is the last secret of credential {client_id}; \
+                             rotate first"
+                        )));
+                    }
+                    sqlx::query(
                         "UPDATE client_secrets SET revoked_at = $1 \
                          WHERE client_id = $2 AND id = $3 AND revoked_at IS NULL",
                     )
                     .bind(now.0)
                     .bind(client_id.as_str())
                     .bind(secret_id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                    Ok(done.rows_affected() > 0)
+                    tx.commit().await.map_err(backend)?;
+                    Ok(true)
                 }
             }
 

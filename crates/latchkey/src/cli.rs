@@ -281,6 +281,26 @@ pub enum CredentialCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete one of a credential's secrets (its last one stays: rotate first).
+    DeleteSecret {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        secret_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a key pair for a service_account_jwt credential: the public key is
+    /// registered, the private key (PKCS#8 PEM) is printed once and never stored.
+    GenerateKey {
+        #[arg(long)]
+        client_id: String,
+        /// RS256 (RSA 2048) or ES256 (P-256).
+        #[arg(long, default_value = "RS256")]
+        alg: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Rename a credential and/or replace its redirect URIs (validated as at creation).
     Update {
         #[arg(long)]

@@ -261,7 +261,8 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             CredentialCmd::List { .. }
             | CredentialCmd::Show { .. }
             | CredentialCmd::Update { .. }
-            | CredentialCmd::Delete { .. },
+            | CredentialCmd::Delete { .. }
+            | CredentialCmd::DeleteSecret { .. },
         ) => crate::projects::run(&ctx, store.as_ref(), cli.command).await,
         Command::Org(OrgCmd::Settings { .. })
         | Command::Credential(
@@ -269,6 +270,7 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             | CredentialCmd::Certificates { .. }
             | CredentialCmd::ExpireCertificate { .. }
             | CredentialCmd::RemoveCertificate { .. }
+            | CredentialCmd::GenerateKey { .. }
             | CredentialCmd::Convert { .. },
         )
         | Command::Product(_) => service_accounts(&ctx, cli.command).await,
@@ -411,6 +413,23 @@ async fn service_accounts(ctx: &Ctx<'_>, command: Command) -> CmdResult {
                 .map_err(err)?;
             let human = format!("added certificate {} to {}", c.id, c.client_id);
             (json, cert_json(&c), human)
+        }
+        Command::Credential(CredentialCmd::GenerateKey {
+            client_id,
+            alg,
+            json,
+        }) => {
+            let alg: latchkey_core::keys::KeyAlg = alg.parse()?;
+            let k = sa::generate_key(ctx, op, &ClientId(client_id), alg)
+                .await
+                .map_err(err)?;
+            let mut v = cert_json(&k.certificate);
+            v["private_key"] = json!(k.private_key_pem);
+            let human = format!(
+                "registered key {} for {}; its private key, shown once and never stored:\n{}",
+                k.certificate.id, k.certificate.client_id, k.private_key_pem
+            );
+            (json, v, human)
         }
         Command::Credential(CredentialCmd::Certificates { client_id, json }) => {
             let list = sa::list_certificates(ctx, op, &ClientId(client_id))

@@ -176,6 +176,20 @@ pub async fn run(ctx: &Ctx<'_>, store: &dyn Store, cmd: Command) -> CmdResult {
                 format!("deleted credential {client_id}; every token it issued is revoked"),
             );
         }
+        Command::Credential(CredentialCmd::DeleteSecret {
+            client_id,
+            secret_id,
+            json,
+        }) => {
+            admin::delete_secret(ctx, &op, &ClientId(client_id.clone()), &secret_id)
+                .await
+                .map_err(err)?;
+            say(
+                json,
+                json!({"client_id": client_id, "secret_id": secret_id, "deleted": true}),
+                format!("deleted secret {secret_id} of {client_id}"),
+            );
+        }
         _ => return Err("not a project or credential command".into()),
     }
     Ok(())

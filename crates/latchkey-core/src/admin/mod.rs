@@ -549,12 +549,7 @@ pub async fn rotate_secret(
     actor: &Actor,
     client_id: &ClientId,
 ) -> AdminResult<(ClientSecret, Vec<String>)> {
-    service_accounts::managed_credential(ctx, actor, client_id).await?;
-    let cred = ctx
-        .store
-        .get_credential(client_id)
-        .await?
-        .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))?;
+    let cred = service_accounts::managed_credential(ctx, actor, client_id).await?;
     if !cred.kind.has_secret() {
         return Err(invalid(format!(
             "{} credentials have no secret",
@@ -567,6 +562,27 @@ pub async fn rotate_secret(
         .add_secret(&rec, MAX_ACTIVE_SECRETS, ctx.now)
         .await?;
     Ok((secret, revoked))
+}
+
+/// Delete one of a credential's secrets (the console's "delete" beside each secret). The
+/// last active secret stays: rotate first.
+pub async fn delete_secret(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+    secret_id: &str,
+) -> AdminResult<()> {
+    service_accounts::managed_credential(ctx, actor, client_id).await?;
+    if !ctx
+        .store
+        .revoke_secret(client_id, secret_id, ctx.now)
+        .await?
+    {
+        return Err(AdminError::NotFound(format!(
+            "active secret {secret_id} of credential {client_id}"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::{AdminError, AdminResult, Ctx, allowed_scopes, products};
 use crate::assertion::{self, RegisteredKey};
 use crate::clock::Timestamp;
 use crate::ids::ClientId;
+use crate::keys::KeyAlg;
 use crate::model::{Credential, CredentialKind};
 use crate::products::CertificateRecord;
 use crate::rand::lower_hex;
@@ -52,6 +53,80 @@ pub fn new_certificate(
         pem: pem.trim().to_owned(),
         created_at: ctx.now,
         expires_at: parsed.not_after,
+    })
+}
+
+/// A key pair made for a service account on request: its public key is registered like an
+/// uploaded one; the private key is handed to the caller once and never stored.
+pub struct GeneratedKey {
+    pub certificate: CertificateRecord,
+    /// PKCS#8, PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub private_key_pem: String,
+}
+
+impl std::fmt::Debug for GeneratedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeneratedKey")
+            .field("certificate", &self.certificate.id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// A fresh key pair for `alg` (RS256: RSA 2048; ES256: P-256): (PKCS#8 DER, SPKI DER).
+fn new_key_pair(alg: KeyAlg) -> Result<(Vec<u8>, Vec<u8>), AdminError> {
+    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
+    use aws_lc_rs::signature::KeyPair;
+    let failed = || AdminError::Invalid("could not generate a key pair".into());
+    match alg {
+        KeyAlg::Rs256 => {
+            let k = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .map_err(|_| failed())?;
+            let private: Pkcs8V1Der<'static> = k.as_der().map_err(|_| failed())?;
+            let public: PublicKeyX509Der<'static> =
+                k.public_key().as_der().map_err(|_| failed())?;
+            Ok((private.as_ref().to_vec(), public.as_ref().to_vec()))
+        }
+        KeyAlg::Es256 => {
+            let k = aws_lc_rs::signature::EcdsaKeyPair::generate(
+                &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            )
+            .map_err(|_| failed())?;
+            let private = k.to_pkcs8v1().map_err(|_| failed())?;
+            let public: PublicKeyX509Der<'static> =
+                k.public_key().as_der().map_err(|_| failed())?;
+            Ok((private.as_ref().to_vec(), public.as_ref().to_vec()))
+        }
+        KeyAlg::EdDsa => Err(AdminError::Invalid(
+            "service-account keys are RS256 or ES256".into(),
+        )),
+    }
+}
+
+/// Generate a key pair for a service account and register its public key (the console's
+/// "generate a public/private key pair"); the private key is returned once.
+pub async fn generate_key(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+    alg: KeyAlg,
+) -> AdminResult<GeneratedKey> {
+    let (private, public) = new_key_pair(alg)?;
+    let certificate = add_certificate(ctx, actor, client_id, &pem("PUBLIC KEY", &public)).await?;
+    Ok(GeneratedKey {
+        certificate,
+        private_key_pem: pem("PRIVATE KEY", &private),
     })
 }
 

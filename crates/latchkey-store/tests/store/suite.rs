@@ -484,6 +484,13 @@ pub async fn revoke_secret_only_hits_active_secrets(s: &dyn Store) {
         !s.revoke_secret(&c1.client_id, "a", now).await.unwrap(),
         "already revoked"
     );
+    assert_eq!(
+        s.active_secrets(&c1.client_id).await.unwrap(),
+        vec![b.clone()]
+    );
+    // The last secret stays: a credential without one could not authenticate.
+    let msg = expect_conflict(s.revoke_secret(&c1.client_id, "b", now).await);
+    assert!(msg.contains("last secret"), "{msg}");
     assert_eq!(s.active_secrets(&c1.client_id).await.unwrap(), vec![b]);
     assert_eq!(
         s.active_secrets(&c2.client_id).await.unwrap().len(),

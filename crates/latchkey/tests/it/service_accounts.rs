@@ -518,3 +518,49 @@ async fn conversion_keeps_client_id_technical_account_scopes_and_profiles() {
         Err(AdminError::Invalid(_))
     ));
 }
+
+/// The console's "generate a key pair": the public key is registered, the private key is
+/// handed over once (never stored) and signs assertions the exchange accepts, for RS256
+/// and ES256; only service-account credentials take one.
+#[tokio::test]
+async fn a_generated_key_pair_signs_assertions_the_exchange_accepts() {
+    let s = TestServer::start().await;
+    let c = service_account(&s, CredentialKind::ServiceAccountJwt, None).await;
+    let id = ClientId(c.client_id.clone());
+    for (alg, jwt_alg) in [
+        (latchkey_core::keys::KeyAlg::Rs256, Algorithm::RS256),
+        (latchkey_core::keys::KeyAlg::Es256, Algorithm::ES256),
+    ] {
+        let k = sa::generate_key(&s.ctx(), &Actor::Operator, &id, alg)
+            .await
+            .unwrap();
+        assert!(k.private_key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        let stored = sa::list_certificates(&s.ctx(), &Actor::Operator, &id)
+            .await
+            .unwrap();
+        assert!(stored.iter().any(|r| r.id == k.certificate.id));
+        assert!(
+            stored.iter().all(|r| !r.pem.contains("PRIVATE")),
+            "the private key is never stored"
+        );
+        let header = Header {
+            kid: Some(k.certificate.id.clone()),
+            ..Header::default()
+        };
+        let jwt = sign_with(jwt_alg, &k.private_key_pem, header, &ims_claims(&s, &c));
+        let (status, body) = ims_exchange(&s, &c, &jwt).await;
+        assert_eq!(status, 200, "{alg:?}: {body}");
+    }
+    let s2s = s.s2s().await;
+    let refused = sa::generate_key(
+        &s.ctx(),
+        &Actor::Operator,
+        &ClientId(s2s.client_id.clone()),
+        latchkey_core::keys::KeyAlg::Rs256,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(AdminError::Invalid(_))),
+        "{refused:?}"
+    );
+}

@@ -413,6 +413,21 @@ async fn sec_41_secrets_are_stored_hashed_and_rotate_with_two_active() {
     assert_rfc6749_error(with(&c.client_secret).await.unwrap(), 401, "invalid_client").await;
     assert_eq!(with(second.expose()).await.unwrap().status(), 200);
     assert_eq!(with(third.expose()).await.unwrap().status(), 200);
+    // Deleting one of the two: it stops working at once; the last one cannot be deleted.
+    let secrets = s.state.store.active_secrets(&cid).await.unwrap();
+    assert_eq!(secrets.len(), 2);
+    let op = latchkey_core::admin::Actor::Operator;
+    latchkey_core::admin::delete_secret(&ctx, &op, &cid, &secrets[0].id)
+        .await
+        .unwrap();
+    assert_rfc6749_error(with(second.expose()).await.unwrap(), 401, "invalid_client").await;
+    assert_eq!(with(third.expose()).await.unwrap().status(), 200);
+    let last = latchkey_core::admin::delete_secret(&ctx, &op, &cid, &secrets[1].id).await;
+    assert!(
+        matches!(last, Err(latchkey_core::admin::AdminError::Conflict(_))),
+        "{last:?}"
+    );
+    assert_eq!(with(third.expose()).await.unwrap().status(), 200);
 }
 
 #[tokio::test]
