@@ -6,7 +6,8 @@
 //! Client side: client authentication (`client`), the token endpoint (`token` and one
 //! module per grant: `client_credentials`, `code`, `refresh`, `jwt_bearer`, with
 //! `user_tokens`), the IMS JWT exchange (`exchange`), validation and introspection
-//! (`validation`), revocation (`revocation`), userinfo and the IMS profile (`userinfo`).
+//! (`validation`), revocation (`revocation`), userinfo and the IMS profile (`userinfo`),
+//! API keys (`api_key`).
 //! Browser side: sessions (`session`), the authorization endpoint (`authorize`), the login
 //! and logout lookups (`login`), the consent page (`consent`) and Connected Applications
 //! (`account`).
