@@ -1,7 +1,8 @@
 // The sign-in pages in a real headless Chromium (Debian's `chromium`, driven over CDP by
 // playwright-core, which downloads no browser of its own): authorize → login form →
 // consent form → redirect to the client with code, state and iss; the code exchanges;
-// then Connected Applications lists the app and "Remove access" revokes it.
+// then Connected Applications lists the app and "Remove access" revokes it; the front
+// door shows the user; and logout asks for confirmation, then signs out.
 //
 // Run by crates/latchkey/tests/it/interop.rs
 // (interop_chromium_sign_in_consent_and_connected_apps), or by hand:
@@ -183,4 +184,37 @@ test('Chromium: sign in, consent, callback, then remove access under Connected A
 
   // Removing access revoked the grant: its access token no longer works.
   assert.equal((await userinfo()).status, 401)
+
+  // --- The front door knows who is signed in.
+  await page.goto(`${BASE_URL}/`)
+  assert.equal(await page.title(), 'Latchkey')
+  assert.match(await page.locator('main').innerText(), new RegExp(USER_EMAIL.replace(/[.@]/g, '\\$&')))
+  const homeShot = join(shotDir, 'home.png')
+  await page.screenshot({ path: homeShot, fullPage: true })
+  console.log(`front door screenshot: ${homeShot}`)
+
+  // --- Logout without an ID token hint asks first (docs/security-review.md finding 8),
+  // and the confirmation form, posted by the real browser (Origin: null under
+  // no-referrer), passes the session-bound CSRF check (finding 9) and signs out.
+  const logout = new URL(`${BASE_URL}/oauth2/logout`)
+  logout.searchParams.set('client_id', CLIENT_ID)
+  logout.searchParams.set('post_logout_redirect_uri', REDIRECT_URI)
+  logout.searchParams.set('state', 'bye')
+  await page.goto(logout.href)
+  assert.equal(await page.title(), 'Sign out? · Latchkey')
+  assert.equal(await page.locator('#client-name').innerText(), CLIENT_NAME)
+  const logoutShot = join(shotDir, 'logout_confirm.png')
+  await page.screenshot({ path: logoutShot, fullPage: true })
+  console.log(`logout confirmation screenshot: ${logoutShot}`)
+  // Still signed in: the page only asked.
+  await page.goto(`${BASE_URL}/account/connected-applications`)
+  assert.equal(new URL(page.url()).pathname, '/account/connected-applications', 'asking signed nobody out')
+  await page.goto(logout.href)
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(`${REDIRECT_URI}?`)),
+    page.click('button[name=confirm][value=yes]')
+  ])
+  assert.equal(new URL(page.url()).searchParams.get('state'), 'bye')
+  await page.goto(`${BASE_URL}/account/connected-applications`)
+  assert.equal(new URL(page.url()).pathname, '/login', 'signed out')
 })
