@@ -331,6 +331,18 @@ pub trait ProductStore: Send + Sync {
     async fn product_roles(&self, user: &UserId) -> StoreResult<Vec<ProductRole>>;
 }
 
+/// Numeric aliases for the console API (docs/console-contract.md §3): `kind` is one of
+/// `org`, `project`, `workspace`, `credential`; `id` the Latchkey id behind the number.
+#[async_trait]
+pub trait ConsoleIdStore: Send + Sync {
+    /// The number of (`kind`, `id`): the one stored, or else `candidate`, stored now. Of
+    /// concurrent first calls one number wins and all get it. `Conflict` when `candidate`
+    /// is already another object's number of that kind (draw another).
+    async fn console_number(&self, kind: &str, id: &str, candidate: &str) -> StoreResult<String>;
+    /// The id behind number `number` of `kind`, if any.
+    async fn console_id(&self, kind: &str, number: &str) -> StoreResult<Option<String>>;
+}
+
 /// Everything a Latchkey node needs from its database.
 #[async_trait]
 pub trait Store:
@@ -345,6 +357,7 @@ pub trait Store:
     + SessionStore
     + ServiceAccountStore
     + ProductStore
+    + ConsoleIdStore
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;

@@ -411,6 +411,63 @@ macro_rules! impl_directory {
             }
 
             #[async_trait]
+            impl latchkey_core::store::ConsoleIdStore for $store {
+                async fn console_number(
+                    &self,
+                    kind: &str,
+                    id: &str,
+                    candidate: &str,
+                ) -> StoreResult<String> {
+                    let stored = || async {
+                        sqlx::query_scalar::<_, String>(
+                            "SELECT number FROM console_ids WHERE kind = $1 AND id = $2",
+                        )
+                        .bind(kind)
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(backend)
+                    };
+                    if let Some(n) = stored().await? {
+                        return Ok(n);
+                    }
+                    // Either key may collide: (kind, id) when another node just assigned
+                    // one, (kind, number) when the candidate is taken.
+                    sqlx::query(
+                        "INSERT INTO console_ids (kind, id, number) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(kind)
+                    .bind(id)
+                    .bind(candidate)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    match stored().await? {
+                        Some(n) => Ok(n),
+                        None => Err(latchkey_core::store::StoreError::Conflict(format!(
+                            "console number {candidate} of kind {kind} is taken"
+                        ))),
+                    }
+                }
+
+                async fn console_id(
+                    &self,
+                    kind: &str,
+                    number: &str,
+                ) -> StoreResult<Option<String>> {
+                    sqlx::query_scalar(
+                        "SELECT id FROM console_ids WHERE kind = $1 AND number = $2",
+                    )
+                    .bind(kind)
+                    .bind(number)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)
+                }
+            }
+
+            #[async_trait]
             impl ApiCatalog for $store {
                 async fn upsert_api(&self, api: &Api) -> StoreResult<()> {
                     let auth = rows::auth_json(&api.auth)?;

@@ -35,6 +35,11 @@ pub(crate) const SQLITE: &[Script] = &[
         "token_cutoffs",
         include_str!("../migrations/sqlite/0004_token_cutoffs.sql"),
     ),
+    (
+        5,
+        "console_ids",
+        include_str!("../migrations/sqlite/0005_console_ids.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Script] = &[
@@ -57,6 +62,11 @@ pub(crate) const POSTGRES: &[Script] = &[
         4,
         "token_cutoffs",
         include_str!("../migrations/postgres/0004_token_cutoffs.sql"),
+    ),
+    (
+        5,
+        "console_ids",
+        include_str!("../migrations/postgres/0005_console_ids.sql"),
     ),
 ];
 

@@ -110,6 +110,7 @@ suite! {
         credentials_roundtrip,
         update_credential_renames_and_replaces_redirect_uris,
         delete_credential_and_project,
+        console_numbers_are_stable_and_unique_per_kind,
         insert_credential_is_atomic,
         add_secret_keeps_at_most_two_active,
         revoke_secret_only_hits_active_secrets,

@@ -370,6 +370,39 @@ pub async fn delete_credential_and_project(s: &dyn Store) {
     assert!(!s.delete_project(&project).await.unwrap());
 }
 
+/// Console numbers: assigned once and stable, unique per kind, looked up both ways.
+pub async fn console_numbers_are_stable_and_unique_per_kind(s: &dyn Store) {
+    assert_eq!(
+        s.console_number("project", "p1", "100").await.unwrap(),
+        "100"
+    );
+    assert_eq!(
+        s.console_number("project", "p1", "200").await.unwrap(),
+        "100",
+        "the first number stays"
+    );
+    let msg = expect_conflict(s.console_number("project", "p2", "100").await);
+    assert!(msg.contains("100"), "{msg}");
+    assert_eq!(
+        s.console_number("project", "p2", "101").await.unwrap(),
+        "101"
+    );
+    // Another kind has its own numbers.
+    assert_eq!(
+        s.console_number("workspace", "p1", "100").await.unwrap(),
+        "100"
+    );
+    assert_eq!(
+        s.console_id("project", "101").await.unwrap().as_deref(),
+        Some("p2")
+    );
+    assert_eq!(
+        s.console_id("workspace", "100").await.unwrap().as_deref(),
+        Some("p1")
+    );
+    assert_eq!(s.console_id("org", "100").await.unwrap(), None);
+}
+
 pub async fn insert_credential_is_atomic(s: &dyn Store) {
     org_and_project(s).await;
     // The technical account's email is taken: nothing of the credential remains.

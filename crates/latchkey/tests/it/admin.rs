@@ -437,3 +437,52 @@ async fn sec_40_rest_conversion_role_matrix() {
         (401, "invalid_token".into())
     );
 }
+
+/// Console numbers (docs/console-contract.md §3): assigned once, stable, numeric in the
+/// console's shapes, and resolvable back; text that is no number names nothing.
+#[tokio::test]
+async fn objects_get_stable_numeric_console_ids() {
+    use latchkey_core::admin::console_ids::{ConsoleKind, id_of, number_of};
+    let s = TestServer::start().await;
+    let c = s.s2s().await;
+    let ctx = s.ctx();
+    let project = number_of(&ctx, ConsoleKind::Project, &c.project_id)
+        .await
+        .unwrap();
+    assert_eq!(project.len(), 19);
+    assert!(project.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(
+        number_of(&ctx, ConsoleKind::Project, &c.project_id)
+            .await
+            .unwrap(),
+        project
+    );
+    let workspace = number_of(&ctx, ConsoleKind::Workspace, &c.project_id)
+        .await
+        .unwrap();
+    assert_ne!(
+        workspace, project,
+        "the implicit workspace has its own number"
+    );
+    let org = number_of(&ctx, ConsoleKind::Org, &c.org_id).await.unwrap();
+    assert_eq!(org.len(), 8);
+    assert_eq!(
+        id_of(&ctx, ConsoleKind::Project, &project)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(c.project_id.as_str())
+    );
+    assert_eq!(
+        id_of(&ctx, ConsoleKind::Org, &project).await.unwrap(),
+        None,
+        "per kind"
+    );
+    for junk in ["", "12a", "-1", "1".repeat(30).as_str()] {
+        assert_eq!(
+            id_of(&ctx, ConsoleKind::Org, junk).await.unwrap(),
+            None,
+            "{junk}"
+        );
+    }
+}

@@ -40,13 +40,14 @@ fn section_number(s: &str) -> String {
     n.trim_end_matches('.').to_owned()
 }
 
-/// Whether a contract has section `n`: a heading `## N)` or `### N.M …`, or, for a third
+/// Whether a contract has section `n`: a heading `## N)`, `## N.` or `### N.M …`, or, for a third
 /// level, item K of the numbered list under `### N.M`.
 fn has_section(doc: &str, n: &str) -> bool {
     let parts: Vec<&str> = n.split('.').collect();
     let heading = |prefix: &str| doc.lines().any(|l| l.starts_with(prefix));
     match parts.as_slice() {
-        [top] => heading(&format!("## {top})")),
+        // The IMS contract numbers its chapters `## 2)`, the console contract `## 3.`.
+        [top] => heading(&format!("## {top})")) || heading(&format!("## {top}. ")),
         [top, sub] => heading(&format!("### {top}.{sub} ")),
         [top, sub, item] => {
             let Some(start) = doc.find(&format!("### {top}.{sub} ")) else {
