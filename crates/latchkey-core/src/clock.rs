@@ -64,3 +64,31 @@ impl Clock for FixedClock {
         Timestamp(self.0.load(Ordering::SeqCst))
     }
 }
+
+impl Timestamp {
+    /// The UTC calendar date and time: (year, month, day, hour, minute, second), by
+    /// H. Hinnant's civil-from-days algorithm (no date crate needed).
+    pub fn civil(self) -> (i64, i64, i64, i64, i64, i64) {
+        let secs = self.secs();
+        let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+    }
+
+    /// RFC 3339 with milliseconds, as JavaScript's `toISOString()`.
+    pub fn iso8601(self) -> String {
+        let (y, m, d, h, mi, s) = self.civil();
+        format!(
+            "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
+            self.millis().rem_euclid(1000)
+        )
+    }
+}

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod authorize;
 pub mod consent;
 pub mod console_api;
+pub mod console_orgs;
 pub mod discovery;
 pub mod error;
 pub mod exchange;
@@ -160,6 +161,24 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/console/api/credentials/{client_id}/convert",
             post_only(axum::routing::post(console_api::convert_post)),
+        )
+        // The Adobe I/O Management read paths (docs/console-contract.md §6 tier 0).
+        .route("/console/organizations", get(console_orgs::orgs_get))
+        .route(
+            "/console/organizations/{org}/projects",
+            get(console_orgs::projects_get),
+        )
+        .route(
+            "/console/organizations/{org}/projects/{project}",
+            get(console_orgs::project_get),
+        )
+        .route(
+            "/console/organizations/{org}/projects/{project}/workspaces",
+            get(console_orgs::workspaces_get),
+        )
+        .route(
+            "/console/organizations/{org}/projects/{project}/workspaces/{workspace}",
+            get(console_orgs::workspace_get),
         )
         .route("/healthz", get(health::healthz_get))
         .route("/readyz", get(health::readyz_get))

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod authz;
 pub mod catalog;
+pub mod console;
 pub mod console_ids;
 pub mod demo;
 pub mod keys;

@@ -67,3 +67,16 @@ pub async fn check(
         api: found.id,
     }))
 }
+
+/// Whether `key` is the client id of an enabled credential (any API): what the console
+/// API asks of the `x-api-key` its callers send.
+pub async fn is_enabled_client(cx: &Context<'_>, key: &str) -> Result<bool, StoreError> {
+    if key.is_empty() || key.len() > super::client::MAX_CLIENT_ID_LEN {
+        return Ok(false);
+    }
+    Ok(cx
+        .store
+        .get_credential(&ClientId(key.to_owned()))
+        .await?
+        .is_some_and(|c| !c.disabled))
+}

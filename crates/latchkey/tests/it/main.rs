@@ -17,6 +17,8 @@ mod bad_input;
 mod cli;
 /// The OpenID conformance suite's modules, replayed.
 mod conformance;
+/// The Adobe console API read paths.
+mod console_api;
 /// Every document reference in the code resolves.
 mod docs_refs;
 /// The front door at `/`, and checking API keys.
