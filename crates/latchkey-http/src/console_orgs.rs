@@ -10,7 +10,6 @@
 
 use crate::auth::{CheckError, check_access_token};
 use crate::error::no_store;
-use crate::extract::OAuthRequest;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -91,16 +90,25 @@ fn admin_fail(st: &AppState, e: AdminError) -> ConsoleError {
     }
 }
 
+/// The bearer token of `Authorization`. The console's clients send JSON bodies (and
+/// `Content-Type: application/json` even on GET), so these paths read headers, not the
+/// OAuth parameter extractor.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let raw = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = raw.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 /// The person the request acts for, after the token and API-key checks.
-async fn person(
-    st: &AppState,
-    headers: &HeaderMap,
-    req: &OAuthRequest,
-) -> Result<UserId, ConsoleError> {
+async fn person(st: &AppState, headers: &HeaderMap) -> Result<UserId, ConsoleError> {
     let unauthorized = |m: &str| fail(st, StatusCode::UNAUTHORIZED, "UNAUTHORIZED", m);
-    let raw = req
-        .bearer()
-        .ok_or_else(|| unauthorized("a bearer access token is required"))?;
+    let raw = bearer(headers).ok_or_else(|| unauthorized("a bearer access token is required"))?;
     let claims = match check_access_token(st, raw).await {
         Ok(c) => c,
         Err(CheckError::Invalid(e)) => return Err(unauthorized(&e.to_string())),
@@ -155,9 +163,8 @@ fn ok<T: Serialize>(v: T) -> Response {
 pub async fn orgs_get(
     State(st): State<AppState>,
     headers: HeaderMap,
-    req: OAuthRequest,
 ) -> Result<Response, ConsoleError> {
-    let user = person(&st, &headers, &req).await?;
+    let user = person(&st, &headers).await?;
     let orgs = console::orgs(&st.admin_ctx(), &user)
         .await
         .map_err(|e| admin_fail(&st, e))?;
@@ -169,9 +176,8 @@ pub async fn projects_get(
     State(st): State<AppState>,
     Path(org): Path<String>,
     headers: HeaderMap,
-    req: OAuthRequest,
 ) -> Result<Response, ConsoleError> {
-    let user = person(&st, &headers, &req).await?;
+    let user = person(&st, &headers).await?;
     let v = console::projects(&st.admin_ctx(), &user, &org)
         .await
         .map_err(|e| admin_fail(&st, e))?;
@@ -183,9 +189,8 @@ pub async fn project_get(
     State(st): State<AppState>,
     Path((org, project)): Path<(String, String)>,
     headers: HeaderMap,
-    req: OAuthRequest,
 ) -> Result<Response, ConsoleError> {
-    let user = person(&st, &headers, &req).await?;
+    let user = person(&st, &headers).await?;
     let v = console::project(&st.admin_ctx(), &user, &org, &project)
         .await
         .map_err(|e| admin_fail(&st, e))?;
@@ -197,9 +202,8 @@ pub async fn workspaces_get(
     State(st): State<AppState>,
     Path((org, project)): Path<(String, String)>,
     headers: HeaderMap,
-    req: OAuthRequest,
 ) -> Result<Response, ConsoleError> {
-    let user = person(&st, &headers, &req).await?;
+    let user = person(&st, &headers).await?;
     let v = console::workspaces(&st.admin_ctx(), &user, &org, &project)
         .await
         .map_err(|e| admin_fail(&st, e))?;
@@ -211,9 +215,8 @@ pub async fn workspace_get(
     State(st): State<AppState>,
     Path((org, project, workspace)): Path<(String, String, String)>,
     headers: HeaderMap,
-    req: OAuthRequest,
 ) -> Result<Response, ConsoleError> {
-    let user = person(&st, &headers, &req).await?;
+    let user = person(&st, &headers).await?;
     let v = console::workspace(&st.admin_ctx(), &user, &org, &project, &workspace)
         .await
         .map_err(|e| admin_fail(&st, e))?;

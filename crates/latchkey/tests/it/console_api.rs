@@ -32,7 +32,8 @@ async fn get(
     token: Option<&str>,
     key: Option<&str>,
 ) -> (u16, Value, bool) {
-    let mut rq = s.get(path);
+    // As @adobe/aio-lib-console sends it: a JSON content type even on GET.
+    let mut rq = s.get(path).header("content-type", "application/json");
     if let Some(t) = token {
         rq = rq.bearer_auth(t);
     }

@@ -105,9 +105,9 @@ fn interop_dir(which: &str) -> PathBuf {
 
 /// Run a client suite with the server URL and credential in its environment; returns
 /// (success, everything it printed).
-fn run_suite(mut cmd: Command, server: &Server, c: &Cred) -> (bool, String) {
+fn run_suite(mut cmd: Command, url: &str, c: &Cred) -> (bool, String) {
     cmd.current_dir(repo_root())
-        .env("LATCHKEY_URL", &server.url)
+        .env("LATCHKEY_URL", url)
         .env("LATCHKEY_CLIENT_ID", &c.client_id)
         .env("LATCHKEY_CLIENT_SECRET", &c.client_secret)
         .env("LATCHKEY_ORG_ID", &c.org_id)
@@ -201,7 +201,7 @@ fn interop_aio_lib_ims_server_to_server() {
     let server = env.serve(&[]);
     let mut cmd = Command::new(&node);
     cmd.arg("--test").arg(dir.join("ims.test.js"));
-    let (ok, printed) = run_suite(cmd, &server, &cred);
+    let (ok, printed) = run_suite(cmd, &server.url, &cred);
     assert!(
         ok,
         "aio-lib-ims interop suite failed against {}:\n{printed}",
@@ -241,7 +241,7 @@ fn interop_pyjwt_authlib_client_credentials() {
     let server = env.serve(&[]);
     let mut cmd = Command::new(&python);
     cmd.args(["-m", "pytest", "-q"]).arg(&dir);
-    let (ok, printed) = run_suite(cmd, &server, &cred);
+    let (ok, printed) = run_suite(cmd, &server.url, &cred);
     assert!(
         ok,
         "PyJWT/Authlib interop suite failed against {}:\n{printed}",
@@ -360,7 +360,7 @@ fn interop_aio_lib_ims_jwt_exchange() {
     let mut cmd = Command::new(&node);
     cmd.arg("--test").arg(dir.join("ims-jwt.test.js"));
     service_account_env(&mut cmd, &sa);
-    let (ok, printed) = run_suite(cmd, &server, &sa.cred);
+    let (ok, printed) = run_suite(cmd, &server.url, &sa.cred);
     assert!(
         ok,
         "aio-lib-ims-jwt interop suite failed against {}:\n{printed}",
@@ -399,7 +399,7 @@ fn interop_pyjwt_service_account() {
     cmd.args(["-m", "pytest", "-q", "-rs"])
         .arg(dir.join("test_jwt_interop.py"));
     service_account_env(&mut cmd, &sa);
-    let (ok, printed) = run_suite(cmd, &server, &sa.cred);
+    let (ok, printed) = run_suite(cmd, &server.url, &sa.cred);
     assert!(
         ok && printed.contains("4 passed"),
         "PyJWT service-account interop suite failed against {}:\n{printed}",
@@ -534,7 +534,7 @@ fn interop_openid_client_and_aio_lib_ims_user_sign_in() {
     let mut cmd = Command::new("node");
     cmd.arg("--test").arg(dir.join("user_flow.test.mjs"));
     user_app_env(&mut cmd, &app);
-    let (ok, printed) = run_suite(cmd, &server, &app.cred);
+    let (ok, printed) = run_suite(cmd, &server.url, &app.cred);
     assert!(
         ok && printed.contains("# pass 11") && printed.contains("# fail 0"),
         "openid-client / aio-lib-ims user sign-in suite failed against {}:\n{printed}",
@@ -571,7 +571,7 @@ fn interop_authlib_user_sign_in() {
     cmd.args(["-m", "pytest", "-q", "-rs"])
         .arg(dir.join("test_user_flow.py"));
     user_app_env(&mut cmd, &app);
-    let (ok, printed) = run_suite(cmd, &server, &app.cred);
+    let (ok, printed) = run_suite(cmd, &server.url, &app.cred);
     assert!(
         ok && printed.contains("2 passed") && !printed.contains("skipped"),
         "Authlib user sign-in suite failed against {}:\n{printed}",
@@ -610,10 +610,61 @@ fn interop_chromium_sign_in_consent_and_connected_apps() {
         .arg(dir.join("browser.test.mjs"))
         .env("LATCHKEY_CHROMIUM", &chromium);
     user_app_env(&mut cmd, &app);
-    let (ok, printed) = run_suite(cmd, &server, &app.cred);
+    let (ok, printed) = run_suite(cmd, &server.url, &app.cred);
     assert!(
         ok && printed.contains("# pass 1") && printed.contains("# fail 0"),
         "Chromium sign-in suite failed against {}:\n{printed}",
         server.url
     );
+}
+
+/// Adobe's own `@adobe/aio-lib-console` reads Latchkey's console API: organizations, an
+/// org's projects, a project, its workspaces and its workspace (numeric ids), and gets
+/// the console's errors for an unknown org and a bad API key. The server runs in this
+/// process, so the person's access token (with `adobeio_api`) is minted directly.
+#[test]
+fn interop_aio_lib_console_reads() {
+    const NAME: &str = "interop_aio_lib_console_reads";
+    let dir = interop_dir("node");
+    if skip_if_missing(NAME, node_missing(&dir, &["@adobe/aio-lib-console"])) {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let s = rt.block_on(latchkey_testkit::TestServer::start());
+    let (app, token) = rt.block_on(async {
+        let app = s
+            .credential(latchkey_core::model::CredentialKind::OAuthWeb)
+            .await;
+        let user = latchkey_core::admin::create_user(
+            &s.ctx(),
+            latchkey_core::admin::NewUser {
+                org: &latchkey_core::ids::OrgId(app.org_id.clone()),
+                email: "console@interop.example",
+                password: "password-123",
+                role: latchkey_core::model::OrgRole::SystemAdmin,
+                given_name: None,
+                family_name: None,
+                country: None,
+            },
+        )
+        .await
+        .unwrap();
+        let token = s.person_token(&app.client_id, &user.id, "openid,AdobeID,adobeio_api");
+        (app, token)
+    });
+    let mut cmd = Command::new("node");
+    cmd.args(["--test", "tests/interop/node/console.test.mjs"])
+        .env("LATCHKEY_ACCESS_TOKEN", &token);
+    let cred = Cred {
+        client_id: app.client_id.clone(),
+        client_secret: app.client_secret.clone(),
+        org_id: app.org_id.clone(),
+    };
+    let (ok, printed) = run_suite(cmd, &s.url, &cred);
+    assert!(ok, "{printed}");
+    drop(s);
 }
