@@ -46,6 +46,27 @@ macro_rules! impl_credentials {
                     Ok(())
                 }
 
+                /// Writes `uris` as the credential's redirect URIs, in order, inside `tx`.
+                async fn insert_redirect_uris(
+                    tx: &mut sqlx::Transaction<'static, $db>,
+                    client_id: &ClientId,
+                    uris: &[String],
+                ) -> StoreResult<()> {
+                    for (i, uri) in uris.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO credential_redirect_uris (client_id, position, uri) \
+                             VALUES ($1, $2, $3)",
+                        )
+                        .bind(client_id.as_str())
+                        .bind(position(i)?)
+                        .bind(uri)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(backend)?;
+                    }
+                    Ok(())
+                }
+
                 async fn insert_secret_with<'e, E>(ex: E, rec: &SecretRecord) -> StoreResult<()>
                 where
                     E: sqlx::Executor<'e, Database = $db>,
@@ -76,8 +97,10 @@ macro_rules! impl_credentials {
                 }
 
                 /// Credentials whose `column` (`client_id` or `project_id`) equals `key`,
-                /// oldest first, with their redirect URIs. Redirect URIs are written with
-                /// the credential and never change, so two plain reads are consistent.
+                /// oldest first, with their redirect URIs. The two reads are not one
+                /// snapshot: `update_credential` replaces a credential's URI set in one
+                /// transaction, so the second read returns a whole committed set, though
+                /// possibly one newer than the row the first read returned.
                 async fn load_credentials(
                     &self,
                     column: &'static str,
@@ -184,18 +207,8 @@ macro_rules! impl_credentials {
                             },
                         )
                     })?;
-                    for (i, uri) in cred.redirect_uris.iter().enumerate() {
-                        sqlx::query(
-                            "INSERT INTO credential_redirect_uris (client_id, position, uri) \
-                             VALUES ($1, $2, $3)",
-                        )
-                        .bind(cred.client_id.as_str())
-                        .bind(position(i)?)
-                        .bind(uri)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    }
+                    Self::insert_redirect_uris(&mut tx, &cred.client_id, &cred.redirect_uris)
+                        .await?;
                     if let Some(rec) = secret {
                         Self::insert_secret_with(&mut *tx, rec).await?;
                     }
@@ -324,18 +337,7 @@ macro_rules! impl_credentials {
                             .execute(&mut *tx)
                             .await
                             .map_err(backend)?;
-                        for (i, uri) in uris.iter().enumerate() {
-                            sqlx::query(
-                                "INSERT INTO credential_redirect_uris (client_id, position, uri) \
-                                 VALUES ($1, $2, $3)",
-                            )
-                            .bind(client_id.as_str())
-                            .bind(position(i)?)
-                            .bind(uri)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                        }
+                        Self::insert_redirect_uris(&mut tx, client_id, uris).await?;
                     }
                     tx.commit().await.map_err(backend)?;
                     Ok(true)

@@ -6,6 +6,7 @@ pub mod authz;
 pub mod catalog;
 pub mod console;
 pub mod console_ids;
+pub mod credentials;
 pub mod demo;
 pub mod keys;
 pub mod products;
@@ -13,12 +14,15 @@ pub mod redirect;
 pub mod service_accounts;
 
 pub use authz::Actor;
+pub use credentials::{
+    delete_credential, delete_secret, rotate_secret, show_credential, update_credential,
+};
 
 use crate::clock::Timestamp;
 use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
 use crate::model::{
-    Api, AuthKind, Credential, CredentialKind, MAX_ACTIVE_SECRETS, Membership, Org, OrgRole,
-    Project, SecretRecord, User, UserKind,
+    Api, AuthKind, Credential, CredentialKind, Membership, Org, OrgRole, Project, SecretRecord,
+    User, UserKind,
 };
 use crate::password::hash_password;
 use crate::rand::{Rng, lower_hex};
@@ -324,7 +328,10 @@ pub struct CreatedCredential {
     pub technical_account: Option<User>,
 }
 
-fn new_secret_record(ctx: &Ctx<'_>, client_id: &ClientId) -> (ClientSecret, SecretRecord) {
+pub(super) fn new_secret_record(
+    ctx: &Ctx<'_>,
+    client_id: &ClientId,
+) -> (ClientSecret, SecretRecord) {
     let secret = ClientSecret::generate(ctx.rng);
     let rec = SecretRecord {
         id: lower_hex(ctx.rng, 8),
@@ -337,7 +344,7 @@ fn new_secret_record(ctx: &Ctx<'_>, client_id: &ClientId) -> (ClientSecret, Secr
 
 /// SEC-03: the redirect URIs a credential of `kind` may have: at least one for the user
 /// flows, each valid for the kind; none for the others.
-fn check_redirect_uris(kind: CredentialKind, uris: &[String]) -> AdminResult<()> {
+pub(super) fn check_redirect_uris(kind: CredentialKind, uris: &[String]) -> AdminResult<()> {
     if kind.uses_redirect_uris() {
         if uris.is_empty() {
             return Err(invalid(format!(
@@ -364,49 +371,6 @@ fn check_redirect_uris(kind: CredentialKind, uris: &[String]) -> AdminResult<()>
 
 /// Most redirect URIs one credential may register.
 pub const MAX_REDIRECT_URIS: usize = 20;
-
-/// Rename a credential and/or replace its redirect URIs (validated as at creation), on
-/// behalf of `actor` (SEC-40; another org's credential is not found).
-pub async fn update_credential(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    client_id: &ClientId,
-    name: Option<&str>,
-    redirect_uris: Option<&[String]>,
-) -> AdminResult<Credential> {
-    let cred = service_accounts::managed_credential(ctx, actor, client_id).await?;
-    let name = name
-        .map(|n| check_client_facing_name("credential name", n))
-        .transpose()?;
-    if let Some(uris) = redirect_uris {
-        check_redirect_uris(cred.kind, uris)?;
-    }
-    if !ctx
-        .store
-        .update_credential(client_id, name.as_deref(), redirect_uris)
-        .await?
-    {
-        return Err(AdminError::NotFound(format!("credential {client_id}")));
-    }
-    ctx.store
-        .get_credential(client_id)
-        .await?
-        .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))
-}
-
-/// Delete a credential: everything it issued is revoked, its grants, secrets and keys go,
-/// and its technical account is retired (`CredentialStore::delete_credential`).
-pub async fn delete_credential(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    client_id: &ClientId,
-) -> AdminResult<()> {
-    service_accounts::managed_credential(ctx, actor, client_id).await?;
-    if !ctx.store.delete_credential(client_id, ctx.now).await? {
-        return Err(AdminError::NotFound(format!("credential {client_id}")));
-    }
-    Ok(())
-}
 
 /// A project the actor may change: as for credentials, system admins, and developers
 /// where the org allows it (SEC-40; another org's project is not found).
@@ -445,15 +409,6 @@ pub async fn delete_project(ctx: &Ctx<'_>, actor: &Actor, id: &ProjectId) -> Adm
         return Err(AdminError::NotFound(format!("project {id}")));
     }
     Ok(())
-}
-
-/// A credential the actor may see (SEC-40: another org's is not found).
-pub async fn show_credential(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    client_id: &ClientId,
-) -> AdminResult<Credential> {
-    service_accounts::managed_credential(ctx, actor, client_id).await
 }
 
 /// Create a credential in a project, on behalf of `actor` (SEC-40: org `system_admin`, or
@@ -542,49 +497,6 @@ pub async fn create_credential(
         scopes,
         technical_account,
     })
-}
-
-/// Add a new secret on behalf of `actor`; the oldest is revoked if two were already
-/// active (docs/ims-contract.md §2.2).
-pub async fn rotate_secret(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    client_id: &ClientId,
-) -> AdminResult<(ClientSecret, Vec<String>)> {
-    let cred = service_accounts::managed_credential(ctx, actor, client_id).await?;
-    if !cred.kind.has_secret() {
-        return Err(invalid(format!(
-            "{} credentials have no secret",
-            cred.kind.as_str()
-        )));
-    }
-    let (secret, rec) = new_secret_record(ctx, client_id);
-    let revoked = ctx
-        .store
-        .add_secret(&rec, MAX_ACTIVE_SECRETS, ctx.now)
-        .await?;
-    Ok((secret, revoked))
-}
-
-/// Delete one of a credential's secrets (the console's "delete" beside each secret). The
-/// last active secret stays: rotate first.
-pub async fn delete_secret(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    client_id: &ClientId,
-    secret_id: &str,
-) -> AdminResult<()> {
-    service_accounts::managed_credential(ctx, actor, client_id).await?;
-    if !ctx
-        .store
-        .revoke_secret(client_id, secret_id, ctx.now)
-        .await?
-    {
-        return Err(AdminError::NotFound(format!(
-            "active secret {secret_id} of credential {client_id}"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
