@@ -70,6 +70,8 @@ pub trait ProjectStore: Send + Sync {
     /// Idempotent: adding an API twice leaves one link.
     async fn add_project_api(&self, project: &ProjectId, api: &ApiId) -> StoreResult<()>;
     async fn project_apis(&self, project: &ProjectId) -> StoreResult<Vec<Api>>;
+    /// Take an API off a project; `false` when the project did not have it.
+    async fn remove_project_api(&self, project: &ProjectId, api: &ApiId) -> StoreResult<bool>;
     /// `false` if the project does not exist.
     async fn rename_project(&self, project: &ProjectId, name: &str) -> StoreResult<bool>;
     /// One transaction: remove the project and its API links. `Conflict` while it still

@@ -106,12 +106,16 @@ macro_rules! impl_credentials {
                     column: &'static str,
                     key: &str,
                 ) -> StoreResult<Vec<Credential>> {
+                    // One snapshot (REPEATABLE READ on PostgreSQL, a read transaction on
+                    // SQLite's WAL) for both reads, so a credential row is never paired
+                    // with a redirect-URI list written after it.
+                    let mut tx = self.begin_read().await?;
                     let creds = sqlx::query_as::<_, rows::CredentialRow>(&format!(
                         "SELECT {CREDENTIAL_COLUMNS} FROM credentials c WHERE c.{column} = $1 \
                          ORDER BY c.created_at, c.client_id"
                     ))
                     .bind(key)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *tx)
                     .await
                     .map_err(backend)?;
                     if creds.is_empty() {
@@ -123,9 +127,10 @@ macro_rules! impl_credentials {
                          ORDER BY r.client_id, r.position"
                     ))
                     .bind(key)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *tx)
                     .await
                     .map_err(backend)?;
+                    tx.commit().await.map_err(backend)?;
                     rows::credentials(creds, uris)
                 }
 

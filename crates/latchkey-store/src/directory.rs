@@ -405,6 +405,22 @@ macro_rules! impl_directory {
                     Ok(())
                 }
 
+                async fn remove_project_api(
+                    &self,
+                    project: &ProjectId,
+                    api: &ApiId,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "DELETE FROM project_apis WHERE project_id = $1 AND api_id = $2",
+                    )
+                    .bind(project.as_str())
+                    .bind(api.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
                 async fn project_apis(&self, project: &ProjectId) -> StoreResult<Vec<Api>> {
                     self.load_apis(ApiFilter::Project(project.as_str())).await
                 }

@@ -187,6 +187,16 @@ pub enum ProjectCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Take an API off a project: its scopes are no longer granted to the project's
+    /// credentials (tokens already issued keep theirs until they expire or are revoked).
+    RemoveApi {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        api: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -129,6 +129,22 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             );
             Ok(())
         }
+        Command::Project(ProjectCmd::RemoveApi { project, api, json }) => {
+            admin::projects::remove_api(
+                &ctx,
+                &Actor::Operator,
+                &ProjectId(project.clone()),
+                &ApiId(api.clone()),
+            )
+            .await
+            .map_err(err)?;
+            print(
+                json,
+                json!({"project": project, "api": api, "removed": true}),
+                format!("removed API {api} from project {project}"),
+            );
+            Ok(())
+        }
         Command::Api(ApiCmd::List { json }) => {
             let apis = store.list_apis().await.map_err(|e| e.to_string())?;
             if json {
@@ -138,8 +154,13 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
                 for a in apis {
                     let scopes: Vec<&str> = a.scopes.iter().map(|s| s.name.as_str()).collect();
                     let auth: Vec<&str> = a.auth.iter().map(|k| k.as_str()).collect();
+                    let metascopes = if a.metascopes.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  metascopes: {}", a.metascopes.join(","))
+                    };
                     println!(
-                        "{:<16} {:<28} auth: {:<50} scopes: {}",
+                        "{:<16} {:<28} auth: {:<50} scopes: {}{metascopes}",
                         a.id,
                         a.name,
                         auth.join(","),

@@ -24,6 +24,8 @@ pub enum Actor {
 /// What an operation needs permission for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// See the org's projects, APIs and credentials (never a secret): every member.
+    View,
     /// Create, convert or change credentials: secrets, certificates.
     ManageCredentials,
     /// Product instances, product profiles and their members.
@@ -35,7 +37,8 @@ pub enum Action {
 impl Action {
     fn describe(self) -> &'static str {
         match self {
-            Action::ManageCredentials => "manage credentials",
+            Action::View => "see this org's projects",
+            Action::ManageCredentials => "manage projects and credentials",
             Action::ManageProducts => "manage products and product profiles",
             Action::ManageOrg => "change the organization's settings",
         }
@@ -74,7 +77,7 @@ pub async fn authorize(
         return Err(hidden());
     };
     let allowed = match (member.role, action) {
-        (OrgRole::SystemAdmin, _) => true,
+        (OrgRole::SystemAdmin, _) | (_, Action::View) => true,
         (OrgRole::Developer, Action::ManageCredentials) => {
             ctx.store.developers_may_manage_credentials(org).await?
         }

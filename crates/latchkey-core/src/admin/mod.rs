@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod demo;
 pub mod keys;
 pub mod products;
+pub mod projects;
 pub mod redirect;
 pub mod service_accounts;
 
