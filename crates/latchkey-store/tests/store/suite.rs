@@ -193,11 +193,28 @@ pub async fn projects_and_catalog_roundtrip(s: &dyn Store) {
     s.add_project_api(&p1.id, &zeta.id).await.unwrap();
     assert_eq!(
         s.project_apis(&p1.id).await.unwrap(),
-        vec![zeta2, alpha],
+        vec![zeta2, alpha.clone()],
         "one link each"
     );
     assert!(s.project_apis(&p2.id).await.unwrap().is_empty());
     expect_not_found(s.add_project_api(&p1.id, &ApiId("ghost".into())).await);
+
+    // Removing a link removes that one only, and says whether there was one.
+    assert!(s.remove_project_api(&p1.id, &alpha.id).await.unwrap());
+    assert!(!s.remove_project_api(&p1.id, &alpha.id).await.unwrap());
+    assert!(!s.remove_project_api(&p2.id, &zeta.id).await.unwrap());
+    let left: Vec<ApiId> = s
+        .project_apis(&p1.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(left, vec![zeta.id.clone()]);
+    assert!(
+        s.get_api(&alpha.id).await.unwrap().is_some(),
+        "the catalog keeps it"
+    );
 }
 
 pub async fn credentials_roundtrip(s: &dyn Store) {

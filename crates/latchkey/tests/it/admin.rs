@@ -486,3 +486,116 @@ async fn objects_get_stable_numeric_console_ids() {
         );
     }
 }
+
+/// SEC-40 for projects: every member may list and view the org's projects; creating one
+/// and adding or removing an API take the credential-managing role; anyone outside the
+/// org (another org's admin, anonymous) is answered as if the project did not exist.
+/// Taking an API off a project stops its scopes being granted from the next token on.
+#[tokio::test]
+async fn sec_40_project_operations_by_role() {
+    use latchkey_core::admin::projects;
+    use latchkey_core::ids::{ApiId, OrgId};
+    let s = TestServer::start().await;
+    let ctx = s.ctx();
+    let c = s.s2s().await;
+    let org = OrgId(c.org_id.clone());
+    let project = ProjectId(c.project_id.clone());
+    let other = admin::create_org(&ctx, "Elsewhere").await.unwrap();
+    let person = |org: OrgId, email: &'static str, role: OrgRole| {
+        let ctx = s.ctx();
+        async move {
+            let u = admin::create_user(
+                &ctx,
+                NewUser {
+                    org: &org,
+                    email,
+                    password: "password-123",
+                    role,
+                    given_name: None,
+                    family_name: None,
+                    country: None,
+                },
+            )
+            .await
+            .unwrap();
+            Actor::User(u.id)
+        }
+    };
+    let owner = person(org.clone(), "owner@p.example", OrgRole::SystemAdmin).await;
+    let dev = person(org.clone(), "dev@p.example", OrgRole::Developer).await;
+    let member = person(org.clone(), "member@p.example", OrgRole::User).await;
+    let outsider = person(other.id.clone(), "boss@q.example", OrgRole::SystemAdmin).await;
+    let firefly = ApiId("firefly".into());
+
+    for (name, actor, may_view, may_manage) in [
+        ("system admin", &owner, true, true),
+        ("developer", &dev, true, true),
+        ("member", &member, true, false),
+        ("other org's admin", &outsider, false, false),
+        ("anonymous", &Actor::Anonymous, false, false),
+    ] {
+        let listed = projects::list(&ctx, actor, &org).await;
+        let viewed = projects::view(&ctx, actor, &project).await;
+        assert_eq!(listed.is_ok(), may_view, "{name}: list");
+        assert_eq!(viewed.is_ok(), may_view, "{name}: view");
+        if let Ok(v) = viewed {
+            assert_eq!(v.credentials.len(), 1, "{name}");
+            assert!(v.apis.iter().any(|a| a.id == firefly), "{name}");
+        }
+        let created = projects::create(&ctx, actor, &org, &format!("By {name}")).await;
+        assert_eq!(created.is_ok(), may_manage, "{name}: create");
+        let removed = projects::remove_api(&ctx, actor, &project, &firefly).await;
+        assert_eq!(removed.is_ok(), may_manage, "{name}: remove_api");
+        let added = projects::add_api(&ctx, actor, &project, &firefly).await;
+        assert_eq!(added.is_ok(), may_manage, "{name}: add_api");
+        for refused in [listed.err(), created.err(), removed.err()]
+            .into_iter()
+            .flatten()
+        {
+            match (may_view, refused) {
+                (true, AdminError::Forbidden(_)) | (false, AdminError::NotFound(_)) => {}
+                (_, e) => panic!("{name}: {e:?}"),
+            }
+        }
+    }
+    // The outsider's own org is untouched by what the insiders did, and vice versa.
+    assert!(
+        projects::list(&ctx, &outsider, &other.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let names: Vec<String> = projects::list(&ctx, &member, &org)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+
+    // Removing an API: the next token request for its scope is refused.
+    s.token(&c, "openid,firefly_api").await;
+    projects::remove_api(&ctx, &owner, &project, &firefly)
+        .await
+        .unwrap();
+    let r = s
+        .post_form(
+            "/ims/token/v3",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &c.client_id),
+                ("client_secret", &c.client_secret),
+                ("scope", "openid,firefly_api"),
+            ],
+        )
+        .await;
+    assert_error(
+        &latchkey_testkit::status_and_json(r).await,
+        400,
+        "invalid_scope",
+    );
+    assert!(matches!(
+        projects::remove_api(&ctx, &owner, &project, &firefly).await,
+        Err(AdminError::NotFound(_))
+    ));
+}

@@ -644,6 +644,27 @@ fn projects_and_credentials_are_listed_shown_and_updated() {
     assert_eq!(creds.len(), 2);
     let listed = env.cli_json(&["credential", "list", "--project", &pid, "--json"]);
     assert_eq!(listed["credentials"], shown["credentials"]);
+    let removed = env.cli_json(&[
+        "project",
+        "remove-api",
+        "--project",
+        &pid,
+        "--api",
+        "firefly",
+        "--json",
+    ]);
+    assert_eq!(removed["removed"], true);
+    let after = env.cli_json(&["project", "show", "--project", &pid, "--json"]);
+    assert_eq!(after["apis"], serde_json::json!([]));
+    env.cli_json(&[
+        "project",
+        "add-api",
+        "--project",
+        &pid,
+        "--api",
+        "firefly",
+        "--json",
+    ]);
     let one = env.cli_json(&["credential", "show", "--client-id", &web_id, "--json"]);
     assert_eq!(
         one["redirect_uris"],
