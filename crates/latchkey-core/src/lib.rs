@@ -22,6 +22,7 @@ pub mod model;
 pub mod params;
 pub mod password;
 pub mod pkce;
+pub mod playground;
 pub mod products;
 pub mod rand;
 pub mod scope;

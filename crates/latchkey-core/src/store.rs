@@ -243,6 +243,20 @@ pub trait SessionStore: Send + Sync {
     /// The session if it exists and has not expired at `now`.
     async fn get_session(&self, hash: &TokenHash, now: Timestamp) -> StoreResult<Option<Session>>;
     async fn delete_session(&self, hash: &TokenHash) -> StoreResult<()>;
+    /// Write (insert or replace) a Playground session: `sealed` is opaque to the store.
+    async fn put_playground(
+        &self,
+        hash: &TokenHash,
+        sealed: &[u8],
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// The sealed Playground session if it exists and has not expired at `now`.
+    async fn get_playground(
+        &self,
+        hash: &TokenHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<Vec<u8>>>;
+    async fn delete_playground(&self, hash: &TokenHash) -> StoreResult<()>;
 }
 
 /// Service-account keys and assertion replay detection (RFC 7523; docs/ims-contract.md §2.3).

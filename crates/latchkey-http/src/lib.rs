@@ -19,6 +19,7 @@ pub mod login;
 pub mod logout;
 pub mod metrics;
 pub mod pages;
+pub mod playground;
 pub mod revoke;
 pub mod session;
 pub mod state;
@@ -103,7 +104,7 @@ pub fn router(state: AppState) -> Router {
             throttle::client_auth_guard,
         ))
         .layer(cors);
-    let mut browser = Router::new()
+    let browser = Router::new()
         .route("/", get(home::home_get))
         .route("/login", get(login::login_get).post(login::login_post))
         .route(
@@ -128,6 +129,31 @@ pub fn router(state: AppState) -> Router {
             "/oauth2/logout",
             get(logout::end_session_endpoint).post(logout::end_session_endpoint),
         );
+    let browser = browser
+        .route(playground::PATH, get(playground::index_get))
+        .route(
+            "/playground/start",
+            axum::routing::post(playground::start_post),
+        )
+        .route("/playground/callback", get(playground::callback_get))
+        .route(
+            "/playground/action",
+            axum::routing::post(playground::action_post),
+        )
+        .route(
+            "/playground/client-credentials",
+            axum::routing::post(playground::client_credentials_post),
+        )
+        .route(
+            "/playground/reset",
+            axum::routing::post(playground::reset_post),
+        )
+        .route("/playground/playground.js", get(playground::script_get))
+        .route(
+            "/playground/debugger",
+            get(playground::debugger::debugger_get).post(playground::debugger::debugger_post),
+        );
+    let mut browser = browser;
     for (path, dialect) in authorize::PATHS {
         browser = browser.route(path, authorize::route(*dialect));
     }

@@ -25,6 +25,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "logout_confirm.html",
         include_str!("../templates/logout_confirm.html"),
     ),
+    (
+        "playground.html",
+        include_str!("../templates/playground.html"),
+    ),
+    (
+        "playground_debugger.html",
+        include_str!("../templates/playground_debugger.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

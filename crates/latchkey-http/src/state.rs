@@ -131,6 +131,11 @@ impl AppState {
         }
     }
 
+    /// The master key, for sealing server-side state such as Playground sessions.
+    pub fn master(&self) -> &MasterKey {
+        &self.master
+    }
+
     pub fn admin_ctx(&self) -> Ctx<'_> {
         Ctx {
             store: self.store.as_ref(),

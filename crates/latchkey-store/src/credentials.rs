@@ -561,7 +561,13 @@ macro_rules! impl_credentials {
                 async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
                     let mut tx = self.begin_write().await?;
                     let mut removed = 0;
-                    for table in ["revoked_tokens", "auth_codes", "refresh_tokens", "sessions"] {
+                    for table in [
+                        "revoked_tokens",
+                        "auth_codes",
+                        "refresh_tokens",
+                        "sessions",
+                        "playground_sessions",
+                    ] {
                         let done =
                             sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < $1"))
                                 .bind(now.0)

@@ -515,6 +515,51 @@ macro_rules! impl_grants {
                         .map_err(backend)?;
                     Ok(())
                 }
+
+                async fn put_playground(
+                    &self,
+                    hash: &TokenHash,
+                    sealed: &[u8],
+                    expires_at: Timestamp,
+                ) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO playground_sessions (hash, sealed, expires_at) \
+                         VALUES ($1, $2, $3) ON CONFLICT (hash) DO UPDATE \
+                         SET sealed = excluded.sealed, expires_at = excluded.expires_at",
+                    )
+                    .bind(hash.as_str())
+                    .bind(sealed)
+                    .bind(expires_at.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(())
+                }
+
+                async fn get_playground(
+                    &self,
+                    hash: &TokenHash,
+                    now: Timestamp,
+                ) -> StoreResult<Option<Vec<u8>>> {
+                    sqlx::query_scalar::<_, Vec<u8>>(
+                        "SELECT sealed FROM playground_sessions \
+                         WHERE hash = $1 AND expires_at > $2",
+                    )
+                    .bind(hash.as_str())
+                    .bind(now.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(backend)
+                }
+
+                async fn delete_playground(&self, hash: &TokenHash) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM playground_sessions WHERE hash = $1")
+                        .bind(hash.as_str())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                    Ok(())
+                }
             }
         };
     };

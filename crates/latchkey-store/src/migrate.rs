@@ -40,6 +40,11 @@ pub(crate) const SQLITE: &[Script] = &[
         "console_ids",
         include_str!("../migrations/sqlite/0005_console_ids.sql"),
     ),
+    (
+        6,
+        "playground",
+        include_str!("../migrations/sqlite/0006_playground.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Script] = &[
@@ -67,6 +72,11 @@ pub(crate) const POSTGRES: &[Script] = &[
         5,
         "console_ids",
         include_str!("../migrations/postgres/0005_console_ids.sql"),
+    ),
+    (
+        6,
+        "playground",
+        include_str!("../migrations/postgres/0006_playground.sql"),
     ),
 ];
 

@@ -10,7 +10,7 @@
 //! API keys (`api_key`).
 //! Browser side: sessions (`session`), the authorization endpoint (`authorize`), the login
 //! and logout lookups (`login`), the consent page (`consent`) and Connected Applications
-//! (`account`).
+//! (`account`). The Playground's session and lookups (`playground`).
 
 pub mod account;
 pub mod api_key;
@@ -22,6 +22,7 @@ pub mod consent;
 pub mod exchange;
 pub mod jwt_bearer;
 pub mod login;
+pub mod playground;
 pub mod refresh;
 pub mod revocation;
 pub mod session;

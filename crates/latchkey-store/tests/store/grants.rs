@@ -515,6 +515,28 @@ pub async fn sessions_roundtrip_and_expire(s: &dyn Store) {
     assert_eq!(s.get_session(&th("sess-1"), T0).await.unwrap(), None);
     s.delete_session(&th("sess-1")).await.unwrap();
     s.delete_session(&th("never")).await.unwrap();
+
+    // Playground sessions: opaque bytes, replaced whole, gone once expired or deleted.
+    assert_eq!(s.get_playground(&th("pg"), T0).await.unwrap(), None);
+    s.put_playground(&th("pg"), b"\x01sealed", exp)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_playground(&th("pg"), T0).await.unwrap().as_deref(),
+        Some(&b"\x01sealed"[..])
+    );
+    let later = exp.plus_secs(600);
+    s.put_playground(&th("pg"), b"\x01again", later)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_playground(&th("pg"), exp).await.unwrap().as_deref(),
+        Some(&b"\x01again"[..]),
+        "the second write replaced the first and its expiry"
+    );
+    assert_eq!(s.get_playground(&th("pg"), later).await.unwrap(), None);
+    s.delete_playground(&th("pg")).await.unwrap();
+    assert_eq!(s.get_playground(&th("pg"), T0).await.unwrap(), None);
 }
 
 pub async fn purge_removes_expired_codes_refresh_tokens_and_sessions(s: &dyn Store) {
@@ -526,6 +548,7 @@ pub async fn purge_removes_expired_codes_refresh_tokens_and_sessions(s: &dyn Sto
             .await
             .unwrap();
         s.insert_session(&session(hash, U1, exp)).await.unwrap();
+        s.put_playground(&th(hash), b"x", exp).await.unwrap();
     }
     s.revoke_token(&jti("jti"), &client("c1"), soon, T0)
         .await
@@ -535,7 +558,7 @@ pub async fn purge_removes_expired_codes_refresh_tokens_and_sessions(s: &dyn Sto
         0,
         "only expires_at < now"
     );
-    assert_eq!(s.purge_expired(T0.plus_secs(50)).await.unwrap(), 4);
+    assert_eq!(s.purge_expired(T0.plus_secs(50)).await.unwrap(), 5);
     assert_eq!(
         s.redeem_code(&th("soon"), T0, None).await.unwrap(),
         CodeRedemption::Unknown
@@ -549,8 +572,10 @@ pub async fn purge_removes_expired_codes_refresh_tokens_and_sessions(s: &dyn Sto
     ));
     assert!(s.find_refresh_token(&th("late")).await.unwrap().is_some());
     assert!(s.get_session(&th("late"), T0).await.unwrap().is_some());
+    assert_eq!(s.get_playground(&th("soon"), T0).await.unwrap(), None);
+    assert!(s.get_playground(&th("late"), T0).await.unwrap().is_some());
     assert_eq!(s.purge_expired(T0.plus_secs(50)).await.unwrap(), 0);
-    assert_eq!(s.purge_expired(T0.plus_secs(101)).await.unwrap(), 3);
+    assert_eq!(s.purge_expired(T0.plus_secs(101)).await.unwrap(), 4);
     assert!(
         s.grant_is_active(&gid("g1")).await.unwrap(),
         "grants are not purged"

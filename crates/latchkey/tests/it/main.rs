@@ -27,6 +27,8 @@ mod front_door;
 mod hostile_assertions;
 /// Third-party client libraries against the real binary.
 mod interop;
+/// The OAuth 2.0 Playground and the token debugger.
+mod playground;
 /// Revocation, introspection, validation, and disabling accounts and clients.
 mod revocation;
 /// Key rotation across restarts and two nodes on one PostgreSQL database.

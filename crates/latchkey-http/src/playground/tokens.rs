@@ -1,0 +1,263 @@
+//! The Tokens tab's buttons (refresh, userinfo, validate_token, introspect, revoke) and
+//! "Generate access token" for server-to-server credentials: each a real request through
+//! this server's router, its raw exchange recorded for the page.
+
+use super::authorization::tokens_from;
+use super::wire::{Call, send};
+use super::{Peer, load, peer_of, save};
+use crate::authorize::{see_other, unavailable};
+use crate::pages::error_page;
+use crate::session::{csrf_ok, csrf_refused};
+use crate::state::AppState;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use latchkey_core::flows::playground as flow;
+use latchkey_core::model::AuthKind;
+use latchkey_core::playground::explain::explain;
+use latchkey_core::playground::normalise_scopes;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: Option<String>,
+    action: String,
+    /// Which token `validate`, `introspect` and `revoke` act on.
+    #[serde(default)]
+    which: String,
+}
+
+/// `POST /playground/action`: refresh, userinfo, validate, introspect or revoke.
+pub async fn action_post(
+    State(st): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    Form(f): Form<ActionForm>,
+) -> Response {
+    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
+        return csrf_refused();
+    }
+    let (raw, mut pg) = match load(&st, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(tokens) = pg.tokens.clone() else {
+        return see_other("/playground?tab=authorization");
+    };
+    let client_id = pg.client_id.clone();
+    let secret = pg.client_secret.clone();
+    let chosen = match f.which.as_str() {
+        "refresh" => tokens.refresh_token.clone(),
+        "id" => tokens.id_token.clone(),
+        _ => tokens.access_token.clone(),
+    };
+    let client_auth = |form: &mut Vec<(&str, String)>| {
+        form.push(("client_id", client_id.clone()));
+        if let Some(s) = &secret {
+            form.push(("client_secret", s.clone()));
+        }
+    };
+    let call = match (f.action.as_str(), chosen) {
+        ("refresh", _) => {
+            let Some(rt) = tokens.refresh_token.clone() else {
+                pg.notice = Some(explain(
+                    "invalid_request",
+                    "there is no refresh token: ask for the offline_access scope",
+                    &client_id,
+                ));
+                return save(
+                    &st,
+                    raw.as_deref(),
+                    &pg,
+                    see_other("/playground?tab=tokens"),
+                )
+                .await;
+            };
+            let mut form = vec![
+                ("grant_type", "refresh_token".to_owned()),
+                ("refresh_token", rt),
+            ];
+            client_auth(&mut form);
+            Call {
+                label: "Refresh",
+                method: Method::POST,
+                path: "/ims/token/v3".into(),
+                form,
+                bearer: None,
+                basic: None,
+            }
+        }
+        ("userinfo", _) => Call {
+            label: "Userinfo",
+            method: Method::GET,
+            path: "/ims/userinfo/v2".into(),
+            form: vec![],
+            bearer: tokens.access_token.clone(),
+            basic: None,
+        },
+        ("validate", Some(t)) => {
+            let kind = match f.which.as_str() {
+                "refresh" => "refresh_token",
+                "id" => "id_token",
+                _ => "access_token",
+            };
+            Call {
+                label: "validate_token",
+                method: Method::POST,
+                path: "/ims/validate_token/v1".into(),
+                form: vec![
+                    ("token", t),
+                    ("type", kind.to_owned()),
+                    ("client_id", client_id.clone()),
+                ],
+                bearer: None,
+                basic: None,
+            }
+        }
+        ("introspect", Some(t)) => {
+            let mut form = vec![("token", t)];
+            client_auth(&mut form);
+            Call {
+                label: "Introspect (RFC 7662)",
+                method: Method::POST,
+                path: "/oauth2/introspect".into(),
+                form,
+                bearer: None,
+                basic: None,
+            }
+        }
+        ("revoke", Some(t)) => {
+            let mut form = vec![("token", t)];
+            client_auth(&mut form);
+            Call {
+                label: "Revoke",
+                method: Method::POST,
+                path: "/ims/revoke".into(),
+                form,
+                bearer: None,
+                basic: None,
+            }
+        }
+        _ => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "Unknown action",
+                "Pick one of the Tokens tab's buttons.",
+            );
+        }
+    };
+    let refreshing = f.action == "refresh";
+    let answer = send(&st, peer_of(peer), call, &client_id).await;
+    if refreshing && answer.status == 200 {
+        pg.tokens = Some(tokens_from(&answer.json, &tokens.grant, Some(&tokens)));
+    }
+    pg.notice = None;
+    pg.record(answer.exchange);
+    save(
+        &st,
+        raw.as_deref(),
+        &pg,
+        see_other("/playground?tab=tokens#exchanges"),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ClientCredentialsForm {
+    csrf: Option<String>,
+    client_id: String,
+    #[serde(default)]
+    client_secret: String,
+    #[serde(default)]
+    scope: String,
+}
+
+/// `POST /playground/client-credentials`: "Generate access token" for a
+/// server-to-server credential.
+pub async fn client_credentials_post(
+    State(st): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    Form(f): Form<ClientCredentialsForm>,
+) -> Response {
+    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
+        return csrf_refused();
+    }
+    let (raw, mut pg) = match load(&st, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let client_id = f.client_id.trim().to_owned();
+    let keyring = st.keyring();
+    let cx = st.flow(&keyring);
+    pg.client_id = client_id.clone();
+    pg.scope = normalise_scopes(&f.scope);
+    let secret = f.client_secret.trim().to_owned();
+    pg.client_secret = (!secret.is_empty()).then(|| secret.clone());
+    pg.notice = None;
+    match flow::check_client(&cx, &client_id).await {
+        Ok(Ok(c)) if c.credential.kind.auth_kind() == AuthKind::ServerToServer => {}
+        Ok(Ok(c)) => {
+            pg.notice = Some(explain(
+                "unauthorized_client",
+                &format!(
+                    "a {} credential cannot use client_credentials; use the Authorization tab",
+                    c.credential.kind.label()
+                ),
+                &client_id,
+            ));
+            return save(
+                &st,
+                raw.as_deref(),
+                &pg,
+                see_other("/playground?tab=authorization"),
+            )
+            .await;
+        }
+        Ok(Err(e)) => {
+            pg.notice = Some(e);
+            return save(
+                &st,
+                raw.as_deref(),
+                &pg,
+                see_other("/playground?tab=authorization"),
+            )
+            .await;
+        }
+        Err(_) => return unavailable(),
+    }
+    let answer = send(
+        &st,
+        peer_of(peer),
+        Call {
+            label: "Generate access token (client_credentials)",
+            method: Method::POST,
+            path: "/ims/token/v3".into(),
+            form: vec![
+                ("grant_type", "client_credentials".to_owned()),
+                ("client_id", client_id.clone()),
+                ("client_secret", secret),
+                ("scope", pg.scope.clone()),
+            ],
+            bearer: None,
+            basic: None,
+        },
+        &client_id,
+    )
+    .await;
+    let tab = if answer.status == 200 {
+        pg.tokens = Some(tokens_from(&answer.json, "client_credentials", None));
+        "tokens"
+    } else {
+        pg.notice = answer.exchange.explanation.clone();
+        "authorization"
+    };
+    pg.record(answer.exchange);
+    save(
+        &st,
+        raw.as_deref(),
+        &pg,
+        see_other(&format!("/playground?tab={tab}")),
+    )
+    .await
+}
