@@ -144,6 +144,7 @@ pub fn router(state: AppState) -> Router {
             "/playground/client-credentials",
             axum::routing::post(playground::client_credentials_post),
         )
+        .route("/playground/jwt", axum::routing::post(playground::jwt_post))
         .route(
             "/playground/reset",
             axum::routing::post(playground::reset_post),

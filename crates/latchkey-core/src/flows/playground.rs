@@ -199,3 +199,29 @@ fn describe(e: &TokenInvalid) -> String {
         other => other.to_string(),
     }
 }
+
+/// The claims of the IMS assertion for service-account credential `c`: its org, its
+/// technical account, and the metascopes of its project's APIs that accept service
+/// accounts.
+pub async fn service_account_claims(
+    cx: &Context<'_>,
+    c: &Credential,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let Some(tech) = &c.technical_account else {
+        return Ok(None);
+    };
+    let mut metascopes = Vec::new();
+    for api in cx.store.project_apis(&c.project_id).await? {
+        if api.auth.contains(&AuthKind::ServiceAccountJwt) {
+            metascopes.extend(api.metascopes);
+        }
+    }
+    Ok(Some(crate::playground::assertion::ims_claims(
+        &cx.settings.issuer,
+        c.org_id.as_str(),
+        tech.as_str(),
+        c.client_id.as_str(),
+        &metascopes,
+        cx.now.secs(),
+    )))
+}

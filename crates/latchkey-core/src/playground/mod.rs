@@ -8,6 +8,7 @@
 //! Safety: the client secret and tokens live only in the sealed server-side session,
 //! never in a URL or a log; `State`'s `Debug` redacts them.
 
+pub mod assertion;
 pub mod explain;
 pub mod inspect;
 

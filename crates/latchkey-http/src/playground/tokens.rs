@@ -15,7 +15,7 @@ use axum::response::Response;
 use latchkey_core::flows::playground as flow;
 use latchkey_core::model::AuthKind;
 use latchkey_core::playground::explain::explain;
-use latchkey_core::playground::normalise_scopes;
+use latchkey_core::playground::{State as Pg, normalise_scopes};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -247,6 +247,117 @@ pub async fn client_credentials_post(
     .await;
     let tab = if answer.status == 200 {
         pg.tokens = Some(tokens_from(&answer.json, "client_credentials", None));
+        "tokens"
+    } else {
+        pg.notice = answer.exchange.explanation.clone();
+        "authorization"
+    };
+    pg.record(answer.exchange);
+    save(
+        &st,
+        raw.as_deref(),
+        &pg,
+        see_other(&format!("/playground?tab={tab}")),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct JwtForm {
+    csrf: Option<String>,
+    client_id: String,
+    #[serde(default)]
+    client_secret: String,
+    /// Used for this one request and dropped: never stored, logged or echoed.
+    #[serde(default)]
+    private_key: String,
+}
+
+/// `POST /playground/jwt`: the service-account exchange (`/ims/exchange/jwt`) with a JWT
+/// the Playground signs with the pasted private key.
+pub async fn jwt_post(
+    State(st): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    Form(f): Form<JwtForm>,
+) -> Response {
+    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
+        return csrf_refused();
+    }
+    let (raw, mut pg) = match load(&st, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let client_id = f.client_id.trim().to_owned();
+    let secret = f.client_secret.trim().to_owned();
+    pg.client_id = client_id.clone();
+    pg.client_secret = (!secret.is_empty()).then(|| secret.clone());
+    pg.notice = None;
+    let back = |pg: Pg, st: AppState, raw: Option<String>| async move {
+        save(
+            &st,
+            raw.as_deref(),
+            &pg,
+            see_other("/playground?tab=authorization"),
+        )
+        .await
+    };
+    let claims = {
+        let keyring = st.keyring();
+        let cx = st.flow(&keyring);
+        match flow::check_client(&cx, &client_id).await {
+            Ok(Ok(c)) if c.credential.kind.auth_kind() == AuthKind::ServiceAccountJwt => {
+                match flow::service_account_claims(&cx, &c.credential).await {
+                    Ok(Some(claims)) => claims,
+                    Ok(None) => return unavailable(),
+                    Err(_) => return unavailable(),
+                }
+            }
+            Ok(Ok(c)) => {
+                pg.notice = Some(explain(
+                    "unauthorized_client",
+                    &format!(
+                        "a {} credential has no service-account exchange",
+                        c.credential.kind.label()
+                    ),
+                    &client_id,
+                ));
+                return back(pg, st.clone(), raw).await;
+            }
+            Ok(Err(e)) => {
+                pg.notice = Some(e);
+                return back(pg, st.clone(), raw).await;
+            }
+            Err(_) => return unavailable(),
+        }
+    };
+    let jwt = match latchkey_core::playground::assertion::sign(&f.private_key, &claims) {
+        Ok(j) => j,
+        Err(why) => {
+            pg.notice = Some(explain("invalid_request", &why, &client_id));
+            return back(pg, st.clone(), raw).await;
+        }
+    };
+    let answer = send(
+        &st,
+        peer_of(peer),
+        Call {
+            label: "Service account: exchange a JWT (/ims/exchange/jwt)",
+            method: Method::POST,
+            path: "/ims/exchange/jwt".into(),
+            form: vec![
+                ("client_id", client_id.clone()),
+                ("client_secret", secret),
+                ("jwt_token", jwt),
+            ],
+            bearer: None,
+            basic: None,
+        },
+        &client_id,
+    )
+    .await;
+    let tab = if answer.status == 200 {
+        pg.tokens = Some(tokens_from(&answer.json, "jwt_bearer", None));
         "tokens"
     } else {
         pg.notice = answer.exchange.explanation.clone();

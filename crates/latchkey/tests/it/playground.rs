@@ -338,3 +338,51 @@ async fn the_debugger_checks_ours_and_refuses_to_vouch_for_others() {
     assert_eq!(status, 400);
     assert!(html.contains("this is not a JWT"), "{html}");
 }
+
+/// The service-account exchange: the Playground signs the IMS assertion with a private
+/// key pasted for that one request; a key that is not the credential's is explained.
+#[tokio::test]
+async fn a_service_account_exchanges_a_jwt_signed_with_a_pasted_key() {
+    use crate::helpers::{EC_KEY, RSA_CERT, RSA_KEY, service_account};
+    let s = latchkey_testkit::TestServer::start().await;
+    let c = service_account(&s, CredentialKind::ServiceAccountJwt, Some(RSA_CERT)).await;
+    let mut b = Browser::new(&s.url);
+    let html = b.get("/playground").await.text().await.unwrap();
+    let csrf = hidden(&html, "csrf");
+    let mut exchange = async |key: &str| {
+        let r = b
+            .post(
+                "/playground/jwt",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("client_id", c.client_id.as_str()),
+                    ("client_secret", c.client_secret.as_str()),
+                    ("private_key", key),
+                ],
+            )
+            .await;
+        let next = location(&r);
+        (
+            next.clone(),
+            b.get(&next).await.text().await.map(unescape).unwrap(),
+        )
+    };
+    let (next, html) = exchange(EC_KEY).await;
+    assert_eq!(next, "/playground?tab=authorization");
+    assert!(
+        html.contains("/ims/exchange/jwt"),
+        "the exchange is shown: {html}"
+    );
+    assert!(html.contains("id=\"explanation\""), "and explained: {html}");
+    let (next, html) = exchange("garbage").await;
+    assert_eq!(next, "/playground?tab=authorization");
+    assert!(html.contains("paste a PEM private key"), "{html}");
+    let (next, html) = exchange(RSA_KEY).await;
+    assert_eq!(next, "/playground?tab=tokens", "{html}");
+    assert!(html.contains("Signature verified"), "{html}");
+    assert!(html.contains(&c.tech), "the technical account's token");
+    let body_line = |pem: &str| pem.lines().nth(1).unwrap().to_owned();
+    let (_, html) = exchange(EC_KEY).await;
+    assert!(!html.contains(&body_line(EC_KEY)), "the key is not echoed");
+    assert!(!html.contains(&body_line(RSA_KEY)));
+}
