@@ -618,6 +618,104 @@ fn interop_chromium_sign_in_consent_and_connected_apps() {
     );
 }
 
+/// The OAuth 2.0 Playground and token debugger in real headless Chromium
+/// (tests/interop/node/playground.test.mjs): a wrong secret and an unregistered redirect
+/// URI explained, the code flow through login and consent back to the Tokens tab (decoded
+/// tokens, live countdown, refresh, userinfo, revoke, validate), "Generate access token"
+/// for server-to-server, and the debugger on a valid, a revoked, a foreign and a garbage
+/// token, with screenshots. The web credential gets the Playground's redirect URI once
+/// the server's address is known, as a developer would add it.
+#[test]
+fn interop_chromium_playground() {
+    const NAME: &str = "interop_chromium_playground";
+    let dir = interop_dir("node");
+    let chromium = std::env::var_os("LATCHKEY_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let missing = node_missing(&dir, &["playwright-core"]).or_else(|| {
+        (!chromium.is_file()).then(|| format!("no Chromium at {}", chromium.display()))
+    });
+    if skip_if_missing(NAME, missing) {
+        return;
+    }
+    let env = Env::new();
+    let app = setup_user_app(&env);
+    let server = env.serve(&[]);
+    let project = env.cli_json(&[
+        "credential",
+        "show",
+        "--client-id",
+        &app.cred.client_id,
+        "--json",
+    ]);
+    let pid = project["project_id"].as_str().unwrap().to_owned();
+    env.cli_json(&[
+        "credential",
+        "update",
+        "--client-id",
+        &app.cred.client_id,
+        "--redirect-uri",
+        &app.redirect_uri,
+        "--redirect-uri",
+        &format!("{}/playground/callback", server.url),
+        "--json",
+    ]);
+    let other = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        &pid,
+        "--kind",
+        "oauth_web",
+        "--name",
+        "Unregistered",
+        "--redirect-uri",
+        &app.redirect_uri,
+        "--json",
+    ]);
+    env.cli_json(&[
+        "project",
+        "add-api",
+        "--project",
+        &pid,
+        "--api",
+        "firefly",
+        "--json",
+    ]);
+    let s2s = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        &pid,
+        "--kind",
+        "server_to_server",
+        "--json",
+    ]);
+    let mut cmd = Command::new("node");
+    cmd.arg("--test")
+        .arg(dir.join("playground.test.mjs"))
+        .env("LATCHKEY_CHROMIUM", &chromium)
+        .env("LATCHKEY_WEB_CLIENT_ID", &app.cred.client_id)
+        .env("LATCHKEY_WEB_CLIENT_SECRET", &app.cred.client_secret)
+        .env(
+            "LATCHKEY_UNREGISTERED_CLIENT_ID",
+            other["client_id"].as_str().unwrap(),
+        )
+        .env("LATCHKEY_S2S_CLIENT_ID", s2s["client_id"].as_str().unwrap())
+        .env(
+            "LATCHKEY_S2S_CLIENT_SECRET",
+            s2s["client_secret"].as_str().unwrap(),
+        )
+        .env("LATCHKEY_USER_EMAIL", &app.email)
+        .env("LATCHKEY_USER_PASSWORD", &app.password);
+    let (ok, printed) = run_suite(cmd, &server.url, &app.cred);
+    assert!(
+        ok && printed.contains("# pass 1") && printed.contains("# fail 0"),
+        "Chromium Playground suite failed against {}:\n{printed}",
+        server.url
+    );
+}
+
 /// Adobe's own `@adobe/aio-lib-console` reads Latchkey's console API: organizations, an
 /// org's projects, a project, its workspaces and its workspace (numeric ids), and gets
 /// the console's errors for an unknown org and a bad API key. The server runs in this
