@@ -146,6 +146,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/playground/jwt", axum::routing::post(playground::jwt_post))
         .route(
+            "/playground/generate",
+            axum::routing::post(playground::generate_post),
+        )
+        .route(
             "/playground/reset",
             axum::routing::post(playground::reset_post),
         )

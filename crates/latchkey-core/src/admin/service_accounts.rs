@@ -20,8 +20,9 @@ fn invalid(msg: impl Into<String>) -> AdminError {
     AdminError::Invalid(msg.into())
 }
 
-/// A credential the actor may manage.
-pub(super) async fn managed_credential(
+/// The credential, if `actor` may manage it (`ManageCredentials` in its org; an outsider
+/// gets `NotFound`).
+pub async fn managed_credential(
     ctx: &Ctx<'_>,
     actor: &Actor,
     client_id: &ClientId,

@@ -4,9 +4,12 @@
 //! error page half-way), suggesting scopes, listing a signed-in developer's own
 //! credentials, and the debugger's revocation check.
 
-use super::Context;
+use super::token::IssuedTokens;
+use super::{Context, FlowError};
 use crate::admin::allowed_scopes;
 use crate::admin::redirect::matches_registered;
+use crate::admin::service_accounts::managed_credential;
+use crate::admin::{Actor, AdminError};
 use crate::ids::{ClientId, TokenHash, UserId};
 use crate::keys::MasterKey;
 use crate::model::{AuthKind, Credential, CredentialKind};
@@ -16,6 +19,7 @@ use crate::playground::{self, SESSION_TTL_SECS, State};
 use crate::rand::token;
 use crate::secret::sha256_hex;
 use crate::store::StoreError;
+use crate::token::Dialect;
 use crate::token::TokenInvalid;
 
 /// The session behind cookie value `raw`, if live (a damaged or foreign one is `None`).
@@ -224,4 +228,53 @@ pub async fn service_account_claims(
         &metascopes,
         cx.now.secs(),
     )))
+}
+
+/// "Generate access token" on a server-to-server credential's console page: someone who
+/// may manage the credential (and so could rotate its secret and read a new one) gets a
+/// client_credentials token for it without pasting the secret, as in Adobe's console.
+/// Anyone else learns nothing: the credential is "unknown".
+pub async fn token_for_manager(
+    cx: &Context<'_>,
+    actor: &Actor,
+    client_id: &str,
+    scope: Option<&str>,
+) -> Result<Result<IssuedTokens, Explanation>, StoreError> {
+    let ctx = crate::admin::Ctx {
+        store: cx.store,
+        rng: cx.rng,
+        now: cx.now,
+    };
+    let cred = match managed_credential(&ctx, actor, &ClientId(client_id.to_owned())).await {
+        Ok(c) => c,
+        Err(AdminError::Store(e)) => return Err(e),
+        Err(AdminError::Forbidden(d)) => return Ok(Err(explain("access_denied", &d, client_id))),
+        Err(_) => return Ok(Err(explain("invalid_client", "unknown client id", ""))),
+    };
+    if cred.kind.auth_kind() != AuthKind::ServerToServer {
+        return Ok(Err(explain(
+            "unauthorized_client",
+            &format!(
+                "a {} credential cannot use client_credentials",
+                cred.kind.label()
+            ),
+            client_id,
+        )));
+    }
+    if cred.disabled {
+        return Ok(Err(explain(
+            "invalid_client",
+            "the credential is disabled",
+            client_id,
+        )));
+    }
+    match super::client_credentials::grant(cx, &cred, scope, None, Dialect::Ims).await {
+        Ok(t) => Ok(Ok(t)),
+        Err(FlowError::Store(e)) => Err(e),
+        Err(FlowError::Refused { error, .. }) => Ok(Err(explain(
+            error.code_name(),
+            &error.description,
+            client_id,
+        ))),
+    }
 }

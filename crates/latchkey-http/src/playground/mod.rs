@@ -23,7 +23,7 @@ mod tokens;
 mod wire;
 
 pub use authorization::{callback_get, start_post};
-pub use tokens::{action_post, client_credentials_post, jwt_post};
+pub use tokens::{action_post, client_credentials_post, generate_post, jwt_post};
 
 use crate::authorize::{see_other, unavailable};
 use crate::pages::render;

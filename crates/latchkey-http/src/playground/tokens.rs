@@ -372,3 +372,96 @@ pub async fn jwt_post(
     )
     .await
 }
+
+#[derive(Deserialize)]
+pub struct GenerateForm {
+    csrf: Option<String>,
+    client_id: String,
+    #[serde(default)]
+    scope: String,
+}
+
+/// `POST /playground/generate`: "Generate access token" on a server-to-server
+/// credential's console page, for a signed-in person who may manage it (no secret
+/// needed); the token opens in the Playground's Tokens tab.
+pub async fn generate_post(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<GenerateForm>,
+) -> Response {
+    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
+        return csrf_refused();
+    }
+    let user = match crate::session::current(&st, &headers).await {
+        Ok(Some((_, u))) => u,
+        Ok(None) => return see_other("/login?return_to=/playground"),
+        Err(_) => return unavailable(),
+    };
+    let (raw, mut pg) = match load(&st, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let client_id = f.client_id.trim().to_owned();
+    let scope = normalise_scopes(&f.scope);
+    let issued = {
+        let keyring = st.keyring();
+        let actor = latchkey_core::admin::Actor::User(user.id.clone());
+        flow::token_for_manager(
+            &st.flow(&keyring),
+            &actor,
+            &client_id,
+            (!scope.is_empty()).then_some(scope.as_str()),
+        )
+        .await
+    };
+    pg.client_id = client_id.clone();
+    pg.client_secret = None;
+    pg.scope = scope.clone();
+    pg.notice = None;
+    let request = format!(
+        "(no HTTP request: your console session, as someone who manages this credential, \
+         stands in for its client secret)\nclient_id={client_id}\nscope={scope}"
+    );
+    let tab = match issued {
+        Err(_) => return unavailable(),
+        Ok(Err(e)) => {
+            pg.record(latchkey_core::playground::Exchange {
+                label: "Generate access token (console)".into(),
+                request,
+                status: 400,
+                response: format!("{}: {}", e.error, e.description),
+                explanation: Some(e.clone()),
+            });
+            pg.notice = Some(e);
+            "authorization"
+        }
+        Ok(Ok(t)) => {
+            let body = serde_json::json!({
+                "token_type": "bearer",
+                "expires_in": t.expires_in_secs * 1000,
+                "scope": t.scopes.to_ims(),
+            });
+            pg.record(latchkey_core::playground::Exchange {
+                label: "Generate access token (console)".into(),
+                request,
+                status: 200,
+                response: serde_json::to_string_pretty(&body).unwrap_or_default(),
+                explanation: None,
+            });
+            pg.tokens = Some(latchkey_core::playground::Tokens {
+                access_token: Some(t.access_token),
+                refresh_token: None,
+                id_token: None,
+                grant: "client_credentials".into(),
+            });
+            "tokens"
+        }
+    };
+    save(
+        &st,
+        raw.as_deref(),
+        &pg,
+        see_other(&format!("/playground?tab={tab}")),
+    )
+    .await
+}

@@ -386,3 +386,111 @@ async fn a_service_account_exchanges_a_jwt_signed_with_a_pasted_key() {
     assert!(!html.contains(&body_line(EC_KEY)), "the key is not echoed");
     assert!(!html.contains(&body_line(RSA_KEY)));
 }
+
+/// Sign `email` in at `/login` in `b`.
+async fn console_sign_in(b: &mut Browser, email: &str) {
+    let html = b
+        .get("/login?return_to=/playground")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let r = b
+        .post(
+            "/login",
+            &[
+                ("csrf", hidden(&html, "csrf").as_str()),
+                ("return_to", "/playground"),
+                ("username", email),
+                ("password", "password-123"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "sign-in of {email}");
+}
+
+/// "Generate access token" from the console: someone who manages the server-to-server
+/// credential gets a token without its secret; a plain member of the org is refused, an
+/// outsider learns nothing, and nobody signed in is sent to sign in.
+#[tokio::test]
+async fn sec_40_generate_access_token_needs_the_right_to_manage_the_credential() {
+    use latchkey_core::admin::NewUser;
+    use latchkey_core::ids::OrgId;
+    use latchkey_core::model::OrgRole;
+    let s = latchkey_testkit::TestServer::start().await;
+    let c = s.s2s().await;
+    let other = admin::create_org(&s.ctx(), "Elsewhere").await.unwrap();
+    for (org, email, role) in [
+        (c.org_id.clone(), "dev@gen.example", OrgRole::Developer),
+        (c.org_id.clone(), "member@gen.example", OrgRole::User),
+        (
+            other.id.0.clone(),
+            "boss@else.example",
+            OrgRole::SystemAdmin,
+        ),
+    ] {
+        admin::create_user(
+            &s.ctx(),
+            NewUser {
+                org: &OrgId(org),
+                email,
+                password: "password-123",
+                role,
+                given_name: None,
+                family_name: None,
+                country: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let generate = async |b: &mut Browser| {
+        let html = b.get("/playground").await.text().await.unwrap();
+        let r = b
+            .post(
+                "/playground/generate",
+                &[
+                    ("csrf", hidden(&html, "csrf").as_str()),
+                    ("client_id", c.client_id.as_str()),
+                    ("scope", "openid,AdobeID,firefly_api"),
+                ],
+            )
+            .await;
+        let next = location(&r);
+        if next.starts_with("/login") {
+            return (next, String::new());
+        }
+        (
+            next.clone(),
+            b.get(&next).await.text().await.map(unescape).unwrap(),
+        )
+    };
+    let mut anon = Browser::new(&s.url);
+    assert!(generate(&mut anon).await.0.starts_with("/login"));
+
+    let mut dev = Browser::new(&s.url);
+    console_sign_in(&mut dev, "dev@gen.example").await;
+    let (next, html) = generate(&mut dev).await;
+    assert_eq!(next, "/playground?tab=tokens", "{html}");
+    assert!(html.contains("Signature verified"), "{html}");
+    assert!(
+        html.contains("\"scope\": \"openid,AdobeID,firefly_api\""),
+        "{html}"
+    );
+    assert!(
+        html.contains(&c.technical_account_id),
+        "the technical account's token"
+    );
+
+    let mut member = Browser::new(&s.url);
+    console_sign_in(&mut member, "member@gen.example").await;
+    let (next, html) = generate(&mut member).await;
+    assert_eq!(next, "/playground?tab=authorization");
+    assert!(html.contains("<strong>access_denied</strong>"), "{html}");
+
+    let mut outsider = Browser::new(&s.url);
+    console_sign_in(&mut outsider, "boss@else.example").await;
+    let (_, html) = generate(&mut outsider).await;
+    assert!(html.contains("unknown client id"), "{html}");
+    assert!(!html.contains("Signature verified"));
+}
