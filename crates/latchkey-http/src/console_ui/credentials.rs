@@ -1,21 +1,17 @@
 //! `/console/credentials/{client_id}`: one credential: its client id, its secrets (at most
 //! two live, docs/console-contract.md §3.7; never shown again), redirect URIs, public
-//! certificates, technical account, snippet and the workspace download (§3.6), and the
-//! changes its org role allows (SEC-40): rotate or delete a secret, edit redirect URIs
-//! (SEC-03), upload, generate or remove a key, convert a service account to
-//! server-to-server (docs/ims-contract.md §5), disable, enable, delete.
+//! certificates, technical account, snippet and the workspace download (§3.6). Its
+//! changes are in `credential_actions`.
 
-use super::{Flash, Msg, actor, done, page, person, read_failed, refusal, seg, utc};
-use crate::session::{csrf_ok, csrf_refused};
+use super::{Flash, Msg, actor, page, person, read_failed, seg, utc};
 use crate::state::AppState;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::admin::{self, accounts, console_pages, service_accounts};
+use latchkey_core::admin::console_pages;
 use latchkey_core::ids::ClientId;
-use latchkey_core::keys::KeyAlg;
 use latchkey_core::model::{Credential, CredentialKind, MAX_ACTIVE_SECRETS, User};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 #[derive(Serialize)]
 struct SecretRow {
@@ -31,11 +27,11 @@ struct CertRow {
     expired: bool,
 }
 
-fn base(id: &ClientId) -> String {
+pub(super) fn base(id: &ClientId) -> String {
     format!("/console/credentials/{}", seg(id.as_str()))
 }
 
-async fn credential_page(
+pub(super) async fn credential_page(
     st: &AppState,
     headers: &HeaderMap,
     user: &User,
@@ -183,7 +179,7 @@ pub(super) async fn download_get(
     )
 }
 
-fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
+pub(super) fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
     let mut resp = ([(header::CONTENT_TYPE, content_type)], body).into_response();
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
@@ -195,129 +191,4 @@ fn attachment(content_type: &'static str, filename: &str, body: String) -> Respo
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
     resp
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct CredForm {
-    csrf: Option<String>,
-    secret_id: Option<String>,
-    redirect_uris: Option<String>,
-    name: Option<String>,
-    certificate: Option<String>,
-    certificate_id: Option<String>,
-    alg: Option<String>,
-}
-
-/// `POST /console/credentials/{id}/{action}`.
-pub(super) async fn action_post(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path((id, action)): Path<(String, String)>,
-    Form(f): Form<CredForm>,
-) -> Response {
-    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
-        return csrf_refused();
-    }
-    let id = ClientId(id);
-    let here = base(&id);
-    let user = match person(&st, &headers, &here).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let ctx = st.admin_ctx();
-    let who = actor(&user);
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let result: Result<&'static str, admin::AdminError> = match action.as_str() {
-        "rotate" => match admin::rotate_secret(&ctx, &who, &id).await {
-            Ok((secret, revoked)) => {
-                tracing::info!(client_id = %id, revoked = revoked.len(), "console: secret rotated");
-                let cred = match admin::show_credential(&ctx, &who, &id).await {
-                    Ok(c) => c,
-                    Err(e) => return read_failed(e),
-                };
-                return secret_page(&st, &headers, &user, &cred, Some(secret.expose()), false);
-            }
-            Err(e) => Err(e),
-        },
-        "secret-delete" => admin::delete_secret(&ctx, &who, &id, &text(&f.secret_id))
-            .await
-            .map(|()| "secret-deleted"),
-        "redirect-uris" => {
-            let uris = super::wizard::lines(&text(&f.redirect_uris));
-            admin::update_credential(&ctx, &who, &id, None, Some(&uris))
-                .await
-                .map(|_| "uris-saved")
-        }
-        "rename" => admin::update_credential(&ctx, &who, &id, Some(&text(&f.name)), None)
-            .await
-            .map(|_| "renamed"),
-        "certificate" => service_accounts::add_certificate(&ctx, &who, &id, &text(&f.certificate))
-            .await
-            .map(|_| "cert-added"),
-        "certificate-remove" => {
-            service_accounts::remove_certificate(&ctx, &who, &id, &text(&f.certificate_id))
-                .await
-                .map(|()| "cert-removed")
-        }
-        "generate-key" => {
-            let alg = if f.alg.as_deref() == Some("ES256") {
-                KeyAlg::Es256
-            } else {
-                KeyAlg::Rs256
-            };
-            match service_accounts::generate_key(&ctx, &who, &id, alg).await {
-                // The private key goes to the browser in this response and nowhere else.
-                Ok(k) => {
-                    return attachment(
-                        "application/x-pem-file",
-                        "private.key",
-                        k.private_key_pem.clone(),
-                    );
-                }
-                Err(e) => Err(e),
-            }
-        }
-        "convert" => service_accounts::convert_to_server_to_server(&ctx, &who, &id)
-            .await
-            .map(|_| "converted"),
-        "disable" => accounts::set_credential_disabled(&ctx, &who, &id, true)
-            .await
-            .map(|()| "disabled"),
-        "enable" => accounts::set_credential_disabled(&ctx, &who, &id, false)
-            .await
-            .map(|()| "enabled"),
-        "delete" => {
-            let project = match console_pages::credential_view(&ctx, &who, &id).await {
-                Ok(v) => v.project.id,
-                Err(e) => return read_failed(e),
-            };
-            return match admin::delete_credential(&ctx, &who, &id).await {
-                Ok(()) => done(
-                    &format!("/console/projects/{}", seg(project.as_str())),
-                    "credential-deleted",
-                ),
-                Err(e) => refused(&st, &headers, &user, &id, e).await,
-            };
-        }
-        _ => return super::not_found(),
-    };
-    match result {
-        Ok(code) => done(&here, code),
-        Err(e) => refused(&st, &headers, &user, &id, e).await,
-    }
-}
-
-async fn refused(
-    st: &AppState,
-    headers: &HeaderMap,
-    user: &User,
-    id: &ClientId,
-    e: admin::AdminError,
-) -> Response {
-    match refusal(e) {
-        super::Refusal::Show(status, m) => {
-            credential_page(st, headers, user, id, status, &Msg::Error(m)).await
-        }
-        super::Refusal::Page(r) => r,
-    }
 }

@@ -8,6 +8,7 @@
 //! copy buttons, the certificate file picker and confirmations (strict CSP: `script-src
 //! 'self'`, no inline script). Outsiders get 404 for another org's ids.
 
+mod credential_actions;
 mod credentials;
 mod orgs;
 mod projects;
@@ -70,7 +71,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/console/credentials/{id}/{action}",
-            post(credentials::action_post),
+            post(credential_actions::action_post),
         )
 }
 

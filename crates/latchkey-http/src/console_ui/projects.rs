@@ -76,9 +76,9 @@ async fn project_page(
         Err(e) => return read_failed(e),
     };
     let org = view.project.org_id.clone();
-    let (may_manage, catalog, activity) = match async {
+    let (org_view, catalog, activity) = match async {
         Ok::<_, admin::AdminError>((
-            console_pages::may(&ctx, &who, &org, admin::authz::Action::ManageCredentials).await?,
+            console_pages::org_view(&ctx, &who, &org).await?,
             console_pages::catalog(&ctx, &who, &org).await?,
             console_pages::activity(&ctx, &who, id).await?,
         ))
@@ -114,6 +114,7 @@ async fn project_page(
         })
         .collect();
     let base = format!("/console/projects/{}", seg(id.as_str()));
+    let may_manage = org_view.may_manage;
     page(
         st,
         headers,
@@ -125,6 +126,7 @@ async fn project_page(
             project_name => view.project.name,
             project_id => view.project.id.0,
             org_href => format!("/console/orgs/{}", seg(org.as_str())),
+            org_name => org_view.org.name,
             base,
             may_manage,
             apis => view.apis.into_iter().map(api_row).collect::<Vec<_>>(),
