@@ -3,7 +3,7 @@
 //! what their role lets them do, a credential as any member of its org may see it (never a
 //! secret, only when each was made), the product profiles a new credential may join, a
 //! project's activity, and a credential as the Adobe CLI reads it
-//! (docs/console-contract.md §3.6). Every function decides through `authz` (SEC-40): an
+//! (docs/console-contract.md §3 (3.6, workspace download)). Every function decides through `authz` (SEC-40): an
 //! outsider gets `NotFound`, the answer an unknown id gets.
 
 use super::authz::{self, Action, Actor};
@@ -85,7 +85,7 @@ pub async fn catalog(ctx: &Ctx<'_>, actor: &Actor, org: &OrgId) -> AdminResult<V
 }
 
 /// A secret as the console lists it: never the secret, only its id and age. (When it was
-/// last used is not recorded yet: docs/console-contract.md §3.7 `secret_usages`.)
+/// last used is not recorded yet: docs/console-contract.md §3 (3.7, client secrets) `secret_usages`.)
 pub struct SecretInfo {
     pub id: String,
     pub created_at: Timestamp,
@@ -254,7 +254,7 @@ pub async fn activity(
     Ok(out)
 }
 
-/// `integration_type` of docs/console-contract.md §3.4 for a kind.
+/// `integration_type` of docs/console-contract.md §3 (3.4, credentials) for a kind.
 pub fn integration_type(kind: CredentialKind) -> &'static str {
     match kind {
         CredentialKind::ApiKey => "apikey",
@@ -266,8 +266,8 @@ pub fn integration_type(kind: CredentialKind) -> &'static str {
     }
 }
 
-/// The credential as the Adobe CLI reads a downloaded workspace (docs/console-contract.md
-/// §3.6): `project` with `org` and `workspace` siblings, the workspace holding this one
+/// The credential as the Adobe CLI reads a downloaded workspace (docs/console-contract.md §3
+/// (3.6, workspace download)): `project` with `org` and `workspace` siblings, the workspace holding this one
 /// credential and the project's APIs as `services`. Secrets are stored only as hashes, so
 /// none is in the file: `client_secrets` is empty (and `client_secret` absent); the secret
 /// was shown once when made.

@@ -55,7 +55,15 @@ pub(super) async fn action_post(
                     Ok(c) => c,
                     Err(e) => return read_failed(e),
                 };
-                return secret_page(&st, &headers, &user, &cred, Some(secret.expose()), false);
+                return secret_page(
+                    &st,
+                    &headers,
+                    &user,
+                    &cred,
+                    Some(secret.expose()),
+                    false,
+                    revoked.len(),
+                );
             }
             Err(e) => Err(e),
         },

@@ -1,6 +1,6 @@
 //! `/console/credentials/{client_id}`: one credential: its client id, its secrets (at most
-//! two live, docs/console-contract.md §3.7; never shown again), redirect URIs, public
-//! certificates, technical account, snippet and the workspace download (§3.6). Its
+//! two live, docs/console-contract.md §3 (3.7, client secrets); never shown again), redirect URIs, public
+//! certificates, technical account, snippet and the workspace download (3.6). Its
 //! changes are in `credential_actions`.
 
 use super::{Flash, Msg, actor, page, person, read_failed, seg, utc};
@@ -123,6 +123,7 @@ pub(super) fn secret_page(
     cred: &Credential,
     secret: Option<&str>,
     created: bool,
+    retired: usize,
 ) -> Response {
     page(
         st,
@@ -133,6 +134,7 @@ pub(super) fn secret_page(
         &Msg::None,
         minijinja::context! {
             created,
+            retired => retired > 0,
             name => cred.name.clone(),
             kind_label => cred.kind.label(),
             client_id => cred.client_id.0.clone(),
@@ -142,7 +144,7 @@ pub(super) fn secret_page(
     )
 }
 
-/// `GET …/workspace.json`: the credential as the Adobe CLI reads it (§3.6), as a download.
+/// `GET …/workspace.json`: the credential as the Adobe CLI reads it (3.6), as a download.
 pub(super) async fn download_get(
     State(st): State<AppState>,
     headers: HeaderMap,

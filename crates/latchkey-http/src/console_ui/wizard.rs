@@ -246,6 +246,7 @@ pub(super) async fn create_post(
                 &c.credential,
                 c.secret.as_ref().map(|s| s.expose()),
                 true,
+                0,
             )
         }
         Err(e) => match refusal(e) {

@@ -4,7 +4,7 @@
 //! change (SEC-34), headers and CSP (SEC-33), a secret shown once and never again
 //! (SEC-41), redirect-URI edits validated as at creation (SEC-03), keys generated on
 //! request and handed over once, conversion, and the workspace download
-//! (docs/console-contract.md §3.6). The Chromium journey is in `interop`.
+//! (docs/console-contract.md §3 (3.6, workspace download)). The Chromium journey is in `interop`.
 
 use latchkey_core::admin::{self, NewUser};
 use latchkey_core::ids::OrgId;
@@ -262,12 +262,18 @@ async fn sec_40_console_system_admin_runs_a_project_and_its_credentials() {
     );
 
     // Rotate: a second secret, shown once; a third retires the oldest (at most two live).
-    for _ in 0..2 {
+    for round in 0..2 {
         let r = submit(&mut b, &cred, &format!("{cred}/rotate"), &[]).await;
         assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
         let html = r.text().await.unwrap();
         let (_, s2) = created(&html);
         assert_ne!(s2.unwrap(), secret);
+        assert_eq!(
+            html.contains("id=\"retired\""),
+            round == 1,
+            "the third retires the first"
+        );
     }
     let (_, html) = page(&mut b, &cred).await;
     assert_eq!(html.matches("data-secret=").count(), 2);
@@ -305,7 +311,7 @@ async fn sec_40_console_system_admin_runs_a_project_and_its_credentials() {
     .await;
     assert!(r.status().is_client_error(), "{}", r.status());
 
-    // The workspace download is the §3.6 shape, without any secret.
+    // The workspace download is the contract's 3.6 shape, without any secret.
     let r = b.get(&format!("{cred}/workspace.json")).await;
     assert_eq!(r.status(), 200);
     assert!(
