@@ -145,6 +145,10 @@ test('Chromium: the Developer Console by org role', { timeout: 240000 }, async (
   await page.getByRole('button', { name: 'Copied' }).waitFor()
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret, 'the copy button copies the secret')
   await shot(page, 'secret-once', true)
+  // Only here may the workspace file carry the secret.
+  const [withSecret] = await Promise.all([page.waitForEvent('download'), page.locator('#download-with-secret').click()])
+  const fileWithSecret = JSON.parse(readFileSync(await withSecret.path(), 'utf8'))
+  assert.deepEqual(fileWithSecret.project.workspace.details.credentials[0].oauth_server_to_server.client_secrets, [secret])
 
   // The secret works at the token endpoint, and is never shown again.
   const token = await fetch(`${BASE_URL}/ims/token/v3`, {

@@ -269,12 +269,13 @@ pub fn integration_type(kind: CredentialKind) -> &'static str {
 /// The credential as the Adobe CLI reads a downloaded workspace (docs/console-contract.md §3
 /// (3.6, workspace download)): `project` with `org` and `workspace` siblings, the workspace holding this one
 /// credential and the project's APIs as `services`. Secrets are stored only as hashes, so
-/// none is in the file: `client_secrets` is empty (and `client_secret` absent); the secret
-/// was shown once when made.
+/// the file has one only when `secret` is given, which is right after it was made (the
+/// page that shows it once); otherwise `client_secrets` is empty and `client_secret` absent.
 pub async fn workspace_config(
     ctx: &Ctx<'_>,
     actor: &Actor,
     client_id: &ClientId,
+    secret: Option<&str>,
 ) -> AdminResult<Value> {
     let v = credential_view(ctx, actor, client_id).await?;
     let c = &v.credential;
@@ -291,7 +292,7 @@ pub async fn workspace_config(
         }
         CredentialKind::ServerToServer => json!({ "oauth_server_to_server": {
             "client_id": c.client_id,
-            "client_secrets": [],
+            "client_secrets": secret.into_iter().collect::<Vec<_>>(),
             "technical_account_email": tech_email,
             "technical_account_id": tech,
             "scopes": v.scopes,
@@ -303,6 +304,15 @@ pub async fn workspace_config(
             "meta_scopes": v.metascopes,
         }}),
     };
+    let mut body = body;
+    if let (Some(s), Some(inner)) = (
+        secret,
+        body.as_object_mut().and_then(|o| o.values_mut().next()),
+    ) && c.kind != CredentialKind::ServerToServer
+        && let Some(inner) = inner.as_object_mut()
+    {
+        inner.insert("client_secret".to_owned(), json!(s));
+    }
     let mut cred = json!({
         "id": number_of(ctx, ConsoleKind::Credential, c.client_id.as_str()).await?,
         "name": c.name,

@@ -63,7 +63,8 @@ pub(super) async fn action_post(
                     Some(secret.expose()),
                     false,
                     revoked.len(),
-                );
+                )
+                .await;
             }
             Err(e) => Err(e),
         },

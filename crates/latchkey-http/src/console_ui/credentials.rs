@@ -116,7 +116,7 @@ pub(super) async fn credential_get(
 
 /// The page that shows a new secret, once: right in the response to the POST that made
 /// it (`Cache-Control: no-store`, as every page), with a copy button.
-pub(super) fn secret_page(
+pub(super) async fn secret_page(
     st: &AppState,
     headers: &HeaderMap,
     user: &User,
@@ -125,6 +125,24 @@ pub(super) fn secret_page(
     created: bool,
     retired: usize,
 ) -> Response {
+    // The workspace file with this secret in it, offered only here (a `data:` link: the
+    // secret is already on this page and goes nowhere else).
+    let download = match secret {
+        Some(s) => {
+            let ctx = st.admin_ctx();
+            match console_pages::workspace_config(&ctx, &actor(user), &cred.client_id, Some(s))
+                .await
+            {
+                Ok(json) => Some(format!(
+                    "data:application/json;charset=utf-8,{}",
+                    super::encode(&serde_json::to_string_pretty(&json).unwrap_or_default())
+                        .replace('/', "%2F")
+                )),
+                Err(e) => return read_failed(e),
+            }
+        }
+        None => None,
+    };
     page(
         st,
         headers,
@@ -135,6 +153,8 @@ pub(super) fn secret_page(
         minijinja::context! {
             created,
             retired => retired > 0,
+            download,
+            filename => format!("{}.json", seg(cred.client_id.as_str())),
             name => cred.name.clone(),
             kind_label => cred.kind.label(),
             client_id => cred.client_id.0.clone(),
@@ -156,7 +176,7 @@ pub(super) async fn download_get(
         Err(r) => return r,
     };
     let ctx = st.admin_ctx();
-    let json = match console_pages::workspace_config(&ctx, &actor(&user), &id).await {
+    let json = match console_pages::workspace_config(&ctx, &actor(&user), &id, None).await {
         Ok(j) => j,
         Err(e) => return read_failed(e),
     };

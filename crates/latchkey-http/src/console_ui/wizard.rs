@@ -248,6 +248,7 @@ pub(super) async fn create_post(
                 true,
                 0,
             )
+            .await
         }
         Err(e) => match refusal(e) {
             super::Refusal::Show(status, m) => {

@@ -140,6 +140,22 @@ fn created(html: &str) -> (String, Option<String>) {
     (id, secret)
 }
 
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
 fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
     let a = s
         .find(start)
@@ -223,6 +239,18 @@ async fn sec_40_console_system_admin_runs_a_project_and_its_credentials() {
     let (client_id, secret) = created(&html);
     let secret = secret.expect("the new secret is on the page");
     assert!(secret.starts_with("lks_") && secret.len() > 40, "{secret}");
+    // On this page only, the workspace file may carry the secret (a data: link).
+    let href = unescape(between(&html, "id=\"download-with-secret\" href=\"", "\""));
+    let json = percent_decode(
+        href.strip_prefix("data:application/json;charset=utf-8,")
+            .unwrap(),
+    );
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c = &j["project"]["workspace"]["details"]["credentials"][0];
+    assert_eq!(
+        c["oauth_server_to_server"]["client_secrets"][0],
+        secret.as_str()
+    );
 
     // The secret works, and is never shown again.
     let tok =
@@ -483,6 +511,17 @@ async fn sec_03_console_web_credential_redirect_uris_and_service_account_keys() 
             .await
             .unwrap();
     assert!(certs.iter().all(|c| !c.pem.contains("PRIVATE")));
+    // Remove it again: the list is empty.
+    let r = submit(
+        &mut b,
+        &cred,
+        &format!("{cred}/certificate-remove"),
+        &[("certificate_id", &certs[0].id)],
+    )
+    .await;
+    assert_eq!(location(&r), format!("{cred}?done=cert-removed"));
+    let (_, html) = page(&mut b, &cred).await;
+    assert!(html.contains("id=\"no-certificates\""));
     let r = submit(
         &mut b,
         &cred,
