@@ -290,13 +290,16 @@ async fn sec_40_console_system_admin_runs_a_project_and_its_credentials() {
     );
 
     // Rotate: a second secret, shown once; a third retires the oldest (at most two live).
+    let mut rotated = Vec::new();
     for round in 0..2 {
         let r = submit(&mut b, &cred, &format!("{cred}/rotate"), &[]).await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["cache-control"], "no-store");
         let html = r.text().await.unwrap();
         let (_, s2) = created(&html);
-        assert_ne!(s2.unwrap(), secret);
+        let s2 = s2.unwrap();
+        assert_ne!(s2, secret);
+        rotated.push(s2);
         assert_eq!(
             html.contains("id=\"retired\""),
             round == 1,
@@ -366,11 +369,45 @@ async fn sec_40_console_system_admin_runs_a_project_and_its_credentials() {
     assert_eq!(j["project"]["org"]["ims_org_id"], w.org.as_str());
     assert!(!j.to_string().contains("lks_"), "no secret in the file");
 
-    // Disable, enable, then delete; the project can go once empty.
+    // Disable, enable, then delete; the project can go once empty. Before: the live secret
+    // (one of the rotated two) gets a token.
+    let mut ok = 0;
+    for s in &rotated {
+        let r =
+            w.s.post_form(
+                "/ims/token/v3",
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &client_id),
+                    ("client_secret", s),
+                    ("scope", "openid"),
+                ],
+            )
+            .await;
+        ok += usize::from(r.status() == 200);
+    }
+    assert_eq!(ok, 1, "one rotated secret is still live");
     let r = submit(&mut b, &cred, &format!("{cred}/disable"), &[]).await;
     assert_eq!(location(&r), format!("{cred}?done=disabled"));
     let (_, html) = page(&mut b, &cred).await;
     assert!(html.contains("id=\"disabled-badge\""));
+    for s in &rotated {
+        let r =
+            w.s.post_form(
+                "/ims/token/v3",
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &client_id),
+                    ("client_secret", s),
+                    ("scope", "openid"),
+                ],
+            )
+            .await;
+        assert!(
+            r.status().is_client_error(),
+            "a disabled credential gets no token"
+        );
+    }
     let r = submit(&mut b, &cred, &format!("{cred}/enable"), &[]).await;
     assert_eq!(location(&r), format!("{cred}?done=enabled"));
     let r = submit(&mut b, &project, &format!("{project}/delete"), &[]).await;
