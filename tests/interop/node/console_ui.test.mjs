@@ -107,6 +107,7 @@ test('Chromium: the Developer Console by org role', { timeout: 240000 }, async (
   await shot(page, 'orgs')
   await go(page, orgRow.getByRole('link', { name: ORG_NAME }))
   await page.locator('#no-projects').waitFor()
+  await shot(page, 'org')
 
   // Create a project with the keyboard only: the labelled field, then Enter.
   await page.getByLabel('Project name').focus()
@@ -130,6 +131,7 @@ test('Chromium: the Developer Console by org role', { timeout: 240000 }, async (
 
   // Server-to-server: the wizard asks the kind, then a name and the product profiles.
   await go(page, page.locator('#new-credential'))
+  await shot(page, 'new-credential-kind')
   await page.getByLabel(/OAuth Server-to-Server/).check()
   await go(page, page.getByRole('button', { name: 'Next' }))
   assert.equal(await page.locator('textarea[name=redirect_uris]').count(), 0, 'no redirect URIs asked')
@@ -200,6 +202,7 @@ test('Chromium: the Developer Console by org role', { timeout: 240000 }, async (
   await go(page, page.getByRole('button', { name: 'Save redirect URIs' }))
   assert.equal(await page.locator('#notice').innerText(), 'Redirect URIs saved.')
   assert.match(await page.getByLabel(/Redirect URIs/).inputValue(), /callback/)
+  await shot(page, 'web-credential')
 
   // Service account: upload a certificate (the file picker fills the text box), generate a
   // key pair (the private key downloads once), then convert to server-to-server.
@@ -222,6 +225,7 @@ test('Chromium: the Developer Console by org role', { timeout: 240000 }, async (
   await page.goto(saUrl)
   assert.equal(await page.locator('#certificates tr[data-certificate]').count(), 2)
   assert.ok(!(await page.content()).includes('PRIVATE KEY'))
+  await shot(page, 'service-account')
   await go(page, page.locator('#convert'))
   assert.equal(await page.locator('#notice').innerText(), 'Converted to OAuth Server-to-Server.')
   assert.match(await page.locator('main').innerText(), /OAuth Server-to-Server · created/)
@@ -232,6 +236,23 @@ test('Chromium: the Developer Console by org role', { timeout: 240000 }, async (
   assert.equal(await page.locator('#notice').innerText(), 'Credential deleted.')
   assert.equal(await page.locator('#credentials tr[data-client]').count(), 2)
   await shot(page, 'project', true)
+
+  // ---------------------------------------------------------------- without JavaScript
+  // The same console with scripting off: no copy buttons, and changes still work as forms.
+  const noJs = await browser.newContext({ viewport: { width: 1200, height: 800 }, javaScriptEnabled: false })
+  const plain = await noJs.newPage()
+  await plain.goto(`${BASE_URL}/console`)
+  await plain.fill('#username', ADMIN)
+  await plain.fill('#password', PASSWORD)
+  await Promise.all([plain.waitForURL((u) => u.pathname === '/console'), plain.click('button[type=submit]')])
+  await plain.goto(credUrl)
+  assert.equal(await plain.locator('button[data-copy]').first().isVisible(), false, 'copy buttons need the script')
+  await plain.goto(projectUrl)
+  await plain.getByLabel('Project name').fill('Storefront EU')
+  await go(plain, plain.getByRole('button', { name: 'Rename' }))
+  assert.equal(await plain.locator('#notice').innerText(), 'Project renamed.')
+  assert.equal(await plain.locator('#project-title').innerText(), 'Storefront EU')
+  await shot(plain, 'project-no-js')
 
   // ---------------------------------------------------------------- developer
   const dev = await signIn(browser, DEV)
@@ -261,6 +282,7 @@ test('Chromium: the Developer Console by org role', { timeout: 240000 }, async (
     const r = await out.page.goto(url)
     assert.equal(r.status(), 404, url)
     assert.ok(!(await out.page.content()).includes('Storefront'), url)
+    assert.ok(!(await out.page.content()).includes(s2sId), url)
   }
   await shot(out.page, 'outsider-404')
 })

@@ -44,7 +44,7 @@ pub(super) fn snippet(issuer: &str, v: &CredentialView) -> (&'static str, String
                 .map(|t| t.0.as_str())
                 .unwrap_or("");
             let mut claims = format!(
-                "{{\n  \"exp\": $(( $(date +%s) + 300 )),\n  \"iss\": \"{org}\",\n  \"sub\": \"{sub}\",\n  \"aud\": \"{issuer}/c/{id}\""
+                "{{\n  \"exp\": <now + 300, in seconds since 1970>,\n  \"iss\": \"{org}\",\n  \"sub\": \"{sub}\",\n  \"aud\": \"{issuer}/c/{id}\""
             );
             for m in &v.metascopes {
                 claims.push_str(&format!(",\n  \"{issuer}/s/{m}\": true"));
