@@ -473,8 +473,18 @@ async fn sec_03_console_web_credential_redirect_uris_and_service_account_keys() 
     )
     .await;
     assert_eq!(r.status(), 200);
-    let (client_id, secret) = created(&r.text().await.unwrap());
-    assert!(secret.is_some());
+    let html = r.text().await.unwrap();
+    let (client_id, secret) = created(&html);
+    let secret = secret.expect("a web app has a secret");
+    let href = unescape(between(&html, "id=\"download-with-secret\" href=\"", "\""));
+    let file: serde_json::Value = serde_json::from_str(&percent_decode(
+        href.strip_prefix("data:application/json;charset=utf-8,")
+            .unwrap(),
+    ))
+    .unwrap();
+    let oauth2 = &file["project"]["workspace"]["details"]["credentials"][0]["oauth2"];
+    assert_eq!(oauth2["client_secret"], secret.as_str());
+    assert_eq!(oauth2["defaultRedirectUri"], "https://portal.example/cb");
     let cred = format!("/console/credentials/{client_id}");
     let (_, html) = page(&mut b, &cred).await;
     assert!(
@@ -731,6 +741,34 @@ async fn sec_34_console_changes_need_the_csrf_token_and_pages_are_locked_down() 
     );
     // An unknown action on a credential is a 404, not a 500.
     let project = create_project(&mut b, &w.org, "P").await;
+    // Anonymous (SEC-40's fourth caller): every page sends to sign-in, every change is
+    // refused, and nothing of the project shows.
+    let cred = "/console/credentials/0123456789abcdef0123456789abcdef";
+    for url in [
+        "/console".to_owned(),
+        project.clone(),
+        format!("{project}/credentials/new?kind=oauth_web"),
+        cred.to_owned(),
+        format!("{cred}/workspace.json"),
+    ] {
+        let r = anon.get(&url).await;
+        assert_eq!(r.status(), 303, "{url}");
+        assert!(
+            location(&r).starts_with("/login?return_to=/console"),
+            "{url}"
+        );
+    }
+    for url in [
+        format!("{project}/rename"),
+        format!("{project}/delete"),
+        format!("{project}/apis"),
+        format!("{project}/credentials"),
+        format!("{cred}/rotate"),
+        format!("{cred}/delete"),
+    ] {
+        let r = anon.post(&url, &[("name", "x"), ("csrf", "x")]).await;
+        assert_eq!(r.status(), 403, "{url}");
+    }
     let r = submit(&mut b, &project, "/console/credentials/abc/frobnicate", &[]).await;
     assert_eq!(r.status(), 404);
 }
