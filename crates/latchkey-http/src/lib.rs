@@ -9,6 +9,7 @@ pub mod authorize;
 pub mod consent;
 pub mod console_api;
 pub mod console_orgs;
+pub mod console_ui;
 pub mod discovery;
 pub mod error;
 pub mod exchange;
@@ -193,6 +194,8 @@ pub fn router(state: AppState) -> Router {
             "/console/api/credentials/{client_id}/convert",
             post_only(axum::routing::post(console_api::convert_post)),
         )
+        // The Developer Console in the browser (HTML pages, session + CSRF).
+        .merge(console_ui::routes())
         // The Adobe I/O Management read paths (docs/console-contract.md §6 tier 0).
         .route("/console/organizations", get(console_orgs::orgs_get))
         .route(

@@ -33,6 +33,34 @@ const TEMPLATES: &[(&str, &str)] = &[
         "playground_debugger.html",
         include_str!("../templates/playground_debugger.html"),
     ),
+    (
+        "console_base.html",
+        include_str!("../templates/console_base.html"),
+    ),
+    (
+        "console_orgs.html",
+        include_str!("../templates/console_orgs.html"),
+    ),
+    (
+        "console_org.html",
+        include_str!("../templates/console_org.html"),
+    ),
+    (
+        "console_project.html",
+        include_str!("../templates/console_project.html"),
+    ),
+    (
+        "console_new_credential.html",
+        include_str!("../templates/console_new_credential.html"),
+    ),
+    (
+        "console_credential.html",
+        include_str!("../templates/console_credential.html"),
+    ),
+    (
+        "console_secret.html",
+        include_str!("../templates/console_secret.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -6,6 +6,7 @@ pub mod authz;
 pub mod catalog;
 pub mod console;
 pub mod console_ids;
+pub mod console_pages;
 pub mod credentials;
 pub mod demo;
 pub mod keys;

@@ -19,6 +19,8 @@ mod cli;
 mod conformance;
 /// The Adobe console API read paths.
 mod console_api;
+/// The Developer Console pages at `/console`.
+mod console_pages;
 /// Every document reference in the code resolves.
 mod docs_refs;
 /// The front door at `/`, and checking API keys.
