@@ -213,6 +213,8 @@ pub struct SecretRecord {
     pub client_id: ClientId,
     pub hash: crate::secret::SecretHash,
     pub created_at: Timestamp,
+    /// When it last authenticated its client, to within five minutes.
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// Most secrets active at once per credential (docs/ims-contract.md §2.2: "Up to 2").

@@ -125,6 +125,10 @@ pub trait CredentialStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Secrets that authenticate now, oldest first.
     async fn active_secrets(&self, client_id: &ClientId) -> StoreResult<Vec<SecretRecord>>;
+    /// Record that secret `id` of `client_id` authenticated its client at `now` (never
+    /// moving the time back).
+    async fn touch_secret(&self, client_id: &ClientId, id: &str, now: Timestamp)
+    -> StoreResult<()>;
     /// One transaction: add `rec`, then revoke the oldest active secrets until at most
     /// `max_active` remain. Returns the ids of the secrets revoked.
     async fn add_secret(

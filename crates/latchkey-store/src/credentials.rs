@@ -353,7 +353,7 @@ macro_rules! impl_credentials {
                     client_id: &ClientId,
                 ) -> StoreResult<Vec<SecretRecord>> {
                     let rows = sqlx::query_as::<_, rows::SecretRow>(
-                        "SELECT id, client_id, secret_hash, created_at FROM client_secrets \
+                        "SELECT id, client_id, secret_hash, created_at, last_used_at FROM client_secrets \
                          WHERE client_id = $1 AND revoked_at IS NULL ORDER BY seq",
                     )
                     .bind(client_id.as_str())
@@ -361,6 +361,26 @@ macro_rules! impl_credentials {
                     .await
                     .map_err(backend)?;
                     rows.into_iter().map(rows::secret).collect()
+                }
+
+                async fn touch_secret(
+                    &self,
+                    client_id: &ClientId,
+                    id: &str,
+                    now: Timestamp,
+                ) -> StoreResult<()> {
+                    sqlx::query(
+                        "UPDATE client_secrets SET last_used_at = $1 \
+                         WHERE client_id = $2 AND id = $3 \
+                         AND (last_used_at IS NULL OR last_used_at < $1)",
+                    )
+                    .bind(now.0)
+                    .bind(client_id.as_str())
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(())
                 }
 
                 async fn add_secret(

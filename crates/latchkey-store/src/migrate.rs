@@ -45,6 +45,11 @@ pub(crate) const SQLITE: &[Script] = &[
         "playground",
         include_str!("../migrations/sqlite/0006_playground.sql"),
     ),
+    (
+        7,
+        "secret_last_used",
+        include_str!("../migrations/sqlite/0007_secret_last_used.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Script] = &[
@@ -77,6 +82,11 @@ pub(crate) const POSTGRES: &[Script] = &[
         6,
         "playground",
         include_str!("../migrations/postgres/0006_playground.sql"),
+    ),
+    (
+        7,
+        "secret_last_used",
+        include_str!("../migrations/postgres/0007_secret_last_used.sql"),
     ),
 ];
 

@@ -238,6 +238,7 @@ row!(SecretRow {
     client_id: String,
     secret_hash: Vec<u8>,
     created_at: i64,
+    last_used_at: Option<i64>,
 });
 
 pub(crate) fn secret(r: SecretRow) -> StoreResult<SecretRecord> {
@@ -248,6 +249,7 @@ pub(crate) fn secret(r: SecretRow) -> StoreResult<SecretRecord> {
         client_id: ClientId(r.client_id),
         hash,
         created_at: Timestamp(r.created_at),
+        last_used_at: r.last_used_at.map(Timestamp),
     })
 }
 

@@ -113,6 +113,7 @@ suite! {
         console_numbers_are_stable_and_unique_per_kind,
         insert_credential_is_atomic,
         add_secret_keeps_at_most_two_active,
+        touch_secret_records_the_last_use,
         revoke_secret_only_hits_active_secrets,
         initial_keys_are_inserted_only_once,
         token_revocation_and_purge,

@@ -3,7 +3,8 @@
 // redirect URI are each explained; the authorization code flow runs through the login
 // and consent pages back to the Playground, whose Tokens tab shows the decoded tokens,
 // a live expiry countdown and the buttons (refresh, userinfo, revoke, validate_token);
-// a server-to-server credential's "Generate access token"; and the debugger on our token
+// a developer registering the Playground's redirect URI in the Developer Console; a
+// server-to-server credential's "Generate access token" (Playground and console); and the debugger on our token
 // (valid, then revoked), a foreign JWT and garbage. Screenshots of each step go to
 // LATCHKEY_SCREENSHOT_DIR (default: a temporary directory).
 //
@@ -32,6 +33,7 @@ const UNREGISTERED_ID = env('LATCHKEY_UNREGISTERED_CLIENT_ID')
 const S2S_ID = env('LATCHKEY_S2S_CLIENT_ID')
 const S2S_SECRET = env('LATCHKEY_S2S_CLIENT_SECRET')
 const USER_EMAIL = env('LATCHKEY_USER_EMAIL')
+const DEV_EMAIL = env('LATCHKEY_DEV_EMAIL')
 const USER_PASSWORD = env('LATCHKEY_USER_PASSWORD')
 const CHROMIUM = process.env.LATCHKEY_CHROMIUM || '/usr/bin/chromium'
 const SHOTS = process.env.LATCHKEY_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), 'latchkey-playground-'))
@@ -68,16 +70,6 @@ test('Chromium: the Playground gets, shows, refreshes and revokes tokens; the de
   assert.equal(await page.title(), 'OAuth 2.0 Playground · Latchkey')
   assert.equal(await page.locator('#redirect-uri').innerText(), `${BASE_URL}/playground/callback`)
 
-  // A wrong secret: explained before anyone signs in.
-  await page.fill('#client_id', WEB_ID)
-  await page.fill('#client_secret', 'not-the-secret')
-  await page.fill('#scope', 'openid,AdobeID,offline_access,workfront.read')
-  await go(page, '#generate')
-  const wrong = await page.locator('#explanation').innerText()
-  assert.match(wrong, /invalid_client/)
-  assert.match(wrong, /rotate it/)
-  await shot(page, 'playground-wrong-secret')
-
   // A credential without the Playground's redirect URI: explained, with a link to it.
   await page.fill('#client_id', UNREGISTERED_ID)
   await page.fill('#client_secret', 'whatever')
@@ -86,14 +78,42 @@ test('Chromium: the Playground gets, shows, refreshes and revokes tokens; the de
   assert.equal(await page.locator('#fix-link').getAttribute('href'), `/console/credentials/${UNREGISTERED_ID}`)
   await shot(page, 'playground-unregistered-redirect')
 
-  // --- The real flow: login, consent, back to the Playground's Tokens tab.
+  // The same for the web credential, until a developer registers the redirect URI.
   await page.fill('#client_id', WEB_ID)
   await page.fill('#client_secret', WEB_SECRET)
-  await page.fill('#scope', 'openid, AdobeID email offline_access,workfront.read')
-  await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.click('#generate')])
-  await page.fill('#username', USER_EMAIL)
+  await go(page, '#generate')
+  assert.match(await page.locator('#explanation').innerText(), /redirect_uri_not_registered/)
+
+  // --- In the Developer Console, a developer adds the Playground's redirect URI.
+  await page.goto(`${BASE_URL}/login?return_to=/console/credentials/${WEB_ID}`)
+  await page.fill('#username', DEV_EMAIL)
   await page.fill('#password', USER_PASSWORD)
-  await Promise.all([page.waitForURL((u) => u.pathname === '/consent'), page.click('button[type=submit]')])
+  await Promise.all([page.waitForURL((u) => u.pathname === `/console/credentials/${WEB_ID}`), page.click('button[type=submit]')])
+  const callback = await page.locator('#playground-redirect').innerText()
+  assert.equal(callback, `${BASE_URL}/playground/callback`)
+  const uris = await page.locator('#redirect-uris').inputValue()
+  await page.fill('#redirect-uris', `${uris}\n${callback}`)
+  await go(page, 'form[action$="/redirect-uris"] button[type=submit]')
+  assert.ok((await page.locator('#redirect-uris').inputValue()).includes(callback), 'saved')
+  await shot(page, 'console-playground-redirect')
+  await go(page, '#open-playground')
+  assert.equal(await page.locator('#client_id').inputValue(), WEB_ID, 'the Playground opens on the credential')
+  // Scope suggestions come from the credential's project APIs.
+  assert.match(await page.locator('#scope-suggestions').innerText(), /workfront\.read/)
+
+  // A wrong secret: explained before the flow starts.
+  await page.fill('#client_secret', 'not-the-secret')
+  await page.fill('#scope', 'openid,AdobeID,offline_access,workfront.read')
+  await go(page, '#generate')
+  const wrong = await page.locator('#explanation').innerText()
+  assert.match(wrong, /invalid_client/)
+  assert.match(wrong, /rotate it/)
+  await shot(page, 'playground-wrong-secret')
+
+  // --- The real flow: consent (the developer is signed in), back to the Tokens tab.
+  await page.fill('#client_secret', WEB_SECRET)
+  await page.fill('#scope', 'openid, AdobeID email offline_access,workfront.read')
+  await Promise.all([page.waitForURL((u) => u.pathname === '/consent'), page.click('#generate')])
   await Promise.all([
     page.waitForURL((u) => u.pathname === '/playground' && u.searchParams.get('tab') === 'tokens'),
     page.click('button[name=decision][value=allow]')
@@ -118,7 +138,7 @@ test('Chromium: the Playground gets, shows, refreshes and revokes tokens; the de
   await go(page, '#do-userinfo-access')
   const userinfo = await page.locator('section.exchange').first().innerText()
   assert.match(userinfo, /Userinfo\s+200/)
-  assert.ok(userinfo.includes(USER_EMAIL), 'userinfo names the user')
+  assert.ok(userinfo.includes(DEV_EMAIL), 'userinfo names the user')
   await go(page, '#do-revoke-access')
   assert.equal(await access.locator('.validity').innerText(), 'revoked')
   await go(page, '#do-validate-access')
@@ -135,6 +155,13 @@ test('Chromium: the Playground gets, shows, refreshes and revokes tokens; the de
   assert.match(await access.locator('.claims-json').innerText(), /"ctp": 3/)
   const s2sToken = await access.locator('textarea').inputValue()
   await shot(page, 'playground-server-to-server')
+
+  // The same credential's console page: "Generate access token", no secret needed.
+  await page.goto(`${BASE_URL}/console/credentials/${S2S_ID}`)
+  await go(page, '#generate-access-token')
+  assert.equal(new URL(page.url()).searchParams.get('tab'), 'tokens')
+  assert.match(await access.locator('.sig').innerText(), /Signature verified/)
+  assert.match(await page.locator('section.exchange').first().innerText(), /Generate access token \(console\)\s+200/)
 
   // --- The debugger: ours (valid, then revoked), foreign, garbage.
   const debug = async (token) => {

@@ -84,11 +84,13 @@ pub async fn catalog(ctx: &Ctx<'_>, actor: &Actor, org: &OrgId) -> AdminResult<V
     Ok(apis)
 }
 
-/// A secret as the console lists it: never the secret, only its id and age. (When it was
-/// last used is not recorded yet: docs/console-contract.md §3 (3.7, client secrets) `secret_usages`.)
+/// A secret as the console lists it: never the secret, only its id, age and when it last
+/// authenticated its client (to within five minutes; docs/console-contract.md §3 (3.7,
+/// client secrets) `secret_usages`).
 pub struct SecretInfo {
     pub id: String,
     pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// A credential as any member of its org may see it.
@@ -143,6 +145,7 @@ pub async fn credential_view(
         .map(|s| SecretInfo {
             id: s.id,
             created_at: s.created_at,
+            last_used_at: s.last_used_at,
         })
         .collect();
     let certificates = ctx.store.list_certificates(client_id).await?;

@@ -340,6 +340,7 @@ pub(super) fn new_secret_record(
         client_id: client_id.clone(),
         hash: secret.hash(),
         created_at: ctx.now,
+        last_used_at: None,
     };
     (secret, rec)
 }

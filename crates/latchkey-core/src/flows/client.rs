@@ -44,8 +44,20 @@ pub async fn authenticate(
         _ => Vec::new(),
     };
     let cred = client_auth::authenticate(&presented, cred.as_ref(), &secrets)?.clone();
+    if let Some(secret) = &presented.secret
+        && let Some(used) = secrets.iter().find(|r| r.hash.matches(secret))
+        && used
+            .last_used_at
+            .is_none_or(|t| t.plus_secs(SECRET_USE_GRANULARITY_SECS) <= cx.now)
+    {
+        cx.store.touch_secret(&id, &used.id, cx.now).await?;
+    }
     Ok((cred, presented.method))
 }
+
+/// A secret's "last used" time is written when it is older than this, so a busy client
+/// costs one write per secret every five minutes, not one per request.
+pub const SECRET_USE_GRANULARITY_SECS: i64 = 300;
 
 /// `private_key_jwt`: verify the assertion with the client's registered keys, then record
 /// its `jti` so it authenticates once. Every failure is 401.

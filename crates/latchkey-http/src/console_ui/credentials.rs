@@ -17,6 +17,7 @@ use serde::Serialize;
 struct SecretRow {
     id: String,
     created: String,
+    last_used: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +54,7 @@ pub(super) async fn credential_page(
         .map(|s| SecretRow {
             id: s.id.clone(),
             created: utc(s.created_at),
+            last_used: s.last_used_at.map(utc),
         })
         .collect();
     let certs: Vec<CertRow> = v
@@ -82,6 +84,14 @@ pub(super) async fn credential_page(
             has_secret => c.kind.has_secret(),
             uses_redirects => c.kind.uses_redirect_uris(),
             is_jwt => c.kind == CredentialKind::ServiceAccountJwt,
+            is_s2s => c.kind == CredentialKind::ServerToServer,
+            playground_redirect => format!(
+                "{}{}",
+                st.tokens().issuer.trim_end_matches('/'),
+                latchkey_core::playground::CALLBACK_PATH
+            ),
+            playground_registered => c.redirect_uris.iter().any(|u| u.ends_with(latchkey_core::playground::CALLBACK_PATH)),
+            scope_list => v.scopes.join(","),
             disabled => c.disabled,
             created => utc(c.created_at),
             secrets,

@@ -100,6 +100,7 @@ pub fn secret(id: &str, client_id: &str, created_at: Timestamp) -> SecretRecord 
         client_id: ClientId(client_id.into()),
         hash: SecretHash::of(&format!("lks_secret_{id}")),
         created_at,
+        last_used_at: None,
     }
 }
 

@@ -476,6 +476,43 @@ pub async fn insert_credential_is_atomic(s: &dyn Store) {
     assert_eq!(s.get_credential(&orphan.client_id).await.unwrap(), None);
 }
 
+async fn used(s: &dyn Store) -> Vec<(String, Option<Timestamp>)> {
+    s.active_secrets(&ClientId("c1".into()))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.last_used_at))
+        .collect()
+}
+
+/// A secret's last use is recorded per secret and never moves back.
+pub async fn touch_secret_records_the_last_use(s: &dyn Store) {
+    org_and_project(s).await;
+    let cred = credential("c1", "o1", "p1", CredentialKind::ServerToServer);
+    s.insert_credential(&cred, None, Some(&secret("s1", "c1", T0)))
+        .await
+        .unwrap();
+    s.add_secret(&secret("s2", "c1", T0), 2, T0).await.unwrap();
+    assert_eq!(
+        used(s).await,
+        vec![("s1".into(), None), ("s2".into(), None)]
+    );
+    let later = T0.plus_secs(60);
+    s.touch_secret(&ClientId("c1".into()), "s2", later)
+        .await
+        .unwrap();
+    s.touch_secret(&ClientId("c1".into()), "s2", T0)
+        .await
+        .unwrap();
+    s.touch_secret(&ClientId("c1".into()), "nope", later)
+        .await
+        .unwrap();
+    assert_eq!(
+        used(s).await,
+        vec![("s1".into(), None), ("s2".into(), Some(later))]
+    );
+}
+
 pub async fn add_secret_keeps_at_most_two_active(s: &dyn Store) {
     org_and_project(s).await;
     let cred = credential("c1", "o1", "p1", CredentialKind::OAuthWeb);

@@ -387,6 +387,10 @@ async fn sec_40_console_system_admin_runs_a_project_and_its_credentials() {
         ok += usize::from(r.status() == 200);
     }
     assert_eq!(ok, 1, "one rotated secret is still live");
+    // The live secret got a token: the page shows when it was last used.
+    let (_, html) = page(&mut b, &cred).await;
+    assert_eq!(html.matches("<td class=\"last-used\">20").count(), 1);
+    assert!(!html.contains(">never</td>"));
     let r = submit(&mut b, &cred, &format!("{cred}/disable"), &[]).await;
     assert_eq!(location(&r), format!("{cred}?done=disabled"));
     let (_, html) = page(&mut b, &cred).await;

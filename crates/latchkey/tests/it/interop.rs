@@ -725,8 +725,9 @@ fn interop_chromium_developer_console() {
 /// URI explained, the code flow through login and consent back to the Tokens tab (decoded
 /// tokens, live countdown, refresh, userinfo, revoke, validate), "Generate access token"
 /// for server-to-server, and the debugger on a valid, a revoked, a foreign and a garbage
-/// token, with screenshots. The web credential gets the Playground's redirect URI once
-/// the server's address is known, as a developer would add it.
+/// token, with screenshots. A developer adds the Playground's redirect URI to the web
+/// credential on its Developer Console page first, and generates a server-to-server token
+/// from the console.
 #[test]
 fn interop_chromium_playground() {
     const NAME: &str = "interop_chromium_playground";
@@ -751,17 +752,6 @@ fn interop_chromium_playground() {
         "--json",
     ]);
     let pid = project["project_id"].as_str().unwrap().to_owned();
-    env.cli_json(&[
-        "credential",
-        "update",
-        "--client-id",
-        &app.cred.client_id,
-        "--redirect-uri",
-        &app.redirect_uri,
-        "--redirect-uri",
-        &format!("{}/playground/callback", server.url),
-        "--json",
-    ]);
     let other = env.cli_json(&[
         "credential",
         "create",
@@ -793,9 +783,24 @@ fn interop_chromium_playground() {
         "server_to_server",
         "--json",
     ]);
+    let developer = "linus@interop.example";
+    env.cli_json(&[
+        "user",
+        "create",
+        "--org",
+        &app.cred.org_id,
+        "--email",
+        developer,
+        "--password",
+        &app.password,
+        "--role",
+        "developer",
+        "--json",
+    ]);
     let mut cmd = Command::new("node");
     cmd.arg("--test")
         .arg(dir.join("playground.test.mjs"))
+        .env("LATCHKEY_DEV_EMAIL", developer)
         .env("LATCHKEY_CHROMIUM", &chromium)
         .env("LATCHKEY_WEB_CLIENT_ID", &app.cred.client_id)
         .env("LATCHKEY_WEB_CLIENT_SECRET", &app.cred.client_secret)

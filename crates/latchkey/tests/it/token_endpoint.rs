@@ -485,3 +485,41 @@ async fn sec_43_an_address_with_many_failed_client_authentications_is_slowed_dow
     s.clock.advance_secs(wait);
     assert_eq!(token(&c.client_secret).await.unwrap().status(), 200);
 }
+
+/// A secret's "last used" (the console's column) follows its use to within five minutes:
+/// a busy client writes it once per five minutes, not once per request.
+#[tokio::test]
+async fn a_secrets_last_use_is_recorded_every_five_minutes_at_most() {
+    let s = latchkey_testkit::TestServer::start().await;
+    let c = s.s2s().await;
+    let id = latchkey_core::ids::ClientId(c.client_id.clone());
+    let last_used = || async { s.state.store.active_secrets(&id).await.unwrap()[0].last_used_at };
+    assert_eq!(last_used().await, None);
+    let t0 = latchkey_core::clock::Clock::now(s.clock.as_ref());
+    s.token(&c, "openid").await;
+    assert_eq!(last_used().await, Some(t0));
+    s.clock.advance_secs(299);
+    s.token(&c, "openid").await;
+    assert_eq!(
+        last_used().await,
+        Some(t0),
+        "not rewritten within five minutes"
+    );
+    s.clock.advance_secs(1);
+    s.token(&c, "openid").await;
+    assert_eq!(last_used().await, Some(t0.plus_secs(300)));
+    // A failed attempt is not a use.
+    s.clock.advance_secs(600);
+    let r = s
+        .post_form(
+            "/ims/token/v3",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &c.client_id),
+                ("client_secret", "wrong"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(last_used().await, Some(t0.plus_secs(300)));
+}
