@@ -5,8 +5,8 @@
 // a live expiry countdown and the buttons (refresh, userinfo, revoke, validate_token);
 // a developer registering the Playground's redirect URI in the Developer Console; a
 // server-to-server credential's "Generate access token" (Playground and console); and the debugger on our token
-// (valid, then revoked), a foreign JWT and garbage. Screenshots of each step go to
-// LATCHKEY_SCREENSHOT_DIR (default: a temporary directory).
+// (valid, then revoked), a foreign JWT and garbage. Screenshots of each step go to a
+// temporary directory.
 //
 // Run by crates/latchkey/tests/it/interop.rs (interop_chromium_playground), or by hand:
 //   LATCHKEY_URL=... LATCHKEY_WEB_CLIENT_ID=... LATCHKEY_WEB_CLIENT_SECRET=... \
@@ -36,17 +36,23 @@ const USER_EMAIL = env('LATCHKEY_USER_EMAIL')
 const DEV_EMAIL = env('LATCHKEY_DEV_EMAIL')
 const USER_PASSWORD = env('LATCHKEY_USER_PASSWORD')
 const CHROMIUM = process.env.LATCHKEY_CHROMIUM || '/usr/bin/chromium'
-const SHOTS = process.env.LATCHKEY_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), 'latchkey-playground-'))
-mkdirSync(SHOTS, { recursive: true })
+const SHOTS = mkdtempSync(join(tmpdir(), 'latchkey-playground-'))
+// With LATCHKEY_SCREENSHOT_DIR set (docs/images, from the repository root), the README's
+// two images are also written there.
+const README_DIR = process.env.LATCHKEY_SCREENSHOT_DIR || ''
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
-async function shot (page, name) {
+async function shot (page, name, readme = false) {
   const path = join(SHOTS, `${name}.png`)
-  await page.screenshot({ path, fullPage: false })
+  await page.screenshot({ path, fullPage: true })
   assert.ok(statSync(path).size > 1000, `${name}.png is not empty`)
   console.log(`screenshot: ${path}`)
+  if (readme && README_DIR) {
+    mkdirSync(README_DIR, { recursive: true })
+    await page.screenshot({ path: join(README_DIR, `${name}.png`) })
+  }
 }
 
 /** Click and wait for the page the click leads to. */
@@ -108,7 +114,7 @@ test('Chromium: the Playground gets, shows, refreshes and revokes tokens; the de
   const wrong = await page.locator('#explanation').innerText()
   assert.match(wrong, /invalid_client/)
   assert.match(wrong, /rotate it/)
-  await shot(page, 'playground-wrong-secret')
+  await shot(page, 'playground-wrong-secret', true)
 
   // --- The real flow: consent (the developer is signed in), back to the Tokens tab.
   await page.fill('#client_secret', WEB_SECRET)
@@ -131,7 +137,7 @@ test('Chromium: the Playground gets, shows, refreshes and revokes tokens; the de
   assert.match(claims, /"scope": "openid,AdobeID,email,offline_access,workfront.read"/)
   assert.ok(!(await page.content()).includes(WEB_SECRET), 'the secret is not on the page')
   assert.ok(!page.url().includes(WEB_SECRET))
-  await shot(page, 'playground-tokens')
+  await shot(page, 'playground-tokens', true)
 
   await go(page, '#do-refresh-access')
   assert.match(await page.locator('section.exchange').first().innerText(), /Refresh\s+200/)
