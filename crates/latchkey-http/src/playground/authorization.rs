@@ -66,11 +66,16 @@ pub async fn start_post(
         Err(r) => return r,
     };
     let client_id = f.client_id.trim().to_owned();
+    let secret = f.client_secret.trim();
+    // An empty secret field keeps the secret already checked for this same client.
+    if !secret.is_empty() {
+        pg.client_secret = Some(secret.to_owned());
+    } else if pg.client_id != client_id {
+        pg.client_secret = None;
+    }
     pg.client_id = client_id.clone();
     pg.scope = normalise_scopes(&f.scope);
     pg.pkce = f.pkce.is_some();
-    let secret = f.client_secret.trim();
-    pg.client_secret = (!secret.is_empty()).then(|| secret.to_owned());
     pg.notice = None;
     let checked = {
         let keyring = st.keyring();
@@ -111,6 +116,8 @@ pub async fn start_post(
                 explain("invalid_client", "client authentication failed", &client_id)
             });
             pg.record(answer.exchange);
+            // A wrong secret is not kept.
+            pg.client_secret = None;
             return refuse(&st, &headers, raw.as_deref(), pg, e).await;
         }
     }
