@@ -1,14 +1,22 @@
-//! What the console API (docs/console-contract.md) reads, in Adobe's shapes (§3.1–§3.3):
-//! a person's orgs, an org's projects, a project and its one implicit workspace
-//! (`Production`, as Adobe's `default` projects have exactly one). Paths name objects by
-//! their numeric console ids (`console_ids`); an org the person is not a member of, and
-//! anything in it, is not found (SEC-40).
+//! Orgs, projects and workspaces of the console API (docs/console-contract.md §2, §6
+//! tiers 0–1), in Adobe's shapes (§3.1–§3.3): a person's orgs, an org's projects, a
+//! project and its one implicit workspace (`Production`, as Adobe's `default` projects
+//! have exactly one, §3.3), and creating, renaming and deleting projects. Paths name
+//! objects by their numeric console ids (`console_ids`); an org the person is not a
+//! member of, and anything in it, is not found (SEC-40). Every decision on who may act
+//! is `authz`'s, through the same operations the CLI uses (`projects`, `rename_project`,
+//! `delete_project`).
+//!
+//! Projects have no type, title or description in Latchkey: `type` is always `default`
+//! (create accepts `default` and `jaeger`, and makes the same one-workspace project),
+//! `title` mirrors `name`, and a description sent is not kept.
 
+use super::authz::{self, Action, Actor};
 use super::console_ids::{ConsoleKind, id_of, number_of};
 use super::{AdminError, AdminResult, Ctx};
-use crate::ids::{OrgId, ProjectId, UserId};
+use crate::ids::{OrgId, ProjectId};
 use crate::model::{Org, OrgRole, Project};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// §3.1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,11 +73,15 @@ fn console_role(role: OrgRole) -> &'static str {
     }
 }
 
-fn not_found(what: &str) -> AdminError {
+pub(super) fn not_found(what: &str) -> AdminError {
     AdminError::NotFound(what.to_owned())
 }
 
-async fn console_org(ctx: &Ctx<'_>, org: &Org, role: OrgRole) -> AdminResult<ConsoleOrg> {
+pub(super) async fn console_org(
+    ctx: &Ctx<'_>,
+    org: &Org,
+    role: OrgRole,
+) -> AdminResult<ConsoleOrg> {
     Ok(ConsoleOrg {
         id: number_of(ctx, ConsoleKind::Org, org.id.as_str()).await?,
         code: org.id.0.clone(),
@@ -81,8 +93,11 @@ async fn console_org(ctx: &Ctx<'_>, org: &Org, role: OrgRole) -> AdminResult<Con
     })
 }
 
-/// The orgs `user` belongs to, by name.
-pub async fn orgs(ctx: &Ctx<'_>, user: &UserId) -> AdminResult<Vec<ConsoleOrg>> {
+/// The orgs `actor` belongs to (none for anyone but a person).
+pub async fn orgs(ctx: &Ctx<'_>, actor: &Actor) -> AdminResult<Vec<ConsoleOrg>> {
+    let Actor::User(user) = actor else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
     for (org, role) in ctx.store.user_memberships(user).await? {
         out.push(console_org(ctx, &org, role).await?);
@@ -90,22 +105,35 @@ pub async fn orgs(ctx: &Ctx<'_>, user: &UserId) -> AdminResult<Vec<ConsoleOrg>> 
     Ok(out)
 }
 
-/// The org behind console number `org`, if `user` is a member of it.
-async fn member_org(ctx: &Ctx<'_>, user: &UserId, org: &str) -> AdminResult<OrgId> {
-    let missing = || not_found(&format!("organization {org}"));
+/// The org behind console number `org`, if `actor` may see it (`authz`: a member; anyone
+/// else learns nothing, SEC-40).
+pub(super) async fn org_for(ctx: &Ctx<'_>, actor: &Actor, org: &str) -> AdminResult<OrgId> {
+    let object = format!("organization {org}");
     let id = OrgId(
         id_of(ctx, ConsoleKind::Org, org)
             .await?
-            .ok_or_else(missing)?,
+            .ok_or_else(|| not_found(&object))?,
     );
-    ctx.store
-        .membership(&id, user)
-        .await?
-        .map(|_| id)
-        .ok_or_else(missing)
+    authz::authorize(ctx, actor, &id, Action::View, &object).await?;
+    Ok(id)
 }
 
-async fn console_project(
+/// The org behind a console number or an IMS org code (the devterms paths take both).
+pub(super) async fn org_for_number_or_code(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+) -> AdminResult<OrgId> {
+    if org.contains('@') {
+        let id = OrgId(org.to_owned());
+        let object = format!("organization {org}");
+        authz::authorize(ctx, actor, &id, Action::View, &object).await?;
+        return Ok(id);
+    }
+    org_for(ctx, actor, org).await
+}
+
+pub(super) async fn console_project(
     ctx: &Ctx<'_>,
     org_number: &str,
     p: &Project,
@@ -128,8 +156,8 @@ async fn console_project(
 }
 
 /// The projects of org `org` (a console number).
-pub async fn projects(ctx: &Ctx<'_>, user: &UserId, org: &str) -> AdminResult<Vec<ConsoleProject>> {
-    let org_id = member_org(ctx, user, org).await?;
+pub async fn projects(ctx: &Ctx<'_>, actor: &Actor, org: &str) -> AdminResult<Vec<ConsoleProject>> {
+    let org_id = org_for(ctx, actor, org).await?;
     let mut out = Vec::new();
     for p in ctx.store.list_projects(&org_id).await? {
         out.push(console_project(ctx, org, &p).await?);
@@ -137,14 +165,14 @@ pub async fn projects(ctx: &Ctx<'_>, user: &UserId, org: &str) -> AdminResult<Ve
     Ok(out)
 }
 
-/// The project behind console number `project`, in org `org`.
-async fn member_project(
+/// The project behind console number `project`, in org `org`, if `actor` may see it.
+pub(super) async fn project_for(
     ctx: &Ctx<'_>,
-    user: &UserId,
+    actor: &Actor,
     org: &str,
     project: &str,
 ) -> AdminResult<Project> {
-    let org_id = member_org(ctx, user, org).await?;
+    let org_id = org_for(ctx, actor, org).await?;
     let missing = || not_found(&format!("project {project}"));
     let id = ProjectId(
         id_of(ctx, ConsoleKind::Project, project)
@@ -157,22 +185,38 @@ async fn member_project(
     }
 }
 
+/// The project whose implicit workspace is `workspace`, checked against the path.
+pub(super) async fn workspace_for(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    project: &str,
+    workspace: &str,
+) -> AdminResult<Project> {
+    let p = project_for(ctx, actor, org, project).await?;
+    let of = id_of(ctx, ConsoleKind::Workspace, workspace).await?;
+    if of.as_deref() != Some(p.id.as_str()) {
+        return Err(not_found(&format!("workspace {workspace}")));
+    }
+    Ok(p)
+}
+
 pub async fn project(
     ctx: &Ctx<'_>,
-    user: &UserId,
+    actor: &Actor,
     org: &str,
     project: &str,
 ) -> AdminResult<ConsoleProject> {
-    let p = member_project(ctx, user, org, project).await?;
+    let p = project_for(ctx, actor, org, project).await?;
     console_project(ctx, org, &p).await
 }
 
-async fn console_workspace(ctx: &Ctx<'_>, p: &Project) -> AdminResult<ConsoleWorkspace> {
+pub(super) async fn console_workspace(ctx: &Ctx<'_>, p: &Project) -> AdminResult<ConsoleWorkspace> {
     let created = p.created_at.iso8601();
     Ok(ConsoleWorkspace {
         id: number_of(ctx, ConsoleKind::Workspace, p.id.as_str()).await?,
-        name: "Production",
-        title: "Production",
+        name: WORKSPACE_NAME,
+        title: WORKSPACE_NAME,
         description: String::new(),
         quota_usage: String::new(),
         enabled: 1,
@@ -184,29 +228,138 @@ async fn console_workspace(ctx: &Ctx<'_>, p: &Project) -> AdminResult<ConsoleWor
     })
 }
 
+/// The name of a project's one implicit workspace (§6).
+pub const WORKSPACE_NAME: &str = "Production";
+
 /// A project's workspaces: its one implicit workspace.
 pub async fn workspaces(
     ctx: &Ctx<'_>,
-    user: &UserId,
+    actor: &Actor,
     org: &str,
     project: &str,
 ) -> AdminResult<Vec<ConsoleWorkspace>> {
-    let p = member_project(ctx, user, org, project).await?;
+    let p = project_for(ctx, actor, org, project).await?;
     Ok(vec![console_workspace(ctx, &p).await?])
 }
 
 /// Workspace `workspace` of a project: only its implicit one exists.
 pub async fn workspace(
     ctx: &Ctx<'_>,
-    user: &UserId,
+    actor: &Actor,
     org: &str,
     project: &str,
     workspace: &str,
 ) -> AdminResult<ConsoleWorkspace> {
-    let p = member_project(ctx, user, org, project).await?;
-    let of = id_of(ctx, ConsoleKind::Workspace, workspace).await?;
-    if of.as_deref() != Some(p.id.as_str()) {
-        return Err(not_found(&format!("workspace {workspace}")));
-    }
+    let p = workspace_for(ctx, actor, org, project, workspace).await?;
     console_workspace(ctx, &p).await
+}
+
+/// The body of `POST O/projects` (§2: `{name*, title*, type*, description, …}`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewProject {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(rename = "type", default)]
+    pub project_type: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// What `POST O/projects` answers (§2: 201 `{projectId, projectType, workspaceId}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedProject {
+    pub project_id: String,
+    pub project_type: &'static str,
+    pub workspace_id: String,
+}
+
+fn required(what: &str, v: Option<&str>) -> AdminResult<String> {
+    match v.map(str::trim) {
+        Some(s) if !s.is_empty() => Ok(s.to_owned()),
+        _ => Err(AdminError::Invalid(format!("{what} is required"))),
+    }
+}
+
+/// Create a project in org `org` (`projects::create`: system admins, and developers where
+/// the org allows it). `type` must be `default` or `jaeger`; both make a `default`
+/// project with its one workspace (App Builder's runtime does not exist here).
+pub async fn create_project(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    body: &NewProject,
+) -> AdminResult<CreatedProject> {
+    let org_id = org_for(ctx, actor, org).await?;
+    let kind = required("type", body.project_type.as_deref())?;
+    if kind != "default" && kind != "jaeger" {
+        return Err(AdminError::Invalid(format!(
+            "type must be default or jaeger, not {kind:?}"
+        )));
+    }
+    let name = match body.name.as_deref() {
+        Some(n) if !n.trim().is_empty() => n.to_owned(),
+        _ => required("name", body.title.as_deref())?,
+    };
+    let p = super::projects::create(ctx, actor, &org_id, &name).await?;
+    Ok(CreatedProject {
+        project_id: number_of(ctx, ConsoleKind::Project, p.id.as_str()).await?,
+        project_type: "default",
+        workspace_id: number_of(ctx, ConsoleKind::Workspace, p.id.as_str()).await?,
+    })
+}
+
+/// `PATCH P` (§2: `{name, title, description, notifications_enabled}`): renames the
+/// project to `name` (else `title`); answers the project.
+pub async fn edit_project(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    project: &str,
+    body: &NewProject,
+) -> AdminResult<ConsoleProject> {
+    let p = project_for(ctx, actor, org, project).await?;
+    let name = body
+        .name
+        .as_deref()
+        .or(body.title.as_deref())
+        .filter(|n| !n.trim().is_empty());
+    let p = match name {
+        Some(n) => super::rename_project(ctx, actor, &p.id, n).await?,
+        None => {
+            // Nothing Latchkey keeps changes, but only those who may edit get the answer.
+            super::projects::project_for(ctx, actor, &p.id, Action::ManageCredentials).await?
+        }
+    };
+    console_project(ctx, org, &p).await
+}
+
+/// `DELETE P`: an empty project only (`delete_project`: `Conflict` while it has
+/// credentials; delete those first).
+pub async fn delete_project(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    project: &str,
+) -> AdminResult<()> {
+    let p = project_for(ctx, actor, org, project).await?;
+    super::delete_project(ctx, actor, &p.id).await
+}
+
+/// `POST P/workspaces`: a project has exactly one workspace, as Adobe's `default`
+/// projects (§3.3), so a second is refused with Adobe's 400, after the same checks as
+/// any change to the project.
+pub async fn create_workspace(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    project: &str,
+) -> AdminResult<()> {
+    let p = project_for(ctx, actor, org, project).await?;
+    super::projects::project_for(ctx, actor, &p.id, Action::ManageCredentials).await?;
+    Err(AdminError::Invalid(
+        "Only one workspace allowed for project type default".into(),
+    ))
 }

@@ -1,0 +1,398 @@
+//! Services and product profiles of the console API (docs/console-contract.md §3.5, §6
+//! tier 2). A `Service` is an API of Latchkey's catalog: its `code` (Adobe's `sdkCode`)
+//! is a stable name made from the API id (`sdk_code`), and its
+//! `properties.licenseConfigs` are the org's product profiles of the API's product;
+//! `roles` are empty (Latchkey has no per-service roles).
+//!
+//! Subscribing a credential to services adds each API to the credential's project
+//! (`projects::add_api`, which makes technical accounts contributors of its product) and,
+//! for each `licenseConfigs` entry with `op: add`, puts the credential's technical
+//! account on that product profile, as creating a credential with profiles does
+//! (`products::profiles_to_join` rules); `op: remove` takes it off. The answer is the
+//! credential's whole `sdkList`: the project's APIs that accept its kind. All of it needs
+//! the role that manages credentials (SEC-40); the whole body is checked before anything
+//! changes. The devterms paths (§2) answer that the terms are accepted: Latchkey has none.
+
+use super::authz::{Action, Actor};
+use super::console::{org_for, org_for_number_or_code};
+use super::console_credentials::credential_for;
+use super::{AdminError, AdminResult, Ctx, projects, service_accounts};
+use crate::ids::{ApiId, OrgId};
+use crate::model::{Api, Credential};
+use crate::products::ProductProfile;
+use serde::{Deserialize, Serialize};
+
+/// Adobe's own code for the APIs it shares with the example catalog; any other API's code
+/// is its id in CamelCase followed by `SDK` (`workfront` → `WorkfrontSDK`).
+const ADOBE_CODES: &[(&str, &str)] = &[("io-management", "AdobeIOManagementAPISDK")];
+
+/// The `sdkCode` of an API: stable, as it is made from the API's id.
+pub fn sdk_code(api: &ApiId) -> String {
+    if let Some((_, code)) = ADOBE_CODES.iter().find(|(id, _)| *id == api.as_str()) {
+        return (*code).to_owned();
+    }
+    let mut out = String::new();
+    for part in api.as_str().split(['-', '.', '_']) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    out.push_str("SDK");
+    out
+}
+
+/// A product profile as a `licenseConfig` (§3.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseConfig {
+    pub id: String,
+    pub name: String,
+    pub product_id: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceRoles {
+    pub roles: Vec<serde_json::Value>,
+    pub license_configs: Vec<LicenseConfig>,
+}
+
+/// `Service` (§3.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Service {
+    pub name: String,
+    pub code: String,
+    pub enabled: bool,
+    #[serde(rename = "type")]
+    pub service_type: &'static str,
+    pub platform_list: Option<Vec<String>>,
+    pub docs_url: Option<String>,
+    pub description: String,
+    pub deprecated: bool,
+    pub requires_approval: bool,
+    pub entitled_for_org: bool,
+    pub disabled_reasons: Vec<String>,
+    pub properties: ServiceRoles,
+}
+
+/// The org's product profiles of `api`'s product.
+async fn profiles_of(ctx: &Ctx<'_>, org: &OrgId, api: &Api) -> AdminResult<Vec<LicenseConfig>> {
+    let Some(product) = &api.product else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for i in ctx.store.list_instances(org).await? {
+        if &i.product != product {
+            continue;
+        }
+        for p in ctx.store.list_profiles(&i.id).await? {
+            out.push(license_config(&p));
+        }
+    }
+    Ok(out)
+}
+
+fn license_config(p: &ProductProfile) -> LicenseConfig {
+    LicenseConfig {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        product_id: p.instance_id.clone(),
+        description: None,
+    }
+}
+
+/// `GET O/services[?sdkCodes=a,b]`: for any member of the org.
+pub async fn services(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    sdk_codes: Option<&[String]>,
+) -> AdminResult<Vec<Service>> {
+    let org_id = org_for(ctx, actor, org).await?;
+    let mut out = Vec::new();
+    for api in ctx.store.list_apis().await? {
+        let code = sdk_code(&api.id);
+        if sdk_codes.is_some_and(|wanted| !wanted.contains(&code)) {
+            continue;
+        }
+        out.push(Service {
+            properties: ServiceRoles {
+                roles: Vec::new(),
+                license_configs: profiles_of(ctx, &org_id, &api).await?,
+            },
+            name: api.name,
+            code,
+            enabled: true,
+            service_type: "entp",
+            platform_list: None,
+            docs_url: None,
+            description: api.description,
+            deprecated: false,
+            requires_approval: false,
+            entitled_for_org: true,
+            disabled_reasons: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+/// The APIs of the credential's project that accept its kind: its services.
+async fn credential_apis(ctx: &Ctx<'_>, c: &Credential) -> AdminResult<Vec<Api>> {
+    let auth = c.kind.auth_kind();
+    Ok(ctx
+        .store
+        .project_apis(&c.project_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.auth.contains(&auth))
+        .collect())
+}
+
+/// One service of an `Integration` (§3.5 `serviceProperties`): the profiles its
+/// technical account is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceProperty {
+    pub sdk_code: String,
+    pub name: String,
+    pub roles: Vec<serde_json::Value>,
+    pub license_configs: Vec<LicenseConfig>,
+}
+
+pub(super) async fn service_properties(
+    ctx: &Ctx<'_>,
+    c: &Credential,
+) -> AdminResult<Vec<ServiceProperty>> {
+    let mut out = Vec::new();
+    for api in credential_apis(ctx, c).await? {
+        let mut joined = Vec::new();
+        if let Some(tech) = &c.technical_account {
+            for lc in profiles_of(ctx, &c.org_id, &api).await? {
+                let members = ctx.store.profile_members(&lc.id).await?;
+                if members.iter().any(|m| &m.user_id == tech) {
+                    joined.push(lc);
+                }
+            }
+        }
+        out.push(ServiceProperty {
+            sdk_code: sdk_code(&api.id),
+            name: api.name,
+            roles: Vec::new(),
+            license_configs: joined,
+        });
+    }
+    Ok(out)
+}
+
+/// An entry of the subscribe body (§3.5 ServiceInfo).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceInfo {
+    pub sdk_code: String,
+    #[serde(default)]
+    pub roles: Option<serde_json::Value>,
+    #[serde(default)]
+    pub license_configs: Option<Vec<LicenseOp>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseOp {
+    #[serde(default)]
+    pub op: Option<String>,
+    pub id: String,
+    #[serde(default)]
+    pub product_id: Option<String>,
+}
+
+/// `{sdkList}`: the credential's services after the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SdkList {
+    pub sdk_list: Vec<String>,
+}
+
+/// The credential types a subscribe path may name for a credential (§2).
+fn type_matches(path_type: &str, c: &Credential) -> bool {
+    let (flow, integration) = super::console_credentials::console_types(c.kind);
+    match path_type {
+        "entp" => flow == "entp",
+        "adobeid" | "analytics" => flow == "adobeid",
+        "oauth-server-to-server" | "oauth_server_to_server" => {
+            integration == "oauth_server_to_server"
+        }
+        _ => false,
+    }
+}
+
+/// A checked change: an API to add, and profiles to join or leave.
+struct Change {
+    api: ApiId,
+    join: Vec<String>,
+    leave: Vec<String>,
+}
+
+/// Subscribe credential `credential` (in `org`; when `within` is given, it must also be
+/// in that project) to `services`; `path_type` is the credential type the path names.
+pub async fn subscribe(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    credential: &str,
+    path_type: &str,
+    within: Option<super::console_credentials::WorkspacePath<'_>>,
+    services: &[ServiceInfo],
+) -> AdminResult<SdkList> {
+    let (_, c) = credential_for(ctx, actor, org, credential).await?;
+    if let Some(w) = within {
+        let p = super::console::workspace_for(ctx, actor, w.org, w.project, w.workspace).await?;
+        if c.project_id != p.id {
+            return Err(super::console::not_found(&format!(
+                "credential {credential}"
+            )));
+        }
+    }
+    let c = service_accounts::managed_credential(ctx, actor, &c.client_id).await?;
+    if !type_matches(path_type, &c) {
+        return Err(AdminError::Invalid(format!(
+            "credential {credential} is not of type {path_type}"
+        )));
+    }
+    let apis = ctx.store.list_apis().await?;
+    let auth = c.kind.auth_kind();
+    let mut changes = Vec::new();
+    for s in services {
+        let api = apis
+            .iter()
+            .find(|a| sdk_code(&a.id) == s.sdk_code)
+            .ok_or_else(|| AdminError::Invalid(format!("unknown sdkCode {:?}", s.sdk_code)))?;
+        if !api.auth.contains(&auth) {
+            return Err(AdminError::Invalid(format!(
+                "{} does not accept {} credentials",
+                s.sdk_code,
+                c.kind.as_str()
+            )));
+        }
+        let mut change = Change {
+            api: api.id.clone(),
+            join: Vec::new(),
+            leave: Vec::new(),
+        };
+        for lc in s.license_configs.iter().flatten() {
+            if c.technical_account.is_none() {
+                return Err(AdminError::Invalid(format!(
+                    "{} credentials have no technical account to add to product profiles",
+                    c.kind.as_str()
+                )));
+            }
+            let missing = || AdminError::NotFound(format!("product profile {}", lc.id));
+            let profile = ctx.store.get_profile(&lc.id).await?.ok_or_else(missing)?;
+            let instance = ctx
+                .store
+                .get_instance(&profile.instance_id)
+                .await?
+                .ok_or_else(missing)?;
+            if instance.org_id != c.org_id {
+                return Err(missing());
+            }
+            if Some(&instance.product) != api.product.as_ref() {
+                return Err(AdminError::Invalid(format!(
+                    "product profile {} is not of {}'s product",
+                    lc.id, s.sdk_code
+                )));
+            }
+            match lc.op.as_deref().unwrap_or("add") {
+                "add" => change.join.push(profile.id),
+                "remove" => change.leave.push(profile.id),
+                other => {
+                    return Err(AdminError::Invalid(format!(
+                        "licenseConfigs op must be add or remove, not {other:?}"
+                    )));
+                }
+            }
+        }
+        changes.push(change);
+    }
+    for change in changes {
+        projects::add_api(ctx, actor, &c.project_id, &change.api).await?;
+        let Some(tech) = &c.technical_account else {
+            continue;
+        };
+        for profile in change.join {
+            let members = ctx.store.profile_members(&profile).await?;
+            if !members.iter().any(|m| &m.user_id == tech) {
+                ctx.store
+                    .set_profile_member(&profile, tech, false, ctx.now)
+                    .await?;
+            }
+        }
+        for profile in change.leave {
+            ctx.store.remove_profile_member(&profile, tech).await?;
+        }
+    }
+    Ok(SdkList {
+        sdk_list: credential_apis(ctx, &c)
+            .await?
+            .iter()
+            .map(|a| sdk_code(&a.id))
+            .collect(),
+    })
+}
+
+/// `GET O/integrations/entp/{id}/service/{sdk}/properties` (§2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SdkProperties {
+    pub sdk_code: String,
+    pub name: String,
+    pub sdk_list: Vec<String>,
+    pub license_configs: Vec<LicenseConfig>,
+}
+
+pub async fn sdk_properties(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    credential: &str,
+    sdk: &str,
+) -> AdminResult<SdkProperties> {
+    let (_, c) = credential_for(ctx, actor, org, credential).await?;
+    let properties = service_properties(ctx, &c).await?;
+    let sdk_list = properties.iter().map(|p| p.sdk_code.clone()).collect();
+    let p = properties
+        .into_iter()
+        .find(|p| p.sdk_code == sdk)
+        .ok_or_else(|| AdminError::NotFound(format!("service {sdk} of credential {credential}")))?;
+    Ok(SdkProperties {
+        sdk_code: p.sdk_code,
+        name: p.name,
+        sdk_list,
+        license_configs: p.license_configs,
+    })
+}
+
+/// The devterms paths (`/console/services/ims/organizations/{o}/terms`): any member of
+/// the org (named by console number or IMS org code) sees them accepted.
+pub async fn terms_accepted(ctx: &Ctx<'_>, actor: &Actor, org: &str) -> AdminResult<()> {
+    let id = org_for_number_or_code(ctx, actor, org).await?;
+    super::authz::authorize_org(ctx, actor, &id, Action::View).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_codes_are_stable_and_adobes_where_shared() {
+        assert_eq!(
+            sdk_code(&ApiId("io-management".into())),
+            "AdobeIOManagementAPISDK"
+        );
+        assert_eq!(sdk_code(&ApiId("workfront".into())), "WorkfrontSDK");
+        assert_eq!(sdk_code(&ApiId("firefly-api.v2".into())), "FireflyApiV2SDK");
+    }
+}

@@ -1,0 +1,181 @@
+//! Credentials and their secrets on the console API (docs/console-contract.md §2, §3.4,
+//! §3.7, §6 tier 1): `W/credentials` (list; create OAuth Server-to-Server and `adobeId`;
+//! delete), `O/integrations/{id}`, the secrets of `O/credentials/{id}/secrets` and
+//! `O/integrations/{id}/secrets`, and the `O/projects_workspaces/…` look-ups. Decided in
+//! `latchkey_core::admin::console_credentials` and `console_secrets`.
+
+use super::caller::{
+    ConsoleError, MANAGE_SECRETS_SCOPE, READ_SECRETS_SCOPE, admin_fail, caller, json_body, ok,
+    reply,
+};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::admin::console_credentials::{
+    self as creds, NewConsoleCredential, WorkspacePath,
+};
+use latchkey_core::admin::console_secrets;
+use serde_json::json;
+
+type W = (String, String, String);
+
+fn path(w: &W) -> WorkspacePath<'_> {
+    WorkspacePath {
+        org: &w.0,
+        project: &w.1,
+        workspace: &w.2,
+    }
+}
+
+/// `GET W/credentials`
+pub async fn list_get(
+    State(st): State<AppState>,
+    Path(w): Path<W>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let v = creds::list(&st.admin_ctx(), &c.actor, path(&w))
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(v))
+}
+
+/// `POST W/credentials/oauth-server-to-server`: 200 `{id, apiKey, orgId, technicalAccountId}`.
+pub async fn s2s_post(
+    State(st): State<AppState>,
+    Path(w): Path<W>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let new: NewConsoleCredential = json_body(&st, &body)?;
+    let v = creds::create_server_to_server(&st.admin_ctx(), &c.actor, path(&w), &new)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(v))
+}
+
+/// `POST W/credentials/adobeId`: 200 `{id, apiKey, orgId}`.
+pub async fn adobe_id_post(
+    State(st): State<AppState>,
+    Path(w): Path<W>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let new: NewConsoleCredential = json_body(&st, &body)?;
+    let v = creds::create_adobe_id(&st.admin_ctx(), &c.actor, path(&w), &new)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(v))
+}
+
+/// `DELETE W/credentials/{id}`
+pub async fn delete(
+    State(st): State<AppState>,
+    Path((org, project, workspace, id)): Path<(String, String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let w = (org, project, workspace);
+    creds::delete(&st.admin_ctx(), &c.actor, path(&w), &id)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(json!({})))
+}
+
+/// `GET O/integrations/{id}`
+pub async fn integration_get(
+    State(st): State<AppState>,
+    Path((org, id)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let v = creds::integration(&st.admin_ctx(), &c.actor, &org, &id)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(v))
+}
+
+/// `GET O/credentials/{id}/secrets` and `GET O/integrations/{id}/secrets`: never a
+/// secret's value.
+pub async fn secrets_get(
+    State(st): State<AppState>,
+    Path((org, id)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    c.require_scope(&st, READ_SECRETS_SCOPE)?;
+    let v = console_secrets::list(&st.admin_ctx(), &c.actor, &org, &id)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(v))
+}
+
+/// `POST O/credentials/{id}/secrets`: 201 with the new secret's value, shown this once.
+pub async fn secrets_post(
+    State(st): State<AppState>,
+    Path((org, id)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    c.require_scope(&st, MANAGE_SECRETS_SCOPE)?;
+    let v = console_secrets::add(&st.admin_ctx(), &c.actor, &org, &id)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(reply(StatusCode::CREATED, v))
+}
+
+/// `DELETE O/credentials/{id}/secrets/{uuid}`: 204.
+pub async fn secret_delete(
+    State(st): State<AppState>,
+    Path((org, id, uuid)): Path<(String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    c.require_scope(&st, MANAGE_SECRETS_SCOPE)?;
+    console_secrets::delete(&st.admin_ctx(), &c.actor, &org, &id, &uuid)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    crate::error::no_store(&mut r);
+    Ok(r)
+}
+
+/// `GET O/projects_workspaces/credentials/{id}`: `{projectId, workspaceId}`.
+pub async fn credential_location_get(
+    State(st): State<AppState>,
+    Path((org, id)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let v = creds::where_is_credential(&st.admin_ctx(), &c.actor, &org, &id)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(v))
+}
+
+/// `GET O/projects_workspaces/workspaces/{w}`: `{projectId, workspaceId}`.
+pub async fn workspace_location_get(
+    State(st): State<AppState>,
+    Path((org, id)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let v = creds::where_is_workspace(&st.admin_ctx(), &c.actor, &org, &id)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(v))
+}

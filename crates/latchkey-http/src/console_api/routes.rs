@@ -1,0 +1,320 @@
+//! Every path of the console API in one table (`ROUTES`), from which both the router
+//! (`router`) and the OpenAPI 3 document at `/console/api/openapi.json` (`openapi`) are
+//! made, so the document cannot drift from what is served. Paths and bodies are Adobe's
+//! (docs/console-contract.md §2); the paths under `/console/api/` are Latchkey's own.
+
+use super::caller::{self, ConsoleError};
+use crate::console_orgs as orgs;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use serde_json::{Map, Value, json};
+
+use super::{credentials as creds, services as svc};
+
+/// How a route authenticates, for the document's `security`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// A person's token with `adobeio_api` and an `x-api-key`, or the console session
+    /// (with its CSRF token on changes): `caller::caller`.
+    Console,
+    /// As `Console`, and a bearer token also needs this scope (§3.7).
+    ConsoleScope(&'static str),
+    /// A person's bearer token with `adobeio_api` only (`console_api::convert_post`).
+    Bearer,
+    /// Nobody need sign in.
+    Public,
+}
+
+/// One served route.
+pub struct Route {
+    pub method: Method,
+    /// In axum's syntax, which is OpenAPI's: `{name}` for a path parameter.
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// The status of success.
+    pub status: u16,
+    /// What the JSON body holds, for the routes that take one.
+    pub request: Option<&'static str>,
+    /// What the successful answer holds.
+    pub response: &'static str,
+    pub auth: Auth,
+    pub handler: fn() -> MethodRouter<AppState>,
+}
+
+/// An `O`-relative path (`O` = `/console/organizations/{orgId}`, §2).
+macro_rules! concat_o {
+    ($tail:literal) => {
+        concat!("/console/organizations/{orgId}", $tail)
+    };
+}
+
+macro_rules! route {
+    ($m:ident $path:expr, $summary:expr, $status:expr, $req:expr, $resp:expr, $auth:expr, $h:expr) => {
+        Route {
+            method: Method::$m,
+            path: $path,
+            summary: $summary,
+            status: $status,
+            request: $req,
+            response: $resp,
+            auth: $auth,
+            handler: || $h,
+        }
+    };
+}
+
+/// The whole console API.
+pub static ROUTES: &[Route] = &[
+    route!(GET "/console/organizations", "The caller's organizations (§3.1)", 200, None,
+        "[Org]: {id, code, name, description, type, roles, role}", Auth::Console, get(orgs::orgs_get)),
+    route!(GET concat_o!("/projects"), "The org's projects (§3.2)", 200, None,
+        "[Project]", Auth::Console, get(orgs::projects_get)),
+    route!(POST concat_o!("/projects"), "Create a project with its one workspace", 201,
+        Some("{name*, title, type*: default|jaeger, description}"),
+        "{projectId, projectType, workspaceId}", Auth::Console, post(orgs::projects_post)),
+    route!(GET concat_o!("/projects/{projectId}"), "A project (§3.2)", 200, None,
+        "Project", Auth::Console, get(orgs::project_get)),
+    route!(PATCH concat_o!("/projects/{projectId}"), "Rename a project", 200,
+        Some("{name, title, description}"), "Project", Auth::Console, patch(orgs::project_patch)),
+    route!(DELETE concat_o!("/projects/{projectId}"), "Delete an empty project (409 while it has credentials)", 200, None,
+        "{}", Auth::Console, delete(orgs::project_delete)),
+    route!(GET concat_o!("/projects/{projectId}/workspaces"), "The project's one workspace (§3.3)", 200, None,
+        "[Workspace]", Auth::Console, get(orgs::workspaces_get)),
+    route!(POST concat_o!("/projects/{projectId}/workspaces"),
+        "Refused: a project has exactly one workspace (400, as Adobe's default projects)", 400,
+        Some("{name*, title, description}"), "never succeeds", Auth::Console, post(orgs::workspaces_post)),
+    route!(GET concat_o!("/projects/{projectId}/workspaces/{workspaceId}"), "A workspace (§3.3)", 200, None,
+        "Workspace", Auth::Console, get(orgs::workspace_get)),
+    route!(GET concat_o!("/projects/{projectId}/workspaces/{workspaceId}/download"),
+        "The workspace configuration file, without secrets (§3.6)", 200, None,
+        "{project: {id, name, title, org, workspace: {id, name, action_url, app_url, details}}}",
+        Auth::Console, get(orgs::download_get)),
+    route!(GET concat_o!("/projects/{projectId}/workspaces/{workspaceId}/credentials"),
+        "The workspace's credentials (§3.4)", 200, None,
+        "[{id_workspace, id_integration, flow_type, integration_type}]", Auth::Console, get(creds::list_get)),
+    route!(POST concat_o!("/projects/{projectId}/workspaces/{workspaceId}/credentials/oauth-server-to-server"),
+        "Create an OAuth Server-to-Server credential", 200, Some("{name, description}"),
+        "{id, apiKey, orgId, technicalAccountId}", Auth::Console, post(creds::s2s_post)),
+    route!(POST concat_o!("/projects/{projectId}/workspaces/{workspaceId}/credentials/adobeId"),
+        "Create an OAuth Web / Single-Page / Native app or API key credential (§3.4)", 200,
+        Some("{name, description, platform*: WebApp|SinglePageApp|NativeApp|apiKey, redirectUriList, defaultRedirectUri}"),
+        "{id, apiKey, orgId}", Auth::Console, post(creds::adobe_id_post)),
+    route!(DELETE concat_o!("/projects/{projectId}/workspaces/{workspaceId}/credentials/{credentialId}"),
+        "Delete a credential; everything it issued is revoked", 200, None, "{}", Auth::Console, delete(creds::delete)),
+    route!(PUT concat_o!("/projects/{projectId}/workspaces/{workspaceId}/credentials/{credentialType}/{credentialId}/services"),
+        "Subscribe a credential to services and product profiles (§3.5)", 200,
+        Some("[{sdkCode*, roles, licenseConfigs: [{op: add|remove, id*, productId}]}]"),
+        "{sdkList}", Auth::Console, put(svc::workspace_subscribe_put)),
+    route!(PUT concat_o!("/credentials/oauth-server-to-server/{credentialId}/services"),
+        "Subscribe an OAuth Server-to-Server credential to services (§3.5)", 200,
+        Some("[{sdkCode*, roles, licenseConfigs: [{op: add|remove, id*, productId}]}]"),
+        "{sdkList, errorList}", Auth::Console, put(svc::org_subscribe_put)),
+    route!(GET concat_o!("/credentials/{credentialId}/secrets"), "A credential's secrets, never their values (§3.7)", 200, None,
+        "{client_id, client_secrets: [{uuid, created_at, created_at_str, expires_at, expires_at_str, secret_usages}]}",
+        Auth::ConsoleScope(caller::READ_SECRETS_SCOPE), get(creds::secrets_get)),
+    route!(POST concat_o!("/credentials/{credentialId}/secrets"), "Add a secret (at most 2); its value is shown once (§3.7)", 201, None,
+        "{client_secret, uuid, created_at, created_at_str, expires_at, expires_at_str, secret_usages}",
+        Auth::ConsoleScope(caller::MANAGE_SECRETS_SCOPE), post(creds::secrets_post)),
+    route!(DELETE concat_o!("/credentials/{credentialId}/secrets/{secretId}"), "Delete a secret (not the last) (§3.7)", 204, None,
+        "no body", Auth::ConsoleScope(caller::MANAGE_SECRETS_SCOPE), delete(creds::secret_delete)),
+    route!(GET concat_o!("/integrations/{credentialId}"), "A credential as an Integration (§3.5)", 200, None,
+        "Integration", Auth::Console, get(creds::integration_get)),
+    route!(GET concat_o!("/integrations/{credentialId}/secrets"), "A credential's secrets, never their values (§3.7)", 200, None,
+        "{client_id, client_secrets: [...]}", Auth::ConsoleScope(caller::READ_SECRETS_SCOPE), get(creds::secrets_get)),
+    route!(GET concat_o!("/integrations/entp/{credentialId}/service/{sdkCode}/properties"),
+        "A credential's product profiles of one service", 200, None,
+        "{sdkCode, name, sdkList, licenseConfigs}", Auth::Console, get(svc::sdk_properties_get)),
+    route!(GET concat_o!("/projects_workspaces/credentials/{credentialId}"), "The project and workspace of a credential", 200, None,
+        "{projectId, workspaceId}", Auth::Console, get(creds::credential_location_get)),
+    route!(GET concat_o!("/projects_workspaces/workspaces/{workspaceId}"), "The project of a workspace", 200, None,
+        "{projectId, workspaceId}", Auth::Console, get(creds::workspace_location_get)),
+    route!(GET concat_o!("/services"), "The catalog's APIs as services, with the org's product profiles (§3.5)", 200, None,
+        "[Service]", Auth::Console, get(svc::services_get)),
+    route!(GET "/console/services/ims/organizations/{orgId}/terms", "Whether the org accepted the developer terms (always)", 200, None,
+        "{accepted, current}", Auth::Console, get(svc::org_terms_get)),
+    route!(POST "/console/services/ims/organizations/{orgId}/terms", "Accept the developer terms", 200, None,
+        "{accepted}", Auth::Console, post(svc::org_terms_post)),
+    route!(GET "/console/services/ims/terms", "The developer terms", 200, None,
+        "{tc: [{text, locale}]}", Auth::Console, get(svc::terms_get)),
+    route!(POST "/console/api/credentials/{client_id}/convert",
+        "Latchkey's own: convert a Service Account (JWT) credential to OAuth Server-to-Server", 200, None,
+        "{client_id, kind, org_id, technical_account_id, scopes}", Auth::Bearer,
+        crate::post_only(post(super::convert_post))),
+    route!(GET "/console/api/openapi.json", "This document", 200, None, "OpenAPI 3.0", Auth::Public, get(openapi_get)),
+];
+
+/// The router of every route in `ROUTES`; routes of one path share a `MethodRouter`.
+pub fn router() -> Router<AppState> {
+    let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
+    for r in ROUTES {
+        let handler = (r.handler)();
+        match by_path.iter_mut().find(|(p, _)| *p == r.path) {
+            Some((_, existing)) => {
+                let merged = std::mem::take(existing).merge(handler);
+                *existing = merged;
+            }
+            None => by_path.push((r.path, handler)),
+        }
+    }
+    by_path
+        .into_iter()
+        .fold(Router::new(), |router, (path, mr)| router.route(path, mr))
+}
+
+fn parameters(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}})
+        })
+        .collect()
+}
+
+fn security(auth: Auth) -> Value {
+    match auth {
+        Auth::Console => {
+            json!([{"bearer": ["adobeio_api"], "apiKey": []}, {"session": [], "csrf": []}])
+        }
+        Auth::ConsoleScope(s) => {
+            json!([{"bearer": ["adobeio_api", s], "apiKey": []}, {"session": [], "csrf": []}])
+        }
+        Auth::Bearer => json!([{"bearer": ["adobeio_api"]}]),
+        Auth::Public => json!([]),
+    }
+}
+
+fn operation_id(r: &Route) -> String {
+    let mut id = r.method.as_str().to_ascii_lowercase();
+    for seg in r.path.split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        id.extend(
+            seg.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }),
+        );
+    }
+    id
+}
+
+/// The OpenAPI 3.0 document of `ROUTES`.
+pub fn openapi() -> Value {
+    let mut paths = Map::new();
+    for r in ROUTES {
+        let mut responses = Map::new();
+        let ok = if r.status == 204 {
+            json!({"description": r.response})
+        } else {
+            json!({"description": r.response, "content": {"application/json": {"schema": {}}}})
+        };
+        responses.insert(r.status.to_string(), ok);
+        if r.auth != Auth::Public {
+            for (code, what) in [
+                ("400", "Bad request body"),
+                ("401", "No valid token or session"),
+                (
+                    "403",
+                    "No x-api-key, scope or CSRF token, or the role does not allow it",
+                ),
+                ("404", "Not found, or outside the caller's orgs"),
+            ] {
+                responses
+                    .entry(code)
+                    .or_insert(json!({"description": what, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
+            }
+        }
+        let mut op = json!({
+            "summary": r.summary,
+            "operationId": operation_id(r),
+            "security": security(r.auth),
+            "responses": responses,
+        });
+        let params = parameters(r.path);
+        if !params.is_empty() {
+            op["parameters"] = Value::Array(params);
+        }
+        if let Some(req) = r.request {
+            op["requestBody"] = json!({
+                "required": true,
+                "description": req,
+                "content": {"application/json": {"schema": {}}},
+            });
+        }
+        let entry = paths
+            .entry(r.path)
+            .or_insert_with(|| Value::Object(Map::new()));
+        entry[r.method.as_str().to_ascii_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Latchkey console API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Adobe's I/O Management (console) API as Latchkey serves it; see docs/console-contract.md.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "A person's access token carrying adobeio_api"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "lk_session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": caller::CSRF_HEADER},
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error_code", "message"],
+                    "properties": {
+                        "error_code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "messages": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            },
+        },
+    })
+}
+
+/// `GET /console/api/openapi.json`
+pub async fn openapi_get(
+    State(_st): State<AppState>,
+    _method: Method,
+    _headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    Ok(caller::ok(openapi()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_in_the_document_once_and_nothing_else() {
+        let doc = openapi();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut documented = 0;
+        for (path, ops) in paths {
+            for method in ops.as_object().unwrap().keys() {
+                documented += 1;
+                assert!(
+                    ROUTES
+                        .iter()
+                        .any(|r| r.path == path && r.method.as_str().eq_ignore_ascii_case(method)),
+                    "{method} {path} documented but not served"
+                );
+            }
+        }
+        assert_eq!(documented, ROUTES.len(), "a route is listed twice");
+        for r in ROUTES {
+            assert!(r.path.starts_with("/console/"), "{}", r.path);
+            // Not the Developer Console pages' paths (another module's).
+            assert!(
+                !r.path.starts_with("/console/orgs") && !r.path.starts_with("/console/projects"),
+                "{}",
+                r.path
+            );
+        }
+    }
+}
