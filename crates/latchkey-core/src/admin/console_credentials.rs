@@ -7,8 +7,8 @@
 //! `console_ids`); its `apiKey` is its `client_id`. Every change goes through the
 //! actor-checked operations the CLI uses (`create_credential`, `delete_credential`), so
 //! the rules are `authz`'s (SEC-40); a credential outside the path's org, project or
-//! workspace is not found. Service Account (JWT) credentials are listed and shown but
-//! not created here (`W/credentials/entp` is multipart, and JWT reached end of life, §1).
+//! workspace is not found. Service Account (JWT) credentials are created from an uploaded
+//! certificate (`W/credentials/entp`), though JWT reached end of life (§1).
 
 use super::authz::Actor;
 use super::console::{not_found, org_for, workspace_for};
@@ -156,6 +156,18 @@ async fn create(
     name: Option<&str>,
     redirect_uris: &[String],
 ) -> AdminResult<CreatedConsoleCredential> {
+    create_with(ctx, actor, path, kind, name, redirect_uris, None).await
+}
+
+async fn create_with(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    path: WorkspacePath<'_>,
+    kind: CredentialKind,
+    name: Option<&str>,
+    redirect_uris: &[String],
+    certificate_pem: Option<&str>,
+) -> AdminResult<CreatedConsoleCredential> {
     let p = workspace_for(ctx, actor, path.org, path.project, path.workspace).await?;
     let created = super::create_credential(
         ctx,
@@ -165,7 +177,7 @@ async fn create(
             kind,
             name,
             redirect_uris,
-            certificate_pem: None,
+            certificate_pem,
             profiles: &[],
         },
     )
@@ -188,6 +200,32 @@ pub async fn create_server_to_server(
 ) -> AdminResult<CreatedConsoleCredential> {
     let name = body.name.as_deref().filter(|n| !n.trim().is_empty());
     create(ctx, actor, path, CredentialKind::ServerToServer, name, &[]).await
+}
+
+/// `POST W/credentials/entp`: a Service Account (JWT) credential whose public key is the
+/// uploaded certificate (a PEM certificate or public key, checked as at any upload; an
+/// expired one is refused).
+pub async fn create_service_account(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    path: WorkspacePath<'_>,
+    name: Option<&str>,
+    certificate_pem: &str,
+) -> AdminResult<CreatedConsoleCredential> {
+    if certificate_pem.trim().is_empty() {
+        return Err(AdminError::Invalid("certificate is required".into()));
+    }
+    let name = name.filter(|n| !n.trim().is_empty());
+    create_with(
+        ctx,
+        actor,
+        path,
+        CredentialKind::ServiceAccountJwt,
+        name,
+        &[],
+        Some(certificate_pem),
+    )
+    .await
 }
 
 /// `POST W/credentials/adobeId`: `platform` picks the kind; `defaultRedirectUri` comes

@@ -5,12 +5,13 @@
 //! `latchkey_core::admin::console_credentials` and `console_secrets`.
 
 use super::caller::{
-    ConsoleError, MANAGE_SECRETS_SCOPE, READ_SECRETS_SCOPE, admin_fail, caller, json_body, ok,
-    reply,
+    ConsoleError, MANAGE_SECRETS_SCOPE, READ_SECRETS_SCOPE, admin_fail, caller, fail, json_body,
+    ok, reply,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::admin::console_credentials::{
@@ -72,6 +73,56 @@ pub async fn adobe_id_post(
     let v = creds::create_adobe_id(&st.admin_ctx(), &c.actor, path(&w), &new)
         .await
         .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(v))
+}
+
+/// Largest certificate accepted in `POST W/credentials/entp`.
+const MAX_CERTIFICATE_BYTES: usize = 64 * 1024;
+
+/// `POST W/credentials/entp` (multipart: `certificate`, `name`, `description`, as
+/// `createEnterpriseCredential` sends them): 200 `{id, apiKey, orgId, technicalAccountId}`.
+pub async fn entp_post(
+    State(st): State<AppState>,
+    Path(w): Path<W>,
+    method: Method,
+    headers: HeaderMap,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let bad = |m: String| fail(&st, StatusCode::BAD_REQUEST, "BAD_REQUEST", m);
+    let mut form = form.map_err(|e| bad(format!("send multipart/form-data: {e}")))?;
+    let (mut name, mut certificate) = (None, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("unreadable form: {e}")))?
+    {
+        let field_name = field.name().unwrap_or_default().to_owned();
+        let value = field
+            .bytes()
+            .await
+            .map_err(|e| bad(format!("unreadable form field: {e}")))?;
+        if value.len() > MAX_CERTIFICATE_BYTES {
+            return Err(bad(format!("{field_name} is too large")));
+        }
+        let text = String::from_utf8(value.to_vec())
+            .map_err(|_| bad(format!("{field_name} is not UTF-8 text")))?;
+        match field_name.as_str() {
+            "certificate" => certificate = Some(text),
+            "name" => name = Some(text),
+            _ => {}
+        }
+    }
+    let certificate = certificate.ok_or_else(|| bad("certificate is required".into()))?;
+    let v = creds::create_service_account(
+        &st.admin_ctx(),
+        &c.actor,
+        path(&w),
+        name.as_deref(),
+        &certificate,
+    )
+    .await
+    .map_err(|e| admin_fail(&st, e))?;
     Ok(ok(v))
 }
 

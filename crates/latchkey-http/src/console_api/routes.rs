@@ -103,6 +103,10 @@ pub static ROUTES: &[Route] = &[
         "Create an OAuth Web / Single-Page / Native app or API key credential (§3.4)", 200,
         Some("{name, description, platform*: WebApp|SinglePageApp|NativeApp|apiKey, redirectUriList, defaultRedirectUri}"),
         "{id, apiKey, orgId}", Auth::Console, post(creds::adobe_id_post)),
+    route!(POST concat_o!("/projects/{projectId}/workspaces/{workspaceId}/credentials/entp"),
+        "Create a Service Account (JWT) credential for an uploaded certificate", 200,
+        Some("multipart/form-data: certificate* (PEM certificate or public key), name, description"),
+        "{id, apiKey, orgId, technicalAccountId}", Auth::Console, post(creds::entp_post)),
     route!(DELETE concat_o!("/projects/{projectId}/workspaces/{workspaceId}/credentials/{credentialId}"),
         "Delete a credential; everything it issued is revoked", 200, None, "{}", Auth::Console, delete(creds::delete)),
     route!(PUT concat_o!("/projects/{projectId}/workspaces/{workspaceId}/credentials/{credentialType}/{credentialId}/services"),
@@ -236,10 +240,15 @@ pub fn openapi() -> Value {
             op["parameters"] = Value::Array(params);
         }
         if let Some(req) = r.request {
+            let media = if req.starts_with("multipart/form-data") {
+                "multipart/form-data"
+            } else {
+                "application/json"
+            };
             op["requestBody"] = json!({
                 "required": true,
                 "description": req,
-                "content": {"application/json": {"schema": {}}},
+                "content": {media: {"schema": {}}},
             });
         }
         let entry = paths

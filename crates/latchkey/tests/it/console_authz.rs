@@ -6,7 +6,8 @@
 //! calls neither return nor change anything of the org (its projects, credentials,
 //! secrets, APIs and profile members are compared before and after).
 
-use super::console_writes::{call, person};
+use super::console_writes::{call, call_form, person};
+use crate::helpers::RSA_CERT;
 use latchkey_core::admin::console_ids::{ConsoleKind, number_of};
 use latchkey_core::admin::{self, Actor, NewCredential, products};
 use latchkey_core::ids::{ApiId, OrgId};
@@ -151,6 +152,8 @@ struct Row {
     fresh: bool,
     /// The path names objects below the org: also tried with the other org's number.
     nested: bool,
+    /// The body is the multipart form of `W/credentials/entp`.
+    form: bool,
 }
 
 const fn read(path: fn(&Target) -> String, nested: bool) -> Row {
@@ -165,6 +168,7 @@ const fn read(path: fn(&Target) -> String, nested: bool) -> Row {
         narrow: 403,
         fresh: false,
         nested,
+        form: false,
     }
 }
 
@@ -186,6 +190,7 @@ const fn write(
         narrow: 403,
         fresh,
         nested: true,
+        form: false,
     }
 }
 
@@ -255,6 +260,16 @@ fn rows() -> Vec<Row> {
             200,
             false,
         ),
+        Row {
+            form: true,
+            ..write(
+                "POST",
+                |t| format!("{}/credentials/entp", w(t)),
+                None,
+                200,
+                false,
+            )
+        },
         write(
             "DELETE",
             |t| format!("{}/credentials/{}", w(t), t.credential),
@@ -372,6 +387,21 @@ fn rows() -> Vec<Row> {
             ..read(|_| "/console/api/openapi.json".into(), false)
         },
     ]
+}
+
+async fn send(
+    s: &TestServer,
+    row: &Row,
+    path: &str,
+    token: Option<&str>,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    if row.form {
+        call_form(s, path, token, key, RSA_CERT).await
+    } else {
+        call(s, row.method, path, token, key, body).await
+    }
 }
 
 /// The documented template a row's concrete path comes from.
@@ -503,7 +533,7 @@ async fn sec_40_every_console_api_endpoint_answers_each_role_as_it_must() {
             ));
         }
         for (who, token, k, path, want) in refused {
-            let (status, got) = call(&s, row.method, &path, token, k, body.clone()).await;
+            let (status, got) = send(&s, &row, &path, token, k, body.clone()).await;
             assert_eq!(status, want, "{who}: {what}: {got}");
             if who.starts_with("other org") {
                 let text = got.to_string();
@@ -528,7 +558,7 @@ async fn sec_40_every_console_api_endpoint_answers_each_role_as_it_must() {
             "a refused {what} changed the org"
         );
         if row.member < 400 {
-            let (status, got) = call(&s, row.method, &path, Some(&member), key, body.clone()).await;
+            let (status, got) = send(&s, &row, &path, Some(&member), key, body.clone()).await;
             assert_eq!(status, row.member, "member: {what}: {got}");
         }
         for (who, token) in [("developer", &dev), ("system admin", &admin)] {
@@ -539,7 +569,7 @@ async fn sec_40_every_console_api_endpoint_answers_each_role_as_it_must() {
             } else {
                 (path.clone(), body.clone())
             };
-            let (status, got) = call(&s, row.method, &path, Some(token), key, body).await;
+            let (status, got) = send(&s, &row, &path, Some(token), key, body).await;
             assert_eq!(status, row.manager, "{who}: {what}: {got}");
         }
     }

@@ -687,6 +687,7 @@ async fn the_openapi_document_matches_what_is_served() {
         format!("GET {w}/credentials"),
         format!("POST {w}/credentials/oauth-server-to-server"),
         format!("POST {w}/credentials/adobeId"),
+        format!("POST {w}/credentials/entp"),
         format!("DELETE {w}/credentials/{{credentialId}}"),
         format!("PUT {w}/credentials/{{credentialType}}/{{credentialId}}/services"),
         format!("PUT {o}/credentials/oauth-server-to-server/{{credentialId}}/services"),
@@ -712,4 +713,129 @@ async fn the_openapi_document_matches_what_is_served() {
     // A method the document does not list for a path is not served.
     let (status, _) = call(&s, "PUT", "/console/organizations", None, None, None).await;
     assert_eq!(status, 405);
+}
+
+/// A console API call with a multipart body, as `createEnterpriseCredential` sends it.
+pub async fn call_form(
+    s: &TestServer,
+    path: &str,
+    token: Option<&str>,
+    key: Option<&str>,
+    certificate: &str,
+) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "certificate",
+            reqwest::multipart::Part::text(certificate.to_owned()).file_name("certificate"),
+        )
+        .text("name", "Journey JWT")
+        .text("description", "made by the test");
+    let mut rq = s.http().post(format!("{}{path}", s.url)).multipart(form);
+    if let Some(t) = token {
+        rq = rq.bearer_auth(t);
+    }
+    if let Some(k) = key {
+        rq = rq.header("x-api-key", k);
+    }
+    let r = rq.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// `POST W/credentials/entp`: a Service Account (JWT) credential for an uploaded
+/// certificate, which then exchanges a JWT signed with the matching key at IMS.
+#[tokio::test]
+async fn console_api_creates_a_service_account_from_a_certificate() {
+    use crate::helpers::{RSA_CERT, Sa, ims_claims, ims_exchange, rs256};
+    let s = TestServer::start().await;
+    let app = s.credential(CredentialKind::OAuthWeb).await;
+    let admin_id = person(&s, &app.org_id, "admin@acme.example", OrgRole::SystemAdmin).await;
+    let token = s.person_token(&app.client_id, &admin_id, ALL_SCOPES);
+    let (t, key) = (Some(token.as_str()), Some(app.client_id.as_str()));
+    let (_, orgs) = call(&s, "GET", "/console/organizations", t, key, None).await;
+    let o = format!("/console/organizations/{}", digits(&orgs[0]["id"], 8));
+    let (status, created) = call(
+        &s,
+        "POST",
+        &format!("{o}/projects"),
+        t,
+        key,
+        Some(json!({"name": "Jwt", "type": "default"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let w = format!(
+        "{o}/projects/{}/workspaces/{}",
+        created["projectId"].as_str().unwrap(),
+        created["workspaceId"].as_str().unwrap()
+    );
+    let entp = format!("{w}/credentials/entp");
+    assert_eq!(
+        call_form(&s, &entp, t, key, "not a certificate").await.0,
+        400
+    );
+    let (status, body) = call(&s, "POST", &entp, t, key, Some(json!({"name": "x"}))).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (400, Some("BAD_REQUEST"))
+    );
+    let (status, cred) = call_form(&s, &entp, t, key, RSA_CERT).await;
+    assert_eq!(status, 200, "{cred}");
+    let id = digits(&cred["id"], 8);
+    let (_, listed) = call(&s, "GET", &format!("{w}/credentials"), t, key, None).await;
+    assert_eq!(
+        (
+            listed[0]["flow_type"].as_str(),
+            listed[0]["integration_type"].as_str()
+        ),
+        (Some("entp"), Some("service"))
+    );
+    let (status, subscribed) = call(
+        &s,
+        "PUT",
+        &format!("{w}/credentials/entp/{id}/services"),
+        t,
+        key,
+        Some(json!([{"sdkCode": "WorkfrontSDK", "roles": null, "licenseConfigs": null}])),
+    )
+    .await;
+    assert_eq!(
+        (status, &subscribed),
+        (200, &json!({"sdkList": ["WorkfrontSDK"]}))
+    );
+    // The S2S-only subscribe path is not for it.
+    let (status, _) = call(
+        &s,
+        "PUT",
+        &format!("{o}/credentials/oauth-server-to-server/{id}/services"),
+        t,
+        key,
+        Some(json!([{"sdkCode": "WorkfrontSDK"}])),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (_, file) = call(&s, "GET", &format!("{w}/download"), t, key, None).await;
+    let jwt = &file["project"]["workspace"]["details"]["credentials"][0]["jwt"];
+    assert_eq!(jwt["meta_scopes"], json!(["ent_workfront_sdk"]));
+    assert_eq!(jwt["client_secret"], "", "no secret in the file");
+    let (status, secret) = call(
+        &s,
+        "POST",
+        &format!("{o}/credentials/{id}/secrets"),
+        t,
+        key,
+        None,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let sa = Sa {
+        client_id: cred["apiKey"].as_str().unwrap().to_owned(),
+        client_secret: secret["client_secret"].as_str().unwrap().to_owned(),
+        org_id: app.org_id.clone(),
+        tech: cred["technicalAccountId"].as_str().unwrap().to_owned(),
+        project_id: String::new(),
+    };
+    let (status, exchanged) = ims_exchange(&s, &sa, &rs256(&ims_claims(&s, &sa))).await;
+    assert_eq!(status, 200, "{exchanged}");
+    assert!(exchanged["access_token"].is_string());
 }
