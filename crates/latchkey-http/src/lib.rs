@@ -38,7 +38,7 @@ use tower_http::timeout::TimeoutLayer;
 pub use state::{AppState, ServerSettings, Timeouts};
 
 /// A route that answers only POST; anything else gets a JSON 405 (FUZZ-18).
-pub(crate) fn post_only(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
+fn post_only(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
     r.fallback(error::method_not_allowed)
 }
 

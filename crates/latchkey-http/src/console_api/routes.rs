@@ -147,7 +147,7 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/console/api/credentials/{client_id}/convert",
         "Latchkey's own: convert a Service Account (JWT) credential to OAuth Server-to-Server", 200, None,
         "{client_id, kind, org_id, technical_account_id, scopes}", Auth::Bearer,
-        crate::post_only(post(super::convert_post))),
+        post(super::convert_post)),
     route!(GET "/console/api/openapi.json", "This document", 200, None, "OpenAPI 3.0", Auth::Public, get(openapi_get)),
 ];
 
@@ -166,7 +166,19 @@ pub fn router() -> Router<AppState> {
     }
     by_path
         .into_iter()
-        .fold(Router::new(), |router, (path, mr)| router.route(path, mr))
+        .fold(Router::new(), |router, (path, mr)| {
+            router.route(path, mr.fallback(method_not_allowed))
+        })
+}
+
+/// A method the table does not list for a served path: 405 in the console's error body.
+async fn method_not_allowed(State(st): State<AppState>) -> ConsoleError {
+    caller::fail(
+        &st,
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "this path does not take this method",
+    )
 }
 
 fn parameters(path: &str) -> Vec<Value> {
@@ -178,16 +190,26 @@ fn parameters(path: &str) -> Vec<Value> {
         .collect()
 }
 
-fn security(auth: Auth) -> Value {
+/// OpenAPI 3.0 lets only OAuth 2 schemes list scopes in `security`, so the scopes a
+/// bearer token needs are said in the operation's description.
+fn security(auth: Auth) -> (Value, Option<String>) {
+    let console = json!([{"bearer": [], "apiKey": []}, {"session": [], "csrf": []}]);
     match auth {
-        Auth::Console => {
-            json!([{"bearer": ["adobeio_api"], "apiKey": []}, {"session": [], "csrf": []}])
-        }
-        Auth::ConsoleScope(s) => {
-            json!([{"bearer": ["adobeio_api", s], "apiKey": []}, {"session": [], "csrf": []}])
-        }
-        Auth::Bearer => json!([{"bearer": ["adobeio_api"]}]),
-        Auth::Public => json!([]),
+        Auth::Console => (
+            console,
+            Some("A bearer token needs the adobeio_api scope.".into()),
+        ),
+        Auth::ConsoleScope(s) => (
+            console,
+            Some(format!(
+                "A bearer token needs the adobeio_api and {s} scopes."
+            )),
+        ),
+        Auth::Bearer => (
+            json!([{"bearer": []}]),
+            Some("A person's bearer token with the adobeio_api scope; no session.".into()),
+        ),
+        Auth::Public => (json!([]), None),
     }
 }
 
@@ -229,12 +251,16 @@ pub fn openapi() -> Value {
                     .or_insert(json!({"description": what, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
             }
         }
+        let (security, needs) = security(r.auth);
         let mut op = json!({
             "summary": r.summary,
             "operationId": operation_id(r),
-            "security": security(r.auth),
+            "security": security,
             "responses": responses,
         });
+        if let Some(needs) = needs {
+            op["description"] = json!(needs);
+        }
         let params = parameters(r.path);
         if !params.is_empty() {
             op["parameters"] = Value::Array(params);
@@ -316,6 +342,20 @@ mod tests {
             }
         }
         assert_eq!(documented, ROUTES.len(), "a route is listed twice");
+        let mut ids: Vec<String> = ROUTES.iter().map(operation_id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), ROUTES.len(), "operationIds are unique");
+        // OpenAPI 3.0: only OAuth 2 schemes may list scopes in a requirement.
+        for ops in paths.values() {
+            for op in ops.as_object().unwrap().values() {
+                for requirement in op["security"].as_array().unwrap() {
+                    for scopes in requirement.as_object().unwrap().values() {
+                        assert_eq!(scopes, &json!([]), "{op}");
+                    }
+                }
+            }
+        }
         for r in ROUTES {
             assert!(r.path.starts_with("/console/"), "{}", r.path);
             // Not the Developer Console pages' paths (another module's).

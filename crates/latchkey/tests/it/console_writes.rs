@@ -711,8 +711,11 @@ async fn the_openapi_document_matches_what_is_served() {
     served.sort();
     assert_eq!(served, want);
     // A method the document does not list for a path is not served.
-    let (status, _) = call(&s, "PUT", "/console/organizations", None, None, None).await;
-    assert_eq!(status, 405);
+    let (status, body) = call(&s, "PUT", "/console/organizations", None, None, None).await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (405, Some("METHOD_NOT_ALLOWED"))
+    );
 }
 
 /// A console API call with a multipart body, as `createEnterpriseCredential` sends it.
