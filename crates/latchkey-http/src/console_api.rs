@@ -23,6 +23,7 @@ use serde_json::json;
 
 pub mod caller;
 pub mod credentials;
+pub mod openapi;
 pub mod routes;
 pub mod services;
 

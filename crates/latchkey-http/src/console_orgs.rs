@@ -11,9 +11,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::console::{self, NewProject};
+use latchkey_core::admin::console;
 use latchkey_core::admin::console_credentials::WorkspacePath;
 use latchkey_core::admin::console_download;
+use latchkey_core::admin::console_projects::{self as projects, NewProject};
 use serde_json::json;
 
 /// `GET /console/organizations`
@@ -53,7 +54,7 @@ pub async fn projects_post(
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
     let new: NewProject = json_body(&st, &body)?;
-    let v = console::create_project(&st.admin_ctx(), &c.actor, &org, &new)
+    let v = projects::create_project(&st.admin_ctx(), &c.actor, &org, &new)
         .await
         .map_err(|e| admin_fail(&st, e))?;
     Ok(reply(StatusCode::CREATED, v))
@@ -83,7 +84,7 @@ pub async fn project_patch(
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
     let edit: NewProject = json_body(&st, &body)?;
-    let v = console::edit_project(&st.admin_ctx(), &c.actor, &org, &project, &edit)
+    let v = projects::edit_project(&st.admin_ctx(), &c.actor, &org, &project, &edit)
         .await
         .map_err(|e| admin_fail(&st, e))?;
     Ok(ok(v))
@@ -97,7 +98,7 @@ pub async fn project_delete(
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
-    console::delete_project(&st.admin_ctx(), &c.actor, &org, &project)
+    projects::delete_project(&st.admin_ctx(), &c.actor, &org, &project)
         .await
         .map_err(|e| admin_fail(&st, e))?;
     Ok(ok(json!({})))
@@ -125,7 +126,7 @@ pub async fn workspaces_post(
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
-    console::create_workspace(&st.admin_ctx(), &c.actor, &org, &project)
+    projects::create_workspace(&st.admin_ctx(), &c.actor, &org, &project)
         .await
         .map_err(|e| admin_fail(&st, e))?;
     Ok(ok(json!({})))

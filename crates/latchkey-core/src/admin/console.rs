@@ -1,22 +1,20 @@
 //! Orgs, projects and workspaces of the console API (docs/console-contract.md §2, §6
-//! tiers 0–1), in Adobe's shapes (§3.1–§3.3): a person's orgs, an org's projects, a
-//! project and its one implicit workspace (`Production`, as Adobe's `default` projects
-//! have exactly one, §3.3), and creating, renaming and deleting projects. Paths name
-//! objects by their numeric console ids (`console_ids`); an org the person is not a
-//! member of, and anything in it, is not found (SEC-40). Every decision on who may act
-//! is `authz`'s, through the same operations the CLI uses (`projects`, `rename_project`,
-//! `delete_project`).
+//! tier 0), in Adobe's shapes (§3.1–§3.3): a person's orgs, an org's projects, a project
+//! and its one implicit workspace (`Production`, as Adobe's `default` projects have
+//! exactly one, §3.3), and the look-ups every console path starts with (`org_for`,
+//! `project_for`, `workspace_for`). Paths name objects by their numeric console ids
+//! (`console_ids`); an org the person is not a member of, and anything in it, is not
+//! found (SEC-40). Changes to projects are in `console_projects`.
 //!
-//! Projects have no type, title or description in Latchkey: `type` is always `default`
-//! (create accepts `default` and `jaeger`, and makes the same one-workspace project),
-//! `title` mirrors `name`, and a description sent is not kept.
+//! Projects have no type, title or description in Latchkey: `type` is always `default`,
+//! and `title` mirrors `name`.
 
 use super::authz::{self, Action, Actor};
 use super::console_ids::{ConsoleKind, id_of, number_of};
 use super::{AdminError, AdminResult, Ctx};
 use crate::ids::{OrgId, ProjectId};
 use crate::model::{Org, OrgRole, Project};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// §3.1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -252,114 +250,4 @@ pub async fn workspace(
 ) -> AdminResult<ConsoleWorkspace> {
     let p = workspace_for(ctx, actor, org, project, workspace).await?;
     console_workspace(ctx, &p).await
-}
-
-/// The body of `POST O/projects` (§2: `{name*, title*, type*, description, …}`).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct NewProject {
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(rename = "type", default)]
-    pub project_type: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-/// What `POST O/projects` answers (§2: 201 `{projectId, projectType, workspaceId}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedProject {
-    pub project_id: String,
-    pub project_type: &'static str,
-    pub workspace_id: String,
-}
-
-fn required(what: &str, v: Option<&str>) -> AdminResult<String> {
-    match v.map(str::trim) {
-        Some(s) if !s.is_empty() => Ok(s.to_owned()),
-        _ => Err(AdminError::Invalid(format!("{what} is required"))),
-    }
-}
-
-/// Create a project in org `org` (`projects::create`: system admins, and developers where
-/// the org allows it). `type` must be `default` or `jaeger`; both make a `default`
-/// project with its one workspace (App Builder's runtime does not exist here).
-pub async fn create_project(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    org: &str,
-    body: &NewProject,
-) -> AdminResult<CreatedProject> {
-    let org_id = org_for(ctx, actor, org).await?;
-    let kind = required("type", body.project_type.as_deref())?;
-    if kind != "default" && kind != "jaeger" {
-        return Err(AdminError::Invalid(format!(
-            "type must be default or jaeger, not {kind:?}"
-        )));
-    }
-    let name = match body.name.as_deref() {
-        Some(n) if !n.trim().is_empty() => n.to_owned(),
-        _ => required("name", body.title.as_deref())?,
-    };
-    let p = super::projects::create(ctx, actor, &org_id, &name).await?;
-    Ok(CreatedProject {
-        project_id: number_of(ctx, ConsoleKind::Project, p.id.as_str()).await?,
-        project_type: "default",
-        workspace_id: number_of(ctx, ConsoleKind::Workspace, p.id.as_str()).await?,
-    })
-}
-
-/// `PATCH P` (§2: `{name, title, description, notifications_enabled}`): renames the
-/// project to `name` (else `title`); answers the project.
-pub async fn edit_project(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    org: &str,
-    project: &str,
-    body: &NewProject,
-) -> AdminResult<ConsoleProject> {
-    let p = project_for(ctx, actor, org, project).await?;
-    let name = body
-        .name
-        .as_deref()
-        .or(body.title.as_deref())
-        .filter(|n| !n.trim().is_empty());
-    let p = match name {
-        Some(n) => super::rename_project(ctx, actor, &p.id, n).await?,
-        None => {
-            // Nothing Latchkey keeps changes, but only those who may edit get the answer.
-            super::projects::project_for(ctx, actor, &p.id, Action::ManageCredentials).await?
-        }
-    };
-    console_project(ctx, org, &p).await
-}
-
-/// `DELETE P`: an empty project only (`delete_project`: `Conflict` while it has
-/// credentials; delete those first).
-pub async fn delete_project(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    org: &str,
-    project: &str,
-) -> AdminResult<()> {
-    let p = project_for(ctx, actor, org, project).await?;
-    super::delete_project(ctx, actor, &p.id).await
-}
-
-/// `POST P/workspaces`: a project has exactly one workspace, as Adobe's `default`
-/// projects (§3.3), so a second is refused with Adobe's 400, after the same checks as
-/// any change to the project.
-pub async fn create_workspace(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    org: &str,
-    project: &str,
-) -> AdminResult<()> {
-    let p = project_for(ctx, actor, org, project).await?;
-    super::projects::project_for(ctx, actor, &p.id, Action::ManageCredentials).await?;
-    Err(AdminError::Invalid(
-        "Only one workspace allowed for project type default".into(),
-    ))
 }

@@ -4,23 +4,18 @@
 //! `properties.licenseConfigs` are the org's product profiles of the API's product;
 //! `roles` are empty (Latchkey has no per-service roles).
 //!
-//! Subscribing a credential to services adds each API to the credential's project
-//! (`projects::add_api`, which makes technical accounts contributors of its product) and,
-//! for each `licenseConfigs` entry with `op: add`, puts the credential's technical
-//! account on that product profile, as creating a credential with profiles does
-//! (`products::profiles_to_join` rules); `op: remove` takes it off. The answer is the
-//! credential's whole `sdkList`: the project's APIs that accept its kind. All of it needs
-//! the role that manages credentials (SEC-40); the whole body is checked before anything
-//! changes. The devterms paths (§2) answer that the terms are accepted: Latchkey has none.
+//! A credential's services are its project's APIs that accept its kind
+//! (`credential_apis`); subscribing is in `console_subscriptions`. The devterms paths
+//! (§2) answer that the terms are accepted: Latchkey has none.
 
 use super::authz::{Action, Actor};
 use super::console::{org_for, org_for_number_or_code};
 use super::console_credentials::credential_for;
-use super::{AdminError, AdminResult, Ctx, projects, service_accounts};
+use super::{AdminError, AdminResult, Ctx};
 use crate::ids::{ApiId, OrgId};
 use crate::model::{Api, Credential};
 use crate::products::ProductProfile;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Adobe's own code for the APIs it shares with the example catalog; any other API's code
 /// is its id in CamelCase followed by `SDK` (`workfront` → `WorkfrontSDK`).
@@ -80,7 +75,11 @@ pub struct Service {
 }
 
 /// The org's product profiles of `api`'s product.
-async fn profiles_of(ctx: &Ctx<'_>, org: &OrgId, api: &Api) -> AdminResult<Vec<LicenseConfig>> {
+pub(super) async fn profiles_of(
+    ctx: &Ctx<'_>,
+    org: &OrgId,
+    api: &Api,
+) -> AdminResult<Vec<LicenseConfig>> {
     let Some(product) = &api.product else {
         return Ok(Vec::new());
     };
@@ -141,7 +140,7 @@ pub async fn services(
 }
 
 /// The APIs of the credential's project that accept its kind: its services.
-async fn credential_apis(ctx: &Ctx<'_>, c: &Credential) -> AdminResult<Vec<Api>> {
+pub(super) async fn credential_apis(ctx: &Ctx<'_>, c: &Credential) -> AdminResult<Vec<Api>> {
     let auth = c.kind.auth_kind();
     Ok(ctx
         .store
@@ -186,161 +185,6 @@ pub(super) async fn service_properties(
         });
     }
     Ok(out)
-}
-
-/// An entry of the subscribe body (§3.5 ServiceInfo).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceInfo {
-    pub sdk_code: String,
-    #[serde(default)]
-    pub roles: Option<serde_json::Value>,
-    #[serde(default)]
-    pub license_configs: Option<Vec<LicenseOp>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LicenseOp {
-    #[serde(default)]
-    pub op: Option<String>,
-    pub id: String,
-    #[serde(default)]
-    pub product_id: Option<String>,
-}
-
-/// `{sdkList}`: the credential's services after the call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SdkList {
-    pub sdk_list: Vec<String>,
-}
-
-/// The credential types a subscribe path may name for a credential (§2).
-fn type_matches(path_type: &str, c: &Credential) -> bool {
-    let (flow, integration) = super::console_credentials::console_types(c.kind);
-    match path_type {
-        "entp" => flow == "entp",
-        "adobeid" | "analytics" => flow == "adobeid",
-        "oauth-server-to-server" | "oauth_server_to_server" => {
-            integration == "oauth_server_to_server"
-        }
-        _ => false,
-    }
-}
-
-/// A checked change: an API to add, and profiles to join or leave.
-struct Change {
-    api: ApiId,
-    join: Vec<String>,
-    leave: Vec<String>,
-}
-
-/// Subscribe credential `credential` (in `org`; when `within` is given, it must also be
-/// in that project) to `services`; `path_type` is the credential type the path names.
-pub async fn subscribe(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    org: &str,
-    credential: &str,
-    path_type: &str,
-    within: Option<super::console_credentials::WorkspacePath<'_>>,
-    services: &[ServiceInfo],
-) -> AdminResult<SdkList> {
-    let (_, c) = credential_for(ctx, actor, org, credential).await?;
-    if let Some(w) = within {
-        let p = super::console::workspace_for(ctx, actor, w.org, w.project, w.workspace).await?;
-        if c.project_id != p.id {
-            return Err(super::console::not_found(&format!(
-                "credential {credential}"
-            )));
-        }
-    }
-    let c = service_accounts::managed_credential(ctx, actor, &c.client_id).await?;
-    if !type_matches(path_type, &c) {
-        return Err(AdminError::Invalid(format!(
-            "credential {credential} is not of type {path_type}"
-        )));
-    }
-    let apis = ctx.store.list_apis().await?;
-    let auth = c.kind.auth_kind();
-    let mut changes = Vec::new();
-    for s in services {
-        let api = apis
-            .iter()
-            .find(|a| sdk_code(&a.id) == s.sdk_code)
-            .ok_or_else(|| AdminError::Invalid(format!("unknown sdkCode {:?}", s.sdk_code)))?;
-        if !api.auth.contains(&auth) {
-            return Err(AdminError::Invalid(format!(
-                "{} does not accept {} credentials",
-                s.sdk_code,
-                c.kind.as_str()
-            )));
-        }
-        let mut change = Change {
-            api: api.id.clone(),
-            join: Vec::new(),
-            leave: Vec::new(),
-        };
-        for lc in s.license_configs.iter().flatten() {
-            if c.technical_account.is_none() {
-                return Err(AdminError::Invalid(format!(
-                    "{} credentials have no technical account to add to product profiles",
-                    c.kind.as_str()
-                )));
-            }
-            let missing = || AdminError::NotFound(format!("product profile {}", lc.id));
-            let profile = ctx.store.get_profile(&lc.id).await?.ok_or_else(missing)?;
-            let instance = ctx
-                .store
-                .get_instance(&profile.instance_id)
-                .await?
-                .ok_or_else(missing)?;
-            if instance.org_id != c.org_id {
-                return Err(missing());
-            }
-            if Some(&instance.product) != api.product.as_ref() {
-                return Err(AdminError::Invalid(format!(
-                    "product profile {} is not of {}'s product",
-                    lc.id, s.sdk_code
-                )));
-            }
-            match lc.op.as_deref().unwrap_or("add") {
-                "add" => change.join.push(profile.id),
-                "remove" => change.leave.push(profile.id),
-                other => {
-                    return Err(AdminError::Invalid(format!(
-                        "licenseConfigs op must be add or remove, not {other:?}"
-                    )));
-                }
-            }
-        }
-        changes.push(change);
-    }
-    for change in changes {
-        projects::add_api(ctx, actor, &c.project_id, &change.api).await?;
-        let Some(tech) = &c.technical_account else {
-            continue;
-        };
-        for profile in change.join {
-            let members = ctx.store.profile_members(&profile).await?;
-            if !members.iter().any(|m| &m.user_id == tech) {
-                ctx.store
-                    .set_profile_member(&profile, tech, false, ctx.now)
-                    .await?;
-            }
-        }
-        for profile in change.leave {
-            ctx.store.remove_profile_member(&profile, tech).await?;
-        }
-    }
-    Ok(SdkList {
-        sdk_list: credential_apis(ctx, &c)
-            .await?
-            .iter()
-            .map(|a| sdk_code(&a.id))
-            .collect(),
-    })
 }
 
 /// `GET O/integrations/entp/{id}/service/{sdk}/properties` (§2).

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::admin::console_credentials::{
     self as creds, NewConsoleCredential, WorkspacePath,
 };
+use latchkey_core::admin::console_integrations as integrations;
 use latchkey_core::admin::console_secrets;
 use serde_json::json;
 
@@ -149,7 +150,7 @@ pub async fn integration_get(
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
-    let v = creds::integration(&st.admin_ctx(), &c.actor, &org, &id)
+    let v = integrations::integration(&st.admin_ctx(), &c.actor, &org, &id)
         .await
         .map_err(|e| admin_fail(&st, e))?;
     Ok(ok(v))
@@ -211,7 +212,7 @@ pub async fn credential_location_get(
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
-    let v = creds::where_is_credential(&st.admin_ctx(), &c.actor, &org, &id)
+    let v = integrations::where_is_credential(&st.admin_ctx(), &c.actor, &org, &id)
         .await
         .map_err(|e| admin_fail(&st, e))?;
     Ok(ok(v))
@@ -225,7 +226,7 @@ pub async fn workspace_location_get(
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
-    let v = creds::where_is_workspace(&st.admin_ctx(), &c.actor, &org, &id)
+    let v = integrations::where_is_workspace(&st.admin_ctx(), &c.actor, &org, &id)
         .await
         .map_err(|e| admin_fail(&st, e))?;
     Ok(ok(v))

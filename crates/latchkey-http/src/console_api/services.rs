@@ -12,7 +12,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use latchkey_core::admin::console_credentials::WorkspacePath;
-use latchkey_core::admin::console_services::{self as services, ServiceInfo};
+use latchkey_core::admin::console_services as services;
+use latchkey_core::admin::console_subscriptions::{self as subscriptions, ServiceInfo};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -60,7 +61,7 @@ pub async fn workspace_subscribe_put(
         project: &project,
         workspace: &workspace,
     };
-    let v = services::subscribe(
+    let v = subscriptions::subscribe(
         &st.admin_ctx(),
         &c.actor,
         &org,
@@ -84,7 +85,7 @@ pub async fn org_subscribe_put(
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
     let info: Vec<ServiceInfo> = json_body(&st, &body)?;
-    let v = services::subscribe(
+    let v = subscriptions::subscribe(
         &st.admin_ctx(),
         &c.actor,
         &org,
