@@ -18,6 +18,10 @@ use crate::ids::ApiId;
 use crate::model::Credential;
 use serde::{Deserialize, Serialize};
 
+/// Most services, and most `licenseConfigs` in all, one call may name: each costs
+/// look-ups, and the catalog and an org's profiles are far fewer.
+pub const MAX_SERVICES: usize = 100;
+
 /// An entry of the subscribe body (§3.5 ServiceInfo).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -90,6 +94,15 @@ pub async fn subscribe(
     if !type_matches(path_type, &c) {
         return Err(AdminError::Invalid(format!(
             "credential {credential} is not of type {path_type}"
+        )));
+    }
+    let profiles: usize = services
+        .iter()
+        .map(|s| s.license_configs.as_ref().map_or(0, Vec::len))
+        .sum();
+    if services.len() > MAX_SERVICES || profiles > MAX_SERVICES {
+        return Err(AdminError::Invalid(format!(
+            "at most {MAX_SERVICES} services and {MAX_SERVICES} licenseConfigs per call"
         )));
     }
     let apis = ctx.store.list_apis().await?;

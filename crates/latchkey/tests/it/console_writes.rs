@@ -361,6 +361,87 @@ async fn console_api_creates_projects_credentials_secrets_and_subscriptions() {
         Some(json!([{"sdkCode": "WorkfrontSDK", "licenseConfigs": [{"op": "add", "id": profile.id}]}]))).await;
     assert_eq!(status, 400);
 
+    // A body too long to be a real one is refused before any look-up.
+    let many: Vec<Value> = (0..101)
+        .map(|_| json!({"sdkCode": "WorkfrontSDK"}))
+        .collect();
+    let (status, body) = call(&s, "PUT", &subscribe, t, key, Some(Value::Array(many))).await;
+    assert_eq!(status, 400, "{body}");
+    // A credential of another project of the org is not in this workspace.
+    let (_, projects) = call(&s, "GET", &format!("{o}/projects"), t, key, None).await;
+    let test_project = projects
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Test Project")
+        .unwrap();
+    let (_, their_ws) = call(
+        &s,
+        "GET",
+        &format!(
+            "{o}/projects/{}/workspaces",
+            test_project["id"].as_str().unwrap()
+        ),
+        t,
+        key,
+        None,
+    )
+    .await;
+    let (_, theirs) = call(
+        &s,
+        "GET",
+        &format!(
+            "{o}/projects/{}/workspaces/{}/credentials",
+            test_project["id"].as_str().unwrap(),
+            their_ws[0]["id"].as_str().unwrap()
+        ),
+        t,
+        key,
+        None,
+    )
+    .await;
+    let their_cred = theirs[0]["id_integration"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call(
+            &s,
+            "DELETE",
+            &format!("{w}/credentials/{their_cred}"),
+            t,
+            key,
+            None
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        call(
+            &s,
+            "PUT",
+            &format!("{w}/credentials/adobeid/{their_cred}/services"),
+            t,
+            key,
+            Some(json!([]))
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            &format!("{o}/integrations/{their_cred}"),
+            t,
+            key,
+            None
+        )
+        .await
+        .0,
+        200,
+        "still there"
+    );
+
     // Secrets: one after creation; a second shown once; a third refused; delete.
     let secrets = format!("{o}/credentials/{s2s_id}/secrets");
     let (status, listed) = call(&s, "GET", &secrets, t, key, None).await;
