@@ -5,10 +5,12 @@
 //! decided in `latchkey_core::admin::console` and `console_download`. Who may call and
 //! how errors look: `console_api::caller`.
 
-use crate::console_api::caller::{ConsoleError, admin_fail, caller, json_body, ok, reply};
+use crate::console_api::caller::{
+    ConsoleError, ConsolePath, admin_fail, caller, json_body, ok, reply,
+};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use latchkey_core::admin::console;
@@ -33,7 +35,7 @@ pub async fn orgs_get(
 /// `GET O/projects`
 pub async fn projects_get(
     State(st): State<AppState>,
-    Path(org): Path<String>,
+    ConsolePath(org): ConsolePath<String>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -47,7 +49,7 @@ pub async fn projects_get(
 /// `POST O/projects`: 201 `{projectId, projectType, workspaceId}`.
 pub async fn projects_post(
     State(st): State<AppState>,
-    Path(org): Path<String>,
+    ConsolePath(org): ConsolePath<String>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -63,7 +65,7 @@ pub async fn projects_post(
 /// `GET P`
 pub async fn project_get(
     State(st): State<AppState>,
-    Path((org, project)): Path<(String, String)>,
+    ConsolePath((org, project)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -77,7 +79,7 @@ pub async fn project_get(
 /// `PATCH P`: the project after the change.
 pub async fn project_patch(
     State(st): State<AppState>,
-    Path((org, project)): Path<(String, String)>,
+    ConsolePath((org, project)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -93,7 +95,7 @@ pub async fn project_patch(
 /// `DELETE P`: 200 for an empty project; 409 while it has credentials.
 pub async fn project_delete(
     State(st): State<AppState>,
-    Path((org, project)): Path<(String, String)>,
+    ConsolePath((org, project)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -107,7 +109,7 @@ pub async fn project_delete(
 /// `GET P/workspaces`
 pub async fn workspaces_get(
     State(st): State<AppState>,
-    Path((org, project)): Path<(String, String)>,
+    ConsolePath((org, project)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -121,7 +123,7 @@ pub async fn workspaces_get(
 /// `POST P/workspaces`: always 400 after the permission checks (one workspace per project).
 pub async fn workspaces_post(
     State(st): State<AppState>,
-    Path((org, project)): Path<(String, String)>,
+    ConsolePath((org, project)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -135,7 +137,7 @@ pub async fn workspaces_post(
 /// `GET W`
 pub async fn workspace_get(
     State(st): State<AppState>,
-    Path((org, project, workspace)): Path<(String, String, String)>,
+    ConsolePath((org, project, workspace)): ConsolePath<(String, String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -149,7 +151,7 @@ pub async fn workspace_get(
 /// `GET W/download` (§3.6; without secrets, see `console_download`).
 pub async fn download_get(
     State(st): State<AppState>,
-    Path((org, project, workspace)): Path<(String, String, String)>,
+    ConsolePath((org, project, workspace)): ConsolePath<(String, String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {

@@ -263,3 +263,54 @@ async fn session_caller(
         via: Via::Session,
     })
 }
+
+/// The path parameters of a console path; a path that does not decode (bad
+/// percent-encoding, say) gets the console's 400 rather than axum's plain text.
+pub struct ConsolePath<T>(pub T);
+
+impl<T> axum::extract::FromRequestParts<AppState> for ConsolePath<T>
+where
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, st).await {
+            Ok(axum::extract::Path(v)) => Ok(ConsolePath(v)),
+            Err(e) => Err(fail(
+                st,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!("bad path: {}", e.body_text()),
+            )),
+        }
+    }
+}
+
+/// The query of a console path, with the console's 400 for one that does not parse.
+pub struct ConsoleQuery<T>(pub T);
+
+impl<T> axum::extract::FromRequestParts<AppState> for ConsoleQuery<T>
+where
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, st).await {
+            Ok(axum::extract::Query(v)) => Ok(ConsoleQuery(v)),
+            Err(e) => Err(fail(
+                st,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!("bad query: {}", e.body_text()),
+            )),
+        }
+    }
+}

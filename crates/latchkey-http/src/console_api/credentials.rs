@@ -5,13 +5,13 @@
 //! `latchkey_core::admin::console_credentials` and `console_secrets`.
 
 use super::caller::{
-    ConsoleError, MANAGE_SECRETS_SCOPE, READ_SECRETS_SCOPE, admin_fail, caller, fail, json_body,
-    ok, reply,
+    ConsoleError, ConsolePath, MANAGE_SECRETS_SCOPE, READ_SECRETS_SCOPE, admin_fail, caller, fail,
+    json_body, ok, reply,
 };
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::admin::console_credentials::{
@@ -34,7 +34,7 @@ fn path(w: &W) -> WorkspacePath<'_> {
 /// `GET W/credentials`
 pub async fn list_get(
     State(st): State<AppState>,
-    Path(w): Path<W>,
+    ConsolePath(w): ConsolePath<W>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -48,7 +48,7 @@ pub async fn list_get(
 /// `POST W/credentials/oauth-server-to-server`: 200 `{id, apiKey, orgId, technicalAccountId}`.
 pub async fn s2s_post(
     State(st): State<AppState>,
-    Path(w): Path<W>,
+    ConsolePath(w): ConsolePath<W>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -64,7 +64,7 @@ pub async fn s2s_post(
 /// `POST W/credentials/adobeId`: 200 `{id, apiKey, orgId}`.
 pub async fn adobe_id_post(
     State(st): State<AppState>,
-    Path(w): Path<W>,
+    ConsolePath(w): ConsolePath<W>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -84,7 +84,7 @@ const MAX_CERTIFICATE_BYTES: usize = 64 * 1024;
 /// `createEnterpriseCredential` sends them): 200 `{id, apiKey, orgId, technicalAccountId}`.
 pub async fn entp_post(
     State(st): State<AppState>,
-    Path(w): Path<W>,
+    ConsolePath(w): ConsolePath<W>,
     method: Method,
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
@@ -130,7 +130,7 @@ pub async fn entp_post(
 /// `DELETE W/credentials/{id}`
 pub async fn delete(
     State(st): State<AppState>,
-    Path((org, project, workspace, id)): Path<(String, String, String, String)>,
+    ConsolePath((org, project, workspace, id)): ConsolePath<(String, String, String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -145,7 +145,7 @@ pub async fn delete(
 /// `GET O/integrations/{id}`
 pub async fn integration_get(
     State(st): State<AppState>,
-    Path((org, id)): Path<(String, String)>,
+    ConsolePath((org, id)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -160,7 +160,7 @@ pub async fn integration_get(
 /// secret's value.
 pub async fn secrets_get(
     State(st): State<AppState>,
-    Path((org, id)): Path<(String, String)>,
+    ConsolePath((org, id)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -175,7 +175,7 @@ pub async fn secrets_get(
 /// `POST O/credentials/{id}/secrets`: 201 with the new secret's value, shown this once.
 pub async fn secrets_post(
     State(st): State<AppState>,
-    Path((org, id)): Path<(String, String)>,
+    ConsolePath((org, id)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -190,7 +190,7 @@ pub async fn secrets_post(
 /// `DELETE O/credentials/{id}/secrets/{uuid}`: 204.
 pub async fn secret_delete(
     State(st): State<AppState>,
-    Path((org, id, uuid)): Path<(String, String, String)>,
+    ConsolePath((org, id, uuid)): ConsolePath<(String, String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -207,7 +207,7 @@ pub async fn secret_delete(
 /// `GET O/projects_workspaces/credentials/{id}`: `{projectId, workspaceId}`.
 pub async fn credential_location_get(
     State(st): State<AppState>,
-    Path((org, id)): Path<(String, String)>,
+    ConsolePath((org, id)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -221,7 +221,7 @@ pub async fn credential_location_get(
 /// `GET O/projects_workspaces/workspaces/{w}`: `{projectId, workspaceId}`.
 pub async fn workspace_location_get(
     State(st): State<AppState>,
-    Path((org, id)): Path<(String, String)>,
+    ConsolePath((org, id)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {

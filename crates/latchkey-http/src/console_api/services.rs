@@ -5,10 +5,10 @@
 //! for one service, and the devterms paths. Decided in
 //! `latchkey_core::admin::console_services`.
 
-use super::caller::{ConsoleError, admin_fail, caller, json_body, ok};
+use super::caller::{ConsoleError, ConsolePath, ConsoleQuery, admin_fail, caller, json_body, ok};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use latchkey_core::admin::console_credentials::WorkspacePath;
@@ -27,8 +27,8 @@ pub struct ServicesQuery {
 /// `GET O/services[?sdkCodes=a,b]`
 pub async fn services_get(
     State(st): State<AppState>,
-    Path(org): Path<String>,
-    Query(q): Query<ServicesQuery>,
+    ConsolePath(org): ConsolePath<String>,
+    ConsoleQuery(q): ConsoleQuery<ServicesQuery>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -49,7 +49,13 @@ pub async fn services_get(
 /// `PUT W/credentials/{type}/{id}/services`: `{sdkList}`.
 pub async fn workspace_subscribe_put(
     State(st): State<AppState>,
-    Path((org, project, workspace, kind, id)): Path<(String, String, String, String, String)>,
+    ConsolePath((org, project, workspace, kind, id)): ConsolePath<(
+        String,
+        String,
+        String,
+        String,
+        String,
+    )>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -78,7 +84,7 @@ pub async fn workspace_subscribe_put(
 /// `PUT O/credentials/oauth-server-to-server/{id}/services`: `{sdkList, errorList}`.
 pub async fn org_subscribe_put(
     State(st): State<AppState>,
-    Path((org, id)): Path<(String, String)>,
+    ConsolePath((org, id)): ConsolePath<(String, String)>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -102,7 +108,7 @@ pub async fn org_subscribe_put(
 /// `GET O/integrations/entp/{id}/service/{sdk}/properties`
 pub async fn sdk_properties_get(
     State(st): State<AppState>,
-    Path((org, id, sdk)): Path<(String, String, String)>,
+    ConsolePath((org, id, sdk)): ConsolePath<(String, String, String)>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -116,7 +122,7 @@ pub async fn sdk_properties_get(
 /// `GET /console/services/ims/organizations/{o}/terms`: `{accepted, current}`.
 pub async fn org_terms_get(
     State(st): State<AppState>,
-    Path(org): Path<String>,
+    ConsolePath(org): ConsolePath<String>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
@@ -130,7 +136,7 @@ pub async fn org_terms_get(
 /// `POST /console/services/ims/organizations/{o}/terms`: `{accepted}`.
 pub async fn org_terms_post(
     State(st): State<AppState>,
-    Path(org): Path<String>,
+    ConsolePath(org): ConsolePath<String>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {

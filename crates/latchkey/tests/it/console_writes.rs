@@ -117,6 +117,18 @@ async fn console_api_creates_projects_credentials_secrets_and_subscriptions() {
     }
     let (status, _) = call(&s, "POST", &format!("{o}/projects"), t, key, None).await;
     assert_eq!(status, 400, "no body");
+    // Paths and queries that do not parse get the console's 400 too.
+    for bad in [
+        "/console/organizations/%FF%FE/projects".to_owned(),
+        format!("{o}/services?sdkCodes=a&sdkCodes=b"),
+    ] {
+        let (status, body) = call(&s, "GET", &bad, t, key, None).await;
+        assert_eq!(
+            (status, body["error_code"].as_str()),
+            (400, Some("BAD_REQUEST")),
+            "{bad}"
+        );
+    }
     let (status, edited) = call(
         &s,
         "PATCH",
