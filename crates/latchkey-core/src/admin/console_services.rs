@@ -112,6 +112,39 @@ pub async fn services(
     sdk_codes: Option<&[String]>,
 ) -> AdminResult<Vec<Service>> {
     let org_id = org_for(ctx, actor, org).await?;
+    catalog(ctx, &org_id, sdk_codes).await
+}
+
+/// `GET /console/organizations/{orgCode}/services/v2` (§2 `getServicesForOrgV2`): the
+/// org named by its IMS org code (or its number), answering `{orgCode, sdkCodes, services}`.
+pub async fn services_v2(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    sdk_codes: Option<&[String]>,
+) -> AdminResult<ServicesV2> {
+    let org_id = org_for_number_or_code(ctx, actor, org).await?;
+    Ok(ServicesV2 {
+        services: catalog(ctx, &org_id, sdk_codes).await?,
+        sdk_codes: sdk_codes.map(|c| c.join(",")),
+        org_code: org_id.0,
+    })
+}
+
+/// What `services/v2` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicesV2 {
+    pub org_code: String,
+    pub sdk_codes: Option<String>,
+    pub services: Vec<Service>,
+}
+
+async fn catalog(
+    ctx: &Ctx<'_>,
+    org_id: &OrgId,
+    sdk_codes: Option<&[String]>,
+) -> AdminResult<Vec<Service>> {
     let mut out = Vec::new();
     for api in ctx.store.list_apis().await? {
         let code = sdk_code(&api.id);
@@ -121,7 +154,7 @@ pub async fn services(
         out.push(Service {
             properties: ServiceRoles {
                 roles: Vec::new(),
-                license_configs: profiles_of(ctx, &org_id, &api).await?,
+                license_configs: profiles_of(ctx, org_id, &api).await?,
             },
             name: api.name,
             code,

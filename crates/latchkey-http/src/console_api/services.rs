@@ -24,6 +24,19 @@ pub struct ServicesQuery {
     sdk_codes: Option<String>,
 }
 
+impl ServicesQuery {
+    /// `sdkCodes=a,b` as a list; `None` when absent.
+    fn codes(&self) -> Option<Vec<String>> {
+        self.sdk_codes.as_ref().map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+}
+
 /// `GET O/services[?sdkCodes=a,b]`
 pub async fn services_get(
     State(st): State<AppState>,
@@ -33,14 +46,25 @@ pub async fn services_get(
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
-    let codes: Option<Vec<String>> = q.sdk_codes.map(|s| {
-        s.split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect()
-    });
+    let codes = q.codes();
     let v = services::services(&st.admin_ctx(), &c.actor, &org, codes.as_deref())
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(v))
+}
+
+/// `GET /console/organizations/{orgCode}/services/v2[?sdkCodes=a,b]`:
+/// `{orgCode, sdkCodes, services}`.
+pub async fn services_v2_get(
+    State(st): State<AppState>,
+    ConsolePath(org): ConsolePath<String>,
+    ConsoleQuery(q): ConsoleQuery<ServicesQuery>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let codes = q.codes();
+    let v = services::services_v2(&st.admin_ctx(), &c.actor, &org, codes.as_deref())
         .await
         .map_err(|e| admin_fail(&st, e))?;
     Ok(ok(v))

@@ -351,6 +351,7 @@ fn rows() -> Vec<Row> {
             true,
         ),
         read(|t| format!("{}/services", o(t)), false),
+        read(|t| format!("{}/services/v2", o(t)), false),
         read(
             |t| format!("/console/services/ims/organizations/{}/terms", t.org),
             false,
@@ -487,6 +488,20 @@ async fn sec_40_every_console_api_endpoint_answers_each_role_as_it_must() {
     documented.sort();
     covered.sort();
     assert_eq!(covered, documented, "one row per documented operation");
+
+    // The paths that also take the IMS org code hide the org from outsiders by code too.
+    for path in [
+        format!("/console/organizations/{}/services/v2", app.org_id),
+        format!("/console/services/ims/organizations/{}/terms", app.org_id),
+    ] {
+        let (status, got) = call(&s, "GET", &path, Some(&outsider), their_key, None).await;
+        assert_eq!(status, 404, "{path}: {got}");
+        assert_eq!(
+            call(&s, "GET", &path, Some(&member), key, None).await.0,
+            200,
+            "{path}"
+        );
+    }
 
     for row in rows() {
         n += 1;

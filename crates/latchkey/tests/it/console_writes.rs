@@ -310,6 +310,23 @@ async fn console_api_creates_projects_credentials_secrets_and_subscriptions() {
     )
     .await;
     assert_eq!(only.as_array().unwrap().len(), 1);
+    let (status, v2) = call(
+        &s,
+        "GET",
+        &format!(
+            "/console/organizations/{}/services/v2?sdkCodes=WorkfrontSDK",
+            app.org_id
+        ),
+        t,
+        key,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, v2["orgCode"].as_str(), v2["sdkCodes"].as_str()),
+        (200, Some(app.org_id.as_str()), Some("WorkfrontSDK"))
+    );
+    assert_eq!(v2["services"], only);
     let subscribe = format!("{w}/credentials/oauth_server_to_server/{s2s_id}/services");
     let (status, body) = call(
         &s,
@@ -793,6 +810,7 @@ async fn the_openapi_document_matches_what_is_served() {
         format!("GET {o}/projects_workspaces/credentials/{{credentialId}}"),
         format!("GET {o}/projects_workspaces/workspaces/{{workspaceId}}"),
         format!("GET {o}/services"),
+        format!("GET {o}/services/v2"),
         "GET /console/services/ims/organizations/{orgId}/terms".to_owned(),
         "POST /console/services/ims/organizations/{orgId}/terms".to_owned(),
         "GET /console/services/ims/terms".to_owned(),
