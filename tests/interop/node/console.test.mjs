@@ -145,6 +145,9 @@ test('aio-lib-console creates, subscribes, rotates and downloads; the credential
   const services = (await c.getServicesForOrg(org.id)).body
   const workfront = services.find((s) => s.code === 'WorkfrontSDK')
   assert.ok(workfront && workfront.enabled && workfront.type === 'entp', JSON.stringify(services))
+  const v2 = (await c.getServicesForOrgV2(ORG_CODE, 'WorkfrontSDK')).body
+  assert.equal(v2.orgCode, ORG_CODE)
+  assert.deepEqual(v2.services, [workfront])
   const profile = workfront.properties.licenseConfigs.find((l) => l.id === PROFILE_ID)
   assert.ok(profile, JSON.stringify(workfront))
   const sub = await c.subscribeCredentialToServices(org.id, projectId, workspaceId, 'oauth_server_to_server', cred.id,
