@@ -1,10 +1,11 @@
 // Adobe's own `@adobe/aio-lib-console` (the library `aio console` is built on) against
 // Latchkey's console API: first the reads (organizations, an org's projects, a project,
 // its workspaces and its workspace, with Adobe's numeric ids), then the journey of
-// docs/console-contract.md §6 tiers 1–2: create and list projects, list workspaces,
+// docs/console-contract.md §6 tiers 1–2: create, list and rename projects, list workspaces,
 // create an OAuth Server-to-Server credential, subscribe it to a service with a product
 // profile, rotate its secrets, download the workspace file and check it against the App
-// Builder schema's rules (§3.6), then get a token with the downloaded credential. The
+// Builder schema's rules (§3.6), get a token with the downloaded credential, and delete
+// the credential and the project. The
 // library's host is fixed (developers.adobe.io), so its request interceptor is wrapped to
 // send every call to Latchkey instead (§1, "Redirecting to Latchkey", way 1).
 //
@@ -136,6 +137,10 @@ test('aio-lib-console creates, subscribes, rotates and downloads; the credential
   assert.deepEqual(workspaces.map((w) => w.id), [workspaceId])
   await assert.rejects(c.createWorkspace(org.id, projectId, { name: 'Stage' }), /400/)
 
+  const edited = await c.editProject(org.id, projectId, { name: 'interopTwo', title: 'Interop Two', description: 'renamed' })
+  assert.equal(edited.body.name, 'interopTwo')
+  assert.equal((await c.getProject(org.id, projectId)).body.name, 'interopTwo')
+
   const cred = (await c.createOAuthServerToServerCredential(org.id, projectId, workspaceId, 'interop-s2s', 'made by aio-lib-console')).body
   assert.match(cred.id, /^[0-9]+$/)
   assert.match(cred.apiKey, /^[0-9a-f]{32}$/)
@@ -153,6 +158,8 @@ test('aio-lib-console creates, subscribes, rotates and downloads; the credential
   const sub = await c.subscribeCredentialToServices(org.id, projectId, workspaceId, 'oauth_server_to_server', cred.id,
     [{ sdkCode: workfront.code, roles: null, licenseConfigs: [{ op: 'add', id: profile.id, productId: profile.productId }] }])
   assert.deepEqual(sub.body.sdkList, ['WorkfrontSDK'])
+  assert.deepEqual((await c.getWorkspaceForCredential(org.id, cred.id)).body, { projectId, workspaceId })
+  assert.deepEqual((await c.getProjectForWorkspace(org.id, workspaceId)).body, { projectId, workspaceId })
   const integration = (await c.getIntegration(org.id, cred.id)).body
   assert.equal(integration.type, 'entp')
   assert.deepEqual(integration.serviceProperties[0].licenseConfigs.map((l) => l.id), [PROFILE_ID])
@@ -195,4 +202,10 @@ test('aio-lib-console creates, subscribes, rotates and downloads; the credential
   const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1], 'base64url').toString())
   assert.equal(claims.client_id, cred.apiKey)
   assert.ok(claims.scope.split(',').includes('workfront.read'), claims.scope)
+
+  // Cleaning up through the library: the credential, then the now empty project.
+  await assert.rejects(c.deleteProject(org.id, projectId), /409/)
+  assert.equal((await c.deleteCredentialById(org.id, projectId, workspaceId, cred.id)).status, 200)
+  assert.equal((await c.deleteProject(org.id, projectId)).status, 200)
+  await assert.rejects(c.getProject(org.id, projectId), /404/)
 })
