@@ -5,9 +5,9 @@
 // create an OAuth Server-to-Server credential, subscribe it to a service with a product
 // profile, rotate its secrets, download the workspace file and check it against the App
 // Builder schema's rules (§3.6), get a token with the downloaded credential, and delete
-// the credential and the project. The
-// library's host is fixed (developers.adobe.io), so its request interceptor is wrapped to
-// send every call to Latchkey instead (§1, "Redirecting to Latchkey", way 1).
+// the credential and the project. The library's host is fixed (developers.adobe.io), so
+// its request interceptor is wrapped to send every call to Latchkey instead (§1,
+// "Redirecting to Latchkey", way 1).
 //
 // Run by crates/latchkey/tests/it/interop.rs (interop_aio_lib_console_journey), which
 // passes LATCHKEY_URL, LATCHKEY_ACCESS_TOKEN (a person's, with adobeio_api and the secret

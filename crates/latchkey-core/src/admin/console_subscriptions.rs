@@ -55,7 +55,7 @@ fn type_matches(path_type: &str, c: &Credential) -> bool {
     let (flow, integration) = console_types(c.kind);
     match path_type {
         "entp" => flow == "entp",
-        "adobeid" | "analytics" => flow == "adobeid",
+        "adobeid" => flow == "adobeid",
         "oauth-server-to-server" | "oauth_server_to_server" => {
             integration == "oauth_server_to_server"
         }
