@@ -1,4 +1,7 @@
-//! The console REST API, so far: converting a Service Account (JWT)
+//! The console REST API: Adobe's I/O Management paths (docs/console-contract.md §2; the
+//! handlers in `console_orgs`, `credentials` and `services`, callers in `caller`, every
+//! path in `routes::ROUTES`, which also makes the OpenAPI document), and Latchkey's own
+//! endpoint below, converting a Service Account (JWT)
 //! credential to OAuth Server-to-Server (docs/ims-contract.md §5: same client id, technical account,
 //! scopes and product profiles). Authenticated like Adobe's I/O Management API: a person's
 //! access token carrying `adobeio_api` in `Authorization: Bearer` (RFC 6750 §2.1), never a
@@ -7,10 +10,10 @@
 
 use crate::auth::{CheckError, check_access_token};
 use crate::error::{ApiError, Transport, no_store};
-use crate::extract::OAuthRequest;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use latchkey_core::admin::{Actor, AdminError, service_accounts};
 use latchkey_core::ids::{ClientId, UserId};
@@ -18,13 +21,21 @@ use latchkey_core::token::CTP_USER;
 use latchkey_core::{ErrorCode, OAuthError};
 use serde_json::json;
 
-/// The scope of the I/O Management API (catalog `io-management`) that console calls need.
-pub const CONSOLE_SCOPE: &str = "adobeio_api";
+pub mod caller;
+pub mod credentials;
+pub mod openapi;
+pub mod routes;
+pub mod services;
+
+pub use caller::CONSOLE_SCOPE;
 
 /// The signed-in person behind the request's bearer token.
-async fn actor(st: &AppState, req: &OAuthRequest) -> Result<Actor, ApiError> {
-    let raw = req
-        .bearer()
+/// Read from the headers only, so that a JSON content type (which the console's clients
+/// send on every call) is no error.
+async fn actor(st: &AppState, headers: &HeaderMap) -> Result<Actor, ApiError> {
+    let raw = caller::bearer(headers)
+        .ok()
+        .flatten()
         .ok_or_else(|| OAuthError::invalid_token("a bearer access token is required"))?;
     let claims = match check_access_token(st, raw).await {
         Ok(c) => c,
@@ -59,9 +70,9 @@ fn admin_error(e: AdminError) -> ApiError {
 pub async fn convert_post(
     State(st): State<AppState>,
     Path(client_id): Path<String>,
-    req: OAuthRequest,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let actor = actor(&st, &req).await?;
+    let actor = actor(&st, &headers).await?;
     let ctx = st.admin_ctx();
     let (cred, scopes) =
         service_accounts::convert_to_server_to_server(&ctx, &actor, &ClientId(client_id))

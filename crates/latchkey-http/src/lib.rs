@@ -189,31 +189,11 @@ pub fn router(state: AppState) -> Router {
         .merge(public)
         .merge(browser)
         .merge(resources)
-        // Console REST API: bearer tokens only, no CORS (SEC-07).
-        .route(
-            "/console/api/credentials/{client_id}/convert",
-            post_only(axum::routing::post(console_api::convert_post)),
-        )
         // The Developer Console in the browser (HTML pages, session + CSRF).
         .merge(console_ui::routes())
-        // The Adobe I/O Management read paths (docs/console-contract.md §6 tier 0).
-        .route("/console/organizations", get(console_orgs::orgs_get))
-        .route(
-            "/console/organizations/{org}/projects",
-            get(console_orgs::projects_get),
-        )
-        .route(
-            "/console/organizations/{org}/projects/{project}",
-            get(console_orgs::project_get),
-        )
-        .route(
-            "/console/organizations/{org}/projects/{project}/workspaces",
-            get(console_orgs::workspaces_get),
-        )
-        .route(
-            "/console/organizations/{org}/projects/{project}/workspaces/{workspace}",
-            get(console_orgs::workspace_get),
-        )
+        // The console API (docs/console-contract.md §2): every path from one table, which
+        // also makes its OpenAPI document. No CORS (SEC-07).
+        .merge(console_api::routes::router())
         .route("/healthz", get(health::healthz_get))
         .route("/readyz", get(health::readyz_get))
         .route("/metrics", get(health::metrics_get))

@@ -1,12 +1,18 @@
-//! What the console API (docs/console-contract.md) reads, in Adobe's shapes (§3.1–§3.3):
-//! a person's orgs, an org's projects, a project and its one implicit workspace
-//! (`Production`, as Adobe's `default` projects have exactly one). Paths name objects by
-//! their numeric console ids (`console_ids`); an org the person is not a member of, and
-//! anything in it, is not found (SEC-40).
+//! Orgs, projects and workspaces of the console API (docs/console-contract.md §2, §6
+//! tier 0), in Adobe's shapes (§3.1–§3.3): a person's orgs, an org's projects, a project
+//! and its one implicit workspace (`Production`, as Adobe's `default` projects have
+//! exactly one, §3.3), and the look-ups every console path starts with (`org_for`,
+//! `project_for`, `workspace_for`). Paths name objects by their numeric console ids
+//! (`console_ids`); an org the person is not a member of, and anything in it, is not
+//! found (SEC-40). Changes to projects are in `console_projects`.
+//!
+//! Projects have no type, title or description in Latchkey: `type` is always `default`,
+//! and `title` mirrors `name`.
 
+use super::authz::{self, Action, Actor};
 use super::console_ids::{ConsoleKind, id_of, number_of};
 use super::{AdminError, AdminResult, Ctx};
-use crate::ids::{OrgId, ProjectId, UserId};
+use crate::ids::{OrgId, ProjectId};
 use crate::model::{Org, OrgRole, Project};
 use serde::Serialize;
 
@@ -65,11 +71,15 @@ fn console_role(role: OrgRole) -> &'static str {
     }
 }
 
-fn not_found(what: &str) -> AdminError {
+pub(super) fn not_found(what: &str) -> AdminError {
     AdminError::NotFound(what.to_owned())
 }
 
-async fn console_org(ctx: &Ctx<'_>, org: &Org, role: OrgRole) -> AdminResult<ConsoleOrg> {
+pub(super) async fn console_org(
+    ctx: &Ctx<'_>,
+    org: &Org,
+    role: OrgRole,
+) -> AdminResult<ConsoleOrg> {
     Ok(ConsoleOrg {
         id: number_of(ctx, ConsoleKind::Org, org.id.as_str()).await?,
         code: org.id.0.clone(),
@@ -81,8 +91,11 @@ async fn console_org(ctx: &Ctx<'_>, org: &Org, role: OrgRole) -> AdminResult<Con
     })
 }
 
-/// The orgs `user` belongs to, by name.
-pub async fn orgs(ctx: &Ctx<'_>, user: &UserId) -> AdminResult<Vec<ConsoleOrg>> {
+/// The orgs `actor` belongs to (none for anyone but a person).
+pub async fn orgs(ctx: &Ctx<'_>, actor: &Actor) -> AdminResult<Vec<ConsoleOrg>> {
+    let Actor::User(user) = actor else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
     for (org, role) in ctx.store.user_memberships(user).await? {
         out.push(console_org(ctx, &org, role).await?);
@@ -90,22 +103,35 @@ pub async fn orgs(ctx: &Ctx<'_>, user: &UserId) -> AdminResult<Vec<ConsoleOrg>> 
     Ok(out)
 }
 
-/// The org behind console number `org`, if `user` is a member of it.
-async fn member_org(ctx: &Ctx<'_>, user: &UserId, org: &str) -> AdminResult<OrgId> {
-    let missing = || not_found(&format!("organization {org}"));
+/// The org behind console number `org`, if `actor` may see it (`authz`: a member; anyone
+/// else learns nothing, SEC-40).
+pub(super) async fn org_for(ctx: &Ctx<'_>, actor: &Actor, org: &str) -> AdminResult<OrgId> {
+    let object = format!("organization {org}");
     let id = OrgId(
         id_of(ctx, ConsoleKind::Org, org)
             .await?
-            .ok_or_else(missing)?,
+            .ok_or_else(|| not_found(&object))?,
     );
-    ctx.store
-        .membership(&id, user)
-        .await?
-        .map(|_| id)
-        .ok_or_else(missing)
+    authz::authorize(ctx, actor, &id, Action::View, &object).await?;
+    Ok(id)
 }
 
-async fn console_project(
+/// The org behind a console number or an IMS org code (the devterms paths take both).
+pub(super) async fn org_for_number_or_code(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+) -> AdminResult<OrgId> {
+    if org.contains('@') {
+        let id = OrgId(org.to_owned());
+        let object = format!("organization {org}");
+        authz::authorize(ctx, actor, &id, Action::View, &object).await?;
+        return Ok(id);
+    }
+    org_for(ctx, actor, org).await
+}
+
+pub(super) async fn console_project(
     ctx: &Ctx<'_>,
     org_number: &str,
     p: &Project,
@@ -128,8 +154,8 @@ async fn console_project(
 }
 
 /// The projects of org `org` (a console number).
-pub async fn projects(ctx: &Ctx<'_>, user: &UserId, org: &str) -> AdminResult<Vec<ConsoleProject>> {
-    let org_id = member_org(ctx, user, org).await?;
+pub async fn projects(ctx: &Ctx<'_>, actor: &Actor, org: &str) -> AdminResult<Vec<ConsoleProject>> {
+    let org_id = org_for(ctx, actor, org).await?;
     let mut out = Vec::new();
     for p in ctx.store.list_projects(&org_id).await? {
         out.push(console_project(ctx, org, &p).await?);
@@ -137,14 +163,14 @@ pub async fn projects(ctx: &Ctx<'_>, user: &UserId, org: &str) -> AdminResult<Ve
     Ok(out)
 }
 
-/// The project behind console number `project`, in org `org`.
-async fn member_project(
+/// The project behind console number `project`, in org `org`, if `actor` may see it.
+pub(super) async fn project_for(
     ctx: &Ctx<'_>,
-    user: &UserId,
+    actor: &Actor,
     org: &str,
     project: &str,
 ) -> AdminResult<Project> {
-    let org_id = member_org(ctx, user, org).await?;
+    let org_id = org_for(ctx, actor, org).await?;
     let missing = || not_found(&format!("project {project}"));
     let id = ProjectId(
         id_of(ctx, ConsoleKind::Project, project)
@@ -157,22 +183,38 @@ async fn member_project(
     }
 }
 
+/// The project whose implicit workspace is `workspace`, checked against the path.
+pub(super) async fn workspace_for(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &str,
+    project: &str,
+    workspace: &str,
+) -> AdminResult<Project> {
+    let p = project_for(ctx, actor, org, project).await?;
+    let of = id_of(ctx, ConsoleKind::Workspace, workspace).await?;
+    if of.as_deref() != Some(p.id.as_str()) {
+        return Err(not_found(&format!("workspace {workspace}")));
+    }
+    Ok(p)
+}
+
 pub async fn project(
     ctx: &Ctx<'_>,
-    user: &UserId,
+    actor: &Actor,
     org: &str,
     project: &str,
 ) -> AdminResult<ConsoleProject> {
-    let p = member_project(ctx, user, org, project).await?;
+    let p = project_for(ctx, actor, org, project).await?;
     console_project(ctx, org, &p).await
 }
 
-async fn console_workspace(ctx: &Ctx<'_>, p: &Project) -> AdminResult<ConsoleWorkspace> {
+pub(super) async fn console_workspace(ctx: &Ctx<'_>, p: &Project) -> AdminResult<ConsoleWorkspace> {
     let created = p.created_at.iso8601();
     Ok(ConsoleWorkspace {
         id: number_of(ctx, ConsoleKind::Workspace, p.id.as_str()).await?,
-        name: "Production",
-        title: "Production",
+        name: WORKSPACE_NAME,
+        title: WORKSPACE_NAME,
         description: String::new(),
         quota_usage: String::new(),
         enabled: 1,
@@ -184,29 +226,28 @@ async fn console_workspace(ctx: &Ctx<'_>, p: &Project) -> AdminResult<ConsoleWor
     })
 }
 
+/// The name of a project's one implicit workspace (§6).
+pub const WORKSPACE_NAME: &str = "Production";
+
 /// A project's workspaces: its one implicit workspace.
 pub async fn workspaces(
     ctx: &Ctx<'_>,
-    user: &UserId,
+    actor: &Actor,
     org: &str,
     project: &str,
 ) -> AdminResult<Vec<ConsoleWorkspace>> {
-    let p = member_project(ctx, user, org, project).await?;
+    let p = project_for(ctx, actor, org, project).await?;
     Ok(vec![console_workspace(ctx, &p).await?])
 }
 
 /// Workspace `workspace` of a project: only its implicit one exists.
 pub async fn workspace(
     ctx: &Ctx<'_>,
-    user: &UserId,
+    actor: &Actor,
     org: &str,
     project: &str,
     workspace: &str,
 ) -> AdminResult<ConsoleWorkspace> {
-    let p = member_project(ctx, user, org, project).await?;
-    let of = id_of(ctx, ConsoleKind::Workspace, workspace).await?;
-    if of.as_deref() != Some(p.id.as_str()) {
-        return Err(not_found(&format!("workspace {workspace}")));
-    }
+    let p = workspace_for(ctx, actor, org, project, workspace).await?;
     console_workspace(ctx, &p).await
 }

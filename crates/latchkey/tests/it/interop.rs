@@ -823,13 +823,16 @@ fn interop_chromium_playground() {
     );
 }
 
-/// Adobe's own `@adobe/aio-lib-console` reads Latchkey's console API: organizations, an
-/// org's projects, a project, its workspaces and its workspace (numeric ids), and gets
-/// the console's errors for an unknown org and a bad API key. The server runs in this
-/// process, so the person's access token (with `adobeio_api`) is minted directly.
+/// Adobe's own `@adobe/aio-lib-console` reads Latchkey's console API (organizations, an
+/// org's projects, a project, its workspaces and its workspace, with numeric ids, and the
+/// console's errors), then drives the journey of docs/console-contract.md §6 tiers 1–2:
+/// a project, an OAuth Server-to-Server credential subscribed to Workfront with a product
+/// profile, a rotated secret, the workspace download checked against the App Builder
+/// schema's rules, and a token for the downloaded credential. The server runs in this
+/// process, so the person's access token is minted directly.
 #[test]
-fn interop_aio_lib_console_reads() {
-    const NAME: &str = "interop_aio_lib_console_reads";
+fn interop_aio_lib_console_journey() {
+    const NAME: &str = "interop_aio_lib_console_journey";
     let dir = interop_dir("node");
     if skip_if_missing(NAME, node_missing(&dir, &["@adobe/aio-lib-console"])) {
         return;
@@ -840,14 +843,16 @@ fn interop_aio_lib_console_reads() {
         .build()
         .unwrap();
     let s = rt.block_on(latchkey_testkit::TestServer::start());
-    let (app, token) = rt.block_on(async {
+    let (app, token, profile) = rt.block_on(async {
+        use latchkey_core::admin::{Actor, products};
         let app = s
             .credential(latchkey_core::model::CredentialKind::OAuthWeb)
             .await;
+        let org = latchkey_core::ids::OrgId(app.org_id.clone());
         let user = latchkey_core::admin::create_user(
             &s.ctx(),
             latchkey_core::admin::NewUser {
-                org: &latchkey_core::ids::OrgId(app.org_id.clone()),
+                org: &org,
                 email: "console@interop.example",
                 password: "password-123",
                 role: latchkey_core::model::OrgRole::SystemAdmin,
@@ -858,18 +863,33 @@ fn interop_aio_lib_console_reads() {
         )
         .await
         .unwrap();
-        let token = s.person_token(&app.client_id, &user.id, "openid,AdobeID,adobeio_api");
-        (app, token)
+        let instance =
+            products::create_instance(&s.ctx(), &Actor::Operator, &org, "Workfront", None)
+                .await
+                .unwrap();
+        let profile = products::create_profile(&s.ctx(), &Actor::Operator, &instance.id, "Interop")
+            .await
+            .unwrap();
+        let token = s.person_token(
+            &app.client_id,
+            &user.id,
+            "openid,AdobeID,adobeio_api,read_client_secret,manage_client_secrets",
+        );
+        (app, token, profile)
     });
     let mut cmd = Command::new("node");
     cmd.args(["--test", "tests/interop/node/console.test.mjs"])
-        .env("LATCHKEY_ACCESS_TOKEN", &token);
+        .env("LATCHKEY_ACCESS_TOKEN", &token)
+        .env("LATCHKEY_PROFILE_ID", &profile.id);
     let cred = Cred {
         client_id: app.client_id.clone(),
         client_secret: app.client_secret.clone(),
         org_id: app.org_id.clone(),
     };
     let (ok, printed) = run_suite(cmd, &s.url, &cred);
-    assert!(ok, "{printed}");
+    assert!(
+        ok && printed.contains("# pass 2") && printed.contains("# fail 0"),
+        "{printed}"
+    );
     drop(s);
 }

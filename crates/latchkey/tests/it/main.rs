@@ -19,8 +19,12 @@ mod cli;
 mod conformance;
 /// The Adobe console API read paths.
 mod console_api;
+/// Who may call each console API endpoint: the authorization matrix.
+mod console_authz;
 /// The Developer Console pages at `/console`.
 mod console_pages;
+/// The console API's writes, its session callers and its OpenAPI document.
+mod console_writes;
 /// Every document reference in the code resolves.
 mod docs_refs;
 /// The front door at `/`, and checking API keys.

@@ -178,7 +178,10 @@ async fn playground_mistakes_are_explained_before_the_flow_starts() {
     let html = r.text().await.map(unescape).unwrap();
     assert!(html.contains("<strong>invalid_client</strong>"), "{html}");
     assert!(html.contains("rotate it"), "how to fix it");
-    assert!(!html.contains("kept from before"), "a wrong secret is not kept");
+    assert!(
+        !html.contains("kept from before"),
+        "a wrong secret is not kept"
+    );
     assert!(
         !html.contains("not-the-secret"),
         "the typed secret is not echoed"
