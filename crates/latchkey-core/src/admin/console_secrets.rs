@@ -5,7 +5,8 @@
 //! the last one cannot be deleted. Seeing the list already takes the role that manages
 //! credentials (`authz::Action::ManageCredentials`), since it tells when secrets
 //! changed; every change goes through `rotate_secret` / `delete_secret` (SEC-40).
-//! `secret_usages` is not recorded, so it is `null`; secrets never expire (`PERMANENT`).
+//! `secret_usages` carries when the secret last authenticated its client, to within five
+//! minutes (`null` before its first use); secrets never expire (`PERMANENT`).
 
 use super::authz::Actor;
 use super::console_credentials::credential_for;
@@ -69,7 +70,12 @@ fn info(r: &SecretRecord) -> SecretInfo {
         created_at_str: adobe_time(r.created_at),
         expires_at: "PERMANENT",
         expires_at_str: "PERMANENT",
-        secret_usages: None,
+        secret_usages: r.last_used_at.map(|t| {
+            vec![serde_json::json!({
+                "last_used_at": t.millis().to_string(),
+                "last_used_at_str": adobe_time(t),
+            })]
+        }),
     }
 }
 

@@ -511,6 +511,35 @@ async fn console_api_creates_projects_credentials_secrets_and_subscriptions() {
         2
     );
     assert!(!by_integration.to_string().contains(&secret));
+    // A secret's use shows in its secret_usages; an unused one has none.
+    let r = s
+        .post_form(
+            "/ims/token/v3",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &s2s_key),
+                ("client_secret", &secret),
+                ("scope", "openid"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (_, used) = call(&s, "GET", &secrets, t, key, None).await;
+    let usages: Vec<&Value> = used["client_secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["secret_usages"])
+        .collect();
+    assert_eq!(usages.iter().filter(|u| u.is_null()).count(), 1, "{used}");
+    let usage = usages.iter().find(|u| !u.is_null()).unwrap();
+    assert!(
+        usage[0]["last_used_at"]
+            .as_str()
+            .unwrap()
+            .parse::<i64>()
+            .is_ok()
+    );
     let (status, _) = call(&s, "DELETE", &format!("{secrets}/{first}"), t, key, None).await;
     assert_eq!(status, 204);
     let (status, _) = call(&s, "DELETE", &format!("{secrets}/{first}"), t, key, None).await;
