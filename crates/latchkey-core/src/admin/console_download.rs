@@ -20,7 +20,8 @@ use super::console_credentials::{WorkspacePath, console_types};
 use super::console_ids::{ConsoleKind, number_of};
 use super::console_services::sdk_code;
 use super::{AdminError, AdminResult, Ctx, allowed_scopes};
-use crate::model::{AuthKind, Credential, CredentialKind, OrgRole};
+use crate::ids::{ClientId, OrgId};
+use crate::model::{AuthKind, Credential, CredentialKind, OrgRole, Project};
 use serde_json::{Value, json};
 
 /// At most `max` characters of `s`, without surrounding white space (the schema's
@@ -38,11 +39,15 @@ fn schema_name(s: &str) -> String {
         .collect()
 }
 
+/// One credential's entry; `secret`, when given (right after it was made), goes where
+/// Adobe's file has it.
 async fn credential_entry(
     ctx: &Ctx<'_>,
     c: &Credential,
     metascopes: &[String],
+    secret: Option<&str>,
 ) -> AdminResult<Value> {
+    let one = secret.unwrap_or_default();
     let (_, integration_type) = console_types(c.kind);
     let client_id = c.client_id.as_str();
     let tech = c
@@ -55,7 +60,7 @@ async fn credential_entry(
             "oauth_server_to_server",
             json!({
                 "client_id": client_id,
-                "client_secrets": [],
+                "client_secrets": secret.into_iter().collect::<Vec<_>>(),
                 "technical_account_email": tech.to_ascii_lowercase(),
                 "technical_account_id": tech,
                 "scopes": allowed_scopes(ctx.store, c).await?,
@@ -65,7 +70,7 @@ async fn credential_entry(
             "jwt",
             json!({
                 "client_id": client_id,
-                "client_secret": "",
+                "client_secret": one,
                 "technical_account_email": tech.to_ascii_lowercase(),
                 "technical_account_id": tech,
                 "meta_scopes": metascopes,
@@ -78,7 +83,7 @@ async fn credential_entry(
                 "defaultRedirectUri": c.redirect_uris.first(),
             });
             if c.kind != CredentialKind::OAuthSpa {
-                o["client_secret"] = json!("");
+                o["client_secret"] = json!(one);
             }
             ("oauth2", o)
         }
@@ -102,11 +107,45 @@ pub async fn download(
 ) -> AdminResult<Value> {
     let org_id = org_for(ctx, actor, path.org).await?;
     let p = workspace_for(ctx, actor, path.org, path.project, path.workspace).await?;
+    let creds = ctx.store.list_credentials(&p.id).await?;
+    file(ctx, &org_id, &p, &creds, None, base_url).await
+}
+
+/// The file for one credential, as the Developer Console's "Download JSON" offers it:
+/// its project's workspace holding only that credential, with `secret` when the page
+/// that shows a new one asks (any member of the org may download; SEC-40).
+pub async fn credential_file(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    client_id: &ClientId,
+    secret: Option<&str>,
+    base_url: &str,
+) -> AdminResult<Value> {
+    let v = super::console_pages::credential_view(ctx, actor, client_id).await?;
+    file(
+        ctx,
+        &v.org.id,
+        &v.project,
+        std::slice::from_ref(&v.credential),
+        secret,
+        base_url,
+    )
+    .await
+}
+
+async fn file(
+    ctx: &Ctx<'_>,
+    org_id: &OrgId,
+    p: &Project,
+    creds: &[Credential],
+    secret: Option<&str>,
+    base_url: &str,
+) -> AdminResult<Value> {
     let org = ctx
         .store
-        .get_org(&org_id)
+        .get_org(org_id)
         .await?
-        .ok_or_else(|| AdminError::NotFound(format!("organization {}", path.org)))?;
+        .ok_or_else(|| AdminError::NotFound(format!("organization {org_id}")))?;
     let console = console_org(ctx, &org, OrgRole::User).await?;
     let apis = ctx.store.project_apis(&p.id).await?;
     let metascopes: Vec<String> = apis
@@ -115,8 +154,8 @@ pub async fn download(
         .flat_map(|a| a.metascopes.iter().cloned())
         .collect();
     let mut credentials = Vec::new();
-    for c in ctx.store.list_credentials(&p.id).await? {
-        credentials.push(credential_entry(ctx, &c, &metascopes).await?);
+    for c in creds {
+        credentials.push(credential_entry(ctx, c, &metascopes, secret).await?);
     }
     let services: Vec<Value> = apis
         .iter()
@@ -134,7 +173,7 @@ pub async fn download(
                 "ims_org_id": org.id.0,
             },
             "workspace": {
-                "id": path.workspace,
+                "id": number_of(ctx, ConsoleKind::Workspace, p.id.as_str()).await?,
                 "name": WORKSPACE_NAME,
                 "title": WORKSPACE_NAME,
                 "action_url": base,

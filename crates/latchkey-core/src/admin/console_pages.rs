@@ -7,13 +7,11 @@
 //! outsider gets `NotFound`, the answer an unknown id gets.
 
 use super::authz::{self, Action, Actor};
-use super::console_ids::{ConsoleKind, number_of};
 use super::{AdminError, AdminResult, Ctx, allowed_scopes, projects};
 use crate::clock::Timestamp;
 use crate::ids::{ClientId, OrgId, ProjectId, UserId};
 use crate::model::{Api, Credential, CredentialKind, Org, OrgRole, Project, User};
 use crate::products::{CertificateRecord, ProductInstance, ProductProfile};
-use serde_json::{Value, json};
 
 /// Whether `actor` may perform `action` in `org`: `Ok(false)` for a member whose role does
 /// not allow it, `NotFound` for an outsider.
@@ -255,105 +253,4 @@ pub async fn activity(
     }
     out.sort_by_key(|a| std::cmp::Reverse(a.at));
     Ok(out)
-}
-
-/// `integration_type` of docs/console-contract.md §3 (3.4, credentials) for a kind.
-pub fn integration_type(kind: CredentialKind) -> &'static str {
-    match kind {
-        CredentialKind::ApiKey => "apikey",
-        CredentialKind::OAuthWeb => "oauthwebapp",
-        CredentialKind::OAuthSpa => "oauthsinglepageapp",
-        CredentialKind::OAuthNative => "oauthnativeapp",
-        CredentialKind::ServerToServer => "oauth_server_to_server",
-        CredentialKind::ServiceAccountJwt => "service",
-    }
-}
-
-/// The credential as the Adobe CLI reads a downloaded workspace (docs/console-contract.md §3
-/// (3.6, workspace download)): `project` with `org` and `workspace` siblings, the workspace holding this one
-/// credential and the project's APIs as `services`. Secrets are stored only as hashes, so
-/// the file has one only when `secret` is given, which is right after it was made (the
-/// page that shows it once); otherwise `client_secrets` is empty and `client_secret` absent.
-pub async fn workspace_config(
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    client_id: &ClientId,
-    secret: Option<&str>,
-) -> AdminResult<Value> {
-    let v = credential_view(ctx, actor, client_id).await?;
-    let c = &v.credential;
-    let tech = c.technical_account.as_ref().map(|t| t.0.clone());
-    let tech_email = v.technical_account.as_ref().map(|u| u.email.clone());
-    let body = match c.kind {
-        CredentialKind::ApiKey => json!({ "api_key": { "client_id": c.client_id } }),
-        CredentialKind::OAuthWeb | CredentialKind::OAuthSpa | CredentialKind::OAuthNative => {
-            json!({ "oauth2": {
-                "client_id": c.client_id,
-                "redirect_uri": c.redirect_uris,
-                "defaultRedirectUri": c.redirect_uris.first(),
-            }})
-        }
-        CredentialKind::ServerToServer => json!({ "oauth_server_to_server": {
-            "client_id": c.client_id,
-            "client_secrets": secret.into_iter().collect::<Vec<_>>(),
-            "technical_account_email": tech_email,
-            "technical_account_id": tech,
-            "scopes": v.scopes,
-        }}),
-        CredentialKind::ServiceAccountJwt => json!({ "jwt": {
-            "client_id": c.client_id,
-            "technical_account_email": tech_email,
-            "technical_account_id": tech,
-            "meta_scopes": v.metascopes,
-        }}),
-    };
-    let mut body = body;
-    if let (Some(s), Some(inner)) = (
-        secret,
-        body.as_object_mut().and_then(|o| o.values_mut().next()),
-    ) && c.kind != CredentialKind::ServerToServer
-        && let Some(inner) = inner.as_object_mut()
-    {
-        inner.insert("client_secret".to_owned(), json!(s));
-    }
-    let mut cred = json!({
-        "id": number_of(ctx, ConsoleKind::Credential, c.client_id.as_str()).await?,
-        "name": c.name,
-        "integration_type": integration_type(c.kind),
-    });
-    if let (Some(obj), Value::Object(extra)) = (cred.as_object_mut(), body) {
-        obj.extend(extra);
-    }
-    let services: Vec<Value> = ctx
-        .store
-        .project_apis(&v.project.id)
-        .await?
-        .into_iter()
-        .map(|a| json!({ "code": a.id, "name": a.name }))
-        .collect();
-    let project_number = number_of(ctx, ConsoleKind::Project, v.project.id.as_str()).await?;
-    Ok(json!({ "project": {
-        "id": project_number,
-        "name": v.project.name,
-        "title": v.project.name,
-        "description": "",
-        "org": {
-            "id": number_of(ctx, ConsoleKind::Org, v.org.id.as_str()).await?,
-            "name": v.org.name,
-            "ims_org_id": v.org.id,
-        },
-        "workspace": {
-            "id": number_of(ctx, ConsoleKind::Workspace, v.project.id.as_str()).await?,
-            "name": "Production",
-            "title": "Production",
-            "description": "",
-            "action_url": "https://adobeioruntime.net",
-            "app_url": "https://adobeio-static.net",
-            "details": {
-                "credentials": [cred],
-                "services": services,
-                "runtime": { "namespaces": [] },
-            },
-        },
-    }}))
 }

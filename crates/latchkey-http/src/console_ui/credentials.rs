@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use latchkey_core::admin::console_pages;
+use latchkey_core::admin::{console_download, console_pages};
 use latchkey_core::ids::ClientId;
 use latchkey_core::model::{Credential, CredentialKind, MAX_ACTIVE_SECRETS, User};
 use serde::Serialize;
@@ -140,8 +140,14 @@ pub(super) async fn secret_page(
     let download = match secret {
         Some(s) => {
             let ctx = st.admin_ctx();
-            match console_pages::workspace_config(&ctx, &actor(user), &cred.client_id, Some(s))
-                .await
+            match console_download::credential_file(
+                &ctx,
+                &actor(user),
+                &cred.client_id,
+                Some(s),
+                &st.tokens().issuer,
+            )
+            .await
             {
                 Ok(json) => Some(format!(
                     "data:application/json;charset=utf-8,{}",
@@ -186,7 +192,15 @@ pub(super) async fn download_get(
         Err(r) => return r,
     };
     let ctx = st.admin_ctx();
-    let json = match console_pages::workspace_config(&ctx, &actor(&user), &id, None).await {
+    let json = match console_download::credential_file(
+        &ctx,
+        &actor(&user),
+        &id,
+        None,
+        &st.tokens().issuer,
+    )
+    .await
+    {
         Ok(j) => j,
         Err(e) => return read_failed(e),
     };
