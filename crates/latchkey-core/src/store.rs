@@ -381,4 +381,16 @@ pub trait Store:
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;
+    /// Reads answered from the hot-path caches and reads that went to the database, when
+    /// the store has caches.
+    fn cache_stats(&self) -> Option<CacheStats> {
+        None
+    }
+}
+
+/// Counters of a caching store (`/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
 }

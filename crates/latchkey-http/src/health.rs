@@ -27,6 +27,17 @@ pub async fn readyz_get(State(st): State<AppState>) -> Response {
 }
 
 pub async fn metrics_get(State(st): State<AppState>) -> Response {
-    let body = st.metrics.render(st.store.backend());
+    let mut body = st.metrics.render(st.store.backend());
+    if let Some(c) = st.store.cache_stats() {
+        use std::fmt::Write;
+        let _ = write!(
+            body,
+            "# HELP latchkey_cache_reads_total Hot-path reads answered from memory (hit) or the database (miss).\n\
+             # TYPE latchkey_cache_reads_total counter\n\
+             latchkey_cache_reads_total{{result=\"hit\"}} {}\n\
+             latchkey_cache_reads_total{{result=\"miss\"}} {}\n",
+            c.hits, c.misses
+        );
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -596,6 +596,16 @@ macro_rules! impl_credentials {
                                 .map_err(backend)?;
                         removed += done.rows_affected();
                     }
+                    // Invalidation events live a minute: every node reads them within
+                    // a second (crate::cache).
+                    // By the database's clock, which stamped them.
+                    sqlx::query(&format!(
+                        "DELETE FROM cache_events WHERE at < {} - 60",
+                        Self::DB_NOW_SECS
+                    ))
+                    .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
                     tx.commit().await.map_err(backend)?;
                     Ok(removed)
                 }

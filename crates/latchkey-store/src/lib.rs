@@ -5,6 +5,7 @@
 //! `grants.rs`)
 //! and equivalent schemas (`migrations/sqlite`, `migrations/postgres`), migrated at open.
 
+mod cache;
 mod credentials;
 mod directory;
 mod error;
@@ -15,6 +16,7 @@ mod products;
 mod rows;
 mod sqlite;
 
+pub use cache::CachedStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -24,12 +26,17 @@ use std::sync::Arc;
 /// Open the store named by `url`, creating and migrating its schema as needed:
 /// `sqlite://path` (created if missing; `sqlite://latchkey.db` is relative,
 /// `sqlite:///abs/path.db` absolute), `sqlite::memory:` (tests), or
-/// `postgres://…` / `postgresql://…`.
+/// `postgres://…` / `postgresql://…`. The store comes with the hot-path caches in front
+/// ([`CachedStore`]).
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let wake = Arc::new(tokio::sync::Notify::new());
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+        let s = Arc::new(SqliteStore::open(url).await?);
+        Ok(Arc::new(CachedStore::new(s.clone(), s, wake)))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::open(url).await?))
+        let s = Arc::new(PgStore::open(url).await?);
+        s.spawn_listener(Arc::downgrade(&wake));
+        Ok(Arc::new(CachedStore::new(s.clone(), s, wake)))
     } else {
         // Only the scheme: the rest of a URL may carry a password.
         let scheme = url.split_once(':').map_or("(none)", |(s, _)| s);

@@ -50,6 +50,11 @@ pub(crate) const SQLITE: &[Script] = &[
         "secret_last_used",
         include_str!("../migrations/sqlite/0007_secret_last_used.sql"),
     ),
+    (
+        8,
+        "cache_events",
+        include_str!("../migrations/sqlite/0008_cache_events.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Script] = &[
@@ -87,6 +92,11 @@ pub(crate) const POSTGRES: &[Script] = &[
         7,
         "secret_last_used",
         include_str!("../migrations/postgres/0007_secret_last_used.sql"),
+    ),
+    (
+        8,
+        "cache_events",
+        include_str!("../migrations/postgres/0008_cache_events.sql"),
     ),
 ];
 

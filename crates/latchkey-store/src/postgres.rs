@@ -2,6 +2,7 @@
 //! must not interleave take row or table locks inside their transaction; reads spanning
 //! several statements use one `REPEATABLE READ` snapshot.
 
+use crate::cache::impl_events;
 use crate::credentials::impl_credentials;
 use crate::directory::impl_directory;
 use crate::error::backend;
@@ -44,6 +45,8 @@ impl PgStore {
     /// `FOR UPDATE` excludes other lockers, `FOR SHARE` only writers of the row.
     const FOR_UPDATE: &'static str = " FOR UPDATE";
     const FOR_SHARE: &'static str = " FOR SHARE";
+    /// The database's clock in seconds (what `cache_events.at` is stamped with).
+    const DB_NOW_SECS: &'static str = "extract(epoch FROM now())::bigint";
 
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
         self.pool.begin().await.map_err(backend)
@@ -86,3 +89,48 @@ impl_directory!(PgStore, Postgres);
 impl_grants!(PgStore, Postgres);
 impl_products!(PgStore, Postgres);
 impl_credentials!(PgStore, Postgres, "postgres");
+
+impl_events!(PgStore);
+
+impl PgStore {
+    /// LISTEN on `latchkey_cache` and wake the cache's follower at each NOTIFY, so other
+    /// nodes' changes are dropped at once rather than at the next poll. Reconnects after
+    /// a lost connection (the poll covers the gap); stops once `wake` is dropped.
+    pub(crate) fn spawn_listener(&self, wake: std::sync::Weak<tokio::sync::Notify>) {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            loop {
+                if wake.strong_count() == 0 {
+                    return;
+                }
+                let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cache: LISTEN connection failed; polling only");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                if let Err(e) = listener.listen("latchkey_cache").await {
+                    tracing::warn!(error = %e, "cache: LISTEN failed; polling only");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+                loop {
+                    let next =
+                        tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+                            .await;
+                    let Some(w) = wake.upgrade() else { return };
+                    match next {
+                        Ok(Ok(_)) => w.notify_one(),
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "cache: LISTEN connection lost; reconnecting");
+                            break;
+                        }
+                        Err(_) => {} // quiet: check that the cache still lives
+                    }
+                }
+            }
+        });
+    }
+}

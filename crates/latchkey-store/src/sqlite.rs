@@ -3,6 +3,7 @@
 //! `BEGIN IMMEDIATE`: they take the write lock up front instead of failing with
 //! `SQLITE_BUSY` when two deferred transactions both try to upgrade.
 
+use crate::cache::impl_events;
 use crate::credentials::impl_credentials;
 use crate::directory::impl_directory;
 use crate::error::backend;
@@ -75,6 +76,8 @@ impl SqliteStore {
     /// No row locks in SQLite: `begin_write` already serialises writers.
     const FOR_UPDATE: &'static str = "";
     const FOR_SHARE: &'static str = "";
+    /// The database's clock in seconds (what `cache_events.at` is stamped with).
+    const DB_NOW_SECS: &'static str = "CAST(strftime('%s', 'now') AS INTEGER)";
 
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.pool
@@ -148,3 +151,5 @@ mod tests {
         store.close().await;
     }
 }
+
+impl_events!(SqliteStore);

@@ -5,6 +5,8 @@
 //! database per test; skipped with a notice when no server answers, a failure under
 //! `LATCHKEY_REQUIRE_POSTGRES=1`), and the close-and-reopen cases (REL-07) on both.
 
+#[path = "store/caches.rs"]
+mod caches;
 #[path = "store/fixtures.rs"]
 mod fixtures;
 #[path = "store/grants.rs"]
@@ -208,4 +210,26 @@ async fn sqlite_url_creates_a_missing_file() {
     let store = SqliteStore::open(&db.url).await.unwrap();
     assert!(std::path::Path::new(&path).exists());
     store.close().await;
+}
+
+/// Two nodes on one SQLite file: node B's caches follow node A's writes within a second
+/// (by polling `cache_events`).
+#[tokio::test]
+async fn sqlite_caches_follow_another_nodes_changes_within_a_second() {
+    let db = SqliteDb::new();
+    caches::a_change_on_one_node_reaches_the_others_cache_within_a_second(db.url.clone()).await;
+}
+
+/// Two nodes on one PostgreSQL database: the same, woken by NOTIFY.
+#[tokio::test]
+async fn postgres_caches_follow_another_nodes_changes_within_a_second() {
+    let Some(db) = PgDb::create().await else {
+        return;
+    };
+    let url = db.url.clone();
+    let outcome =
+        tokio::spawn(caches::a_change_on_one_node_reaches_the_others_cache_within_a_second(url))
+            .await;
+    db.drop_db().await;
+    resume_panic(outcome);
 }

@@ -31,6 +31,8 @@ mod docs_refs;
 mod front_door;
 /// Hostile assertions at the service-account endpoints.
 mod hostile_assertions;
+/// The hot paths' caches: no database read once warm, own changes seen at once.
+mod hot_paths;
 /// Third-party client libraries against the real binary.
 mod interop;
 /// The OAuth 2.0 Playground and the token debugger.
