@@ -3,6 +3,9 @@
 //! for the inherent methods each backend provides). Every multi-statement write is one
 //! transaction; the dialect-specific locking lives in the backends' `lock_*` methods.
 
+/// Rows deleted per housekeeping statement.
+pub(crate) const PURGE_BATCH: u64 = 1000;
+
 macro_rules! impl_credentials {
     ($store:ty, $db:ty, $backend:literal) => {
         const _: () = {
@@ -578,35 +581,55 @@ macro_rules! impl_credentials {
                 }
 
                 /// Rows with `expires_at < now`, from every table that expires, summed.
+                /// In batches of `crate::credentials::PURGE_BATCH` rows, each its own short transaction, so
+                /// housekeeping never holds the write lock for long; on PostgreSQL each
+                /// batch skips rows another node's batch has locked (`SKIP LOCKED`), so
+                /// nodes purging at once share the work instead of waiting on each other.
                 async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
-                    let mut tx = self.begin_write().await?;
                     let mut removed = 0;
-                    for table in [
-                        "revoked_tokens",
-                        "auth_codes",
-                        "refresh_tokens",
-                        "sessions",
-                        "playground_sessions",
+                    for (table, key) in [
+                        ("revoked_tokens", "jti"),
+                        ("auth_codes", "hash"),
+                        ("refresh_tokens", "hash"),
+                        ("sessions", "hash"),
+                        ("playground_sessions", "hash"),
                     ] {
-                        let done =
-                            sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < $1"))
+                        let sql = format!(
+                            "DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} \
+                             WHERE expires_at < $1 LIMIT {} {})",
+                            crate::credentials::PURGE_BATCH,
+                            Self::SKIP_LOCKED
+                        );
+                        loop {
+                            let done = sqlx::query(&sql)
                                 .bind(now.0)
-                                .execute(&mut *tx)
+                                .execute(&self.pool)
                                 .await
                                 .map_err(backend)?;
-                        removed += done.rows_affected();
+                            removed += done.rows_affected();
+                            if done.rows_affected() < crate::credentials::PURGE_BATCH {
+                                break;
+                            }
+                        }
                     }
-                    // Invalidation events live a minute: every node reads them within
-                    // a second (crate::cache).
-                    // By the database's clock, which stamped them.
-                    sqlx::query(&format!(
-                        "DELETE FROM cache_events WHERE at < {} - 60",
-                        Self::DB_NOW_SECS
-                    ))
-                    .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
+                    // Invalidation events live a minute (every node reads them within a
+                    // second: crate::cache), by the database's clock, which stamped them.
+                    let sql = format!(
+                        "DELETE FROM cache_events WHERE seq IN (SELECT seq FROM cache_events \
+                         WHERE at < {} - 60 LIMIT {} {})",
+                        Self::DB_NOW_SECS,
+                        crate::credentials::PURGE_BATCH,
+                        Self::SKIP_LOCKED
+                    );
+                    loop {
+                        let done = sqlx::query(&sql)
+                            .execute(&self.pool)
+                            .await
+                            .map_err(backend)?;
+                        if done.rows_affected() < crate::credentials::PURGE_BATCH {
+                            break;
+                        }
+                    }
                     Ok(removed)
                 }
             }

@@ -45,6 +45,8 @@ impl PgStore {
     /// `FOR UPDATE` excludes other lockers, `FOR SHARE` only writers of the row.
     const FOR_UPDATE: &'static str = " FOR UPDATE";
     const FOR_SHARE: &'static str = " FOR SHARE";
+    /// How a housekeeping batch leaves rows another node is deleting alone.
+    const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
     /// The database's clock in seconds (what `cache_events.at` is stamped with).
     const DB_NOW_SECS: &'static str = "extract(epoch FROM now())::bigint";
 

@@ -76,6 +76,8 @@ impl SqliteStore {
     /// No row locks in SQLite: `begin_write` already serialises writers.
     const FOR_UPDATE: &'static str = "";
     const FOR_SHARE: &'static str = "";
+    /// How a housekeeping batch leaves rows another node is deleting alone.
+    const SKIP_LOCKED: &'static str = "";
     /// The database's clock in seconds (what `cache_events.at` is stamped with).
     const DB_NOW_SECS: &'static str = "CAST(strftime('%s', 'now') AS INTEGER)";
 

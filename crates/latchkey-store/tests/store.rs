@@ -233,3 +233,20 @@ async fn postgres_caches_follow_another_nodes_changes_within_a_second() {
     db.drop_db().await;
     resume_panic(outcome);
 }
+
+#[tokio::test]
+async fn sqlite_two_nodes_purging_at_once_share_the_work() {
+    let db = SqliteDb::new();
+    caches::two_nodes_purging_at_once_share_the_work(db.url.clone()).await;
+}
+
+#[tokio::test]
+async fn postgres_two_nodes_purging_at_once_share_the_work() {
+    let Some(db) = PgDb::create().await else {
+        return;
+    };
+    let url = db.url.clone();
+    let outcome = tokio::spawn(caches::two_nodes_purging_at_once_share_the_work(url)).await;
+    db.drop_db().await;
+    resume_panic(outcome);
+}

@@ -133,3 +133,35 @@ pub async fn a_change_on_one_node_reaches_the_others_cache_within_a_second(url: 
     .await;
     let _ = Timestamp(0);
 }
+
+/// Housekeeping in batches, shared by two nodes purging at once: every expired row goes,
+/// each counted once, none of the live ones, and neither node fails or waits on the other
+/// (`SKIP LOCKED` on PostgreSQL).
+pub async fn two_nodes_purging_at_once_share_the_work(url: String) {
+    let a = latchkey_store::open(&url).await.unwrap();
+    let b = latchkey_store::open(&url).await.unwrap();
+    a.insert_org(&org("o1")).await.unwrap();
+    let u = person("U1", "u1@example.com");
+    a.insert_user(&u).await.unwrap();
+    let expired = 2100;
+    for i in 0..expired {
+        a.insert_session(&session(&format!("old-{i}"), "U1", T0.plus_secs(1)))
+            .await
+            .unwrap();
+    }
+    for i in 0..10 {
+        a.insert_session(&session(&format!("live-{i}"), "U1", T0.plus_secs(1000)))
+            .await
+            .unwrap();
+    }
+    let now = T0.plus_secs(10);
+    let (ra, rb) = tokio::join!(a.purge_expired(now), b.purge_expired(now));
+    assert_eq!(
+        ra.unwrap() + rb.unwrap(),
+        expired,
+        "each expired row counted once"
+    );
+    assert_eq!(a.purge_expired(now).await.unwrap(), 0);
+    assert!(a.get_session(&th("old-7"), T0).await.unwrap().is_none());
+    assert!(a.get_session(&th("live-7"), T0).await.unwrap().is_some());
+}
