@@ -74,6 +74,13 @@ impl TestServer {
             .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("latchkey.db").display()));
         let store = latchkey_store::open(&database_url).await.unwrap();
         catalog::seed_if_empty(store.as_ref()).await.unwrap();
+        latchkey_core::admin::builtin::ensure_adobe_cli_clients(&Ctx {
+            store: store.as_ref(),
+            rng: &SystemRng,
+            now: SystemClock.now(),
+        })
+        .await
+        .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(FixedClock::new(SystemClock.now()));

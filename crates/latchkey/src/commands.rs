@@ -17,12 +17,21 @@ use std::sync::Arc;
 
 pub type CmdResult = Result<(), String>;
 
-/// Open the configured database, run migrations and seed the API catalog if empty.
+/// Open the configured database, run migrations, seed the API catalog if empty and
+/// create the built-in Adobe CLI clients if missing.
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
     let store = latchkey_store::open(&config.database)
         .await
         .map_err(|e| format!("cannot open database {}: {e}", redact_url(&config.database)))?;
     catalog::seed_if_empty(store.as_ref())
+        .await
+        .map_err(|e| e.to_string())?;
+    let ctx = Ctx {
+        store: store.as_ref(),
+        rng: &SystemRng,
+        now: SystemClock.now(),
+    };
+    admin::builtin::ensure_adobe_cli_clients(&ctx)
         .await
         .map_err(|e| e.to_string())?;
     Ok(store)

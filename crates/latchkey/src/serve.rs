@@ -120,13 +120,15 @@ async fn shutdown_signal() {
 }
 
 async fn seed_demo(state: &AppState, issuer: &str, json_mode: bool) -> CmdResult {
-    if !state
+    // The built-in org of Adobe's CLI clients does not count as data.
+    let has_data = state
         .store
         .list_orgs()
         .await
         .map_err(|e| e.to_string())?
-        .is_empty()
-    {
+        .iter()
+        .any(|o| o.id.0 != admin::builtin::BUILTIN_ORG);
+    if has_data {
         let msg = "The database already has data, so no demo was seeded. Demo secrets were shown when they were created; \
                    get a new one with `latchkey credential rotate-secret --client-id ID`.";
         if json_mode {

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod authz;
+pub mod builtin;
 pub mod catalog;
 pub mod console;
 pub mod console_credentials;

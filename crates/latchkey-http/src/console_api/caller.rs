@@ -35,9 +35,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-/// Adobe's own console CLI client ids: `aio console` sends them as its `x-api-key`.
-pub const ADOBE_CLI_CLIENT_IDS: &[&str] = &["aio-cli-console-auth", "aio-cli-console-auth-stage"];
-
 /// The scope of the I/O Management API (catalog `io-management`) that console calls need.
 pub const CONSOLE_SCOPE: &str = "adobeio_api";
 /// Reading a credential's secrets with a bearer token (§3.7).
@@ -216,14 +213,14 @@ pub async fn caller(
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| forbidden("Required parameter x-api-key is not provided"))?;
-    if !ADOBE_CLI_CLIENT_IDS.contains(&key) {
-        let keyring = st.keyring();
-        let known = api_key::is_enabled_client(&st.flow(&keyring), key)
-            .await
-            .map_err(|_| unavailable(st))?;
-        if !known {
-            return Err(forbidden("the x-api-key is not a known client"));
-        }
+    // Any enabled client, Adobe's own CLI ids included: they are built-in public clients
+    // (`latchkey_core::admin::builtin`).
+    let keyring = st.keyring();
+    let known = api_key::is_enabled_client(&st.flow(&keyring), key)
+        .await
+        .map_err(|_| unavailable(st))?;
+    if !known {
+        return Err(forbidden("the x-api-key is not a known client"));
     }
     Ok(Caller {
         actor: Actor::User(UserId(claims.sub)),

@@ -982,3 +982,86 @@ async fn console_api_creates_a_service_account_from_a_certificate() {
     assert_eq!(status, 200, "{exchanged}");
     assert!(exchanged["access_token"].is_string());
 }
+
+/// Adobe's own CLI client ids are built-in public clients: a person signs in with
+/// `aio-cli-console-auth` on a loopback redirect URI (any port) with PKCE and no secret,
+/// gets a token with `adobeio_api`, and calls the console API with that client id as the
+/// `x-api-key`, as `aio console` does; once an operator disables the client, its key is
+/// refused.
+#[tokio::test]
+async fn adobe_cli_client_ids_are_built_in_public_clients() {
+    use latchkey_testkit::flow::{self, VERIFIER};
+    let a = flow::app(CredentialKind::OAuthWeb).await;
+    let s = &a.s;
+    let redirect = "http://127.0.0.1:49152/";
+    let authorize = format!(
+        "/ims/authorize/v2?response_type=code&client_id=aio-cli-console-auth&redirect_uri={}&scope=openid,AdobeID,adobeio_api&state=s1&code_challenge={}&code_challenge_method=S256",
+        url_encode(redirect),
+        latchkey_core::pkce::s256(VERIFIER)
+    );
+    let mut b = Browser::new(&s.url);
+    let back = flow::sign_in(&a, &mut b, &authorize).await;
+    assert!(back.starts_with(redirect), "{back}");
+    let code = latchkey_testkit::browser::query_param(&back, "code").unwrap();
+    let r = s
+        .post_form(
+            "/ims/token/v3",
+            &[
+                ("grant_type", "authorization_code"),
+                ("client_id", "aio-cli-console-auth"),
+                ("code", &code),
+                ("code_verifier", VERIFIER),
+                ("redirect_uri", redirect),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let token = r.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let orgs = |key: &'static str| {
+        let req = s
+            .get("/console/organizations")
+            .bearer_auth(&token)
+            .header("x-api-key", key);
+        async move { req.send().await.unwrap() }
+    };
+    let r = orgs("aio-cli-console-auth").await;
+    assert_eq!(r.status(), 200);
+    let listed: Value = r.json().await.unwrap();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["code"] == a.client.org_id.as_str()),
+        "{listed}"
+    );
+    assert!(
+        !listed.to_string().contains(admin::builtin::BUILTIN_ORG),
+        "nobody is a member of the built-in org"
+    );
+    // The stage id works as a key too; a made-up one does not.
+    assert_eq!(orgs("aio-cli-console-auth-stage").await.status(), 200);
+    assert_eq!(orgs("aio-cli-console-auth-dev").await.status(), 403);
+    // The operator may disable it like any client.
+    admin::accounts::set_credential_disabled(
+        &s.ctx(),
+        &Actor::Operator,
+        &latchkey_core::ids::ClientId("aio-cli-console-auth-stage".into()),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(orgs("aio-cli-console-auth-stage").await.status(), 403);
+    // Starting again does not bring it back.
+    admin::builtin::ensure_adobe_cli_clients(&s.ctx())
+        .await
+        .unwrap();
+    assert_eq!(orgs("aio-cli-console-auth-stage").await.status(), 403);
+}
+
+fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
