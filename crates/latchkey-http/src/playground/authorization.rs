@@ -215,14 +215,7 @@ pub async fn callback_get(
     let answer = send(
         &st,
         peer_of(peer),
-        Call {
-            label: "Exchange the code for tokens",
-            method: Method::POST,
-            path: "/ims/token/v3".into(),
-            form,
-            bearer: None,
-            basic: None,
-        },
+        Call::form("Exchange the code for tokens", "/ims/token/v3", form),
         &client_id,
     )
     .await;

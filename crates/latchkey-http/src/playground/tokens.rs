@@ -78,14 +78,7 @@ pub async fn action_post(
                 ("refresh_token", rt),
             ];
             client_auth(&mut form);
-            Call {
-                label: "Refresh",
-                method: Method::POST,
-                path: "/ims/token/v3".into(),
-                form,
-                bearer: None,
-                basic: None,
-            }
+            Call::form("Refresh", "/ims/token/v3", form)
         }
         ("userinfo", _) => Call {
             label: "Userinfo",
@@ -101,42 +94,25 @@ pub async fn action_post(
                 "id" => "id_token",
                 _ => "access_token",
             };
-            Call {
-                label: "validate_token",
-                method: Method::POST,
-                path: "/ims/validate_token/v1".into(),
-                form: vec![
+            Call::form(
+                "validate_token",
+                "/ims/validate_token/v1",
+                vec![
                     ("token", t),
                     ("type", kind.to_owned()),
                     ("client_id", client_id.clone()),
                 ],
-                bearer: None,
-                basic: None,
-            }
+            )
         }
         ("introspect", Some(t)) => {
             let mut form = vec![("token", t)];
             client_auth(&mut form);
-            Call {
-                label: "Introspect (RFC 7662)",
-                method: Method::POST,
-                path: "/oauth2/introspect".into(),
-                form,
-                bearer: None,
-                basic: None,
-            }
+            Call::form("Introspect (RFC 7662)", "/oauth2/introspect", form)
         }
         ("revoke", Some(t)) => {
             let mut form = vec![("token", t)];
             client_auth(&mut form);
-            Call {
-                label: "Revoke",
-                method: Method::POST,
-                path: "/ims/revoke".into(),
-                form,
-                bearer: None,
-                basic: None,
-            }
+            Call::form("Revoke", "/ims/revoke", form)
         }
         _ => {
             return error_page(
@@ -229,37 +205,20 @@ pub async fn client_credentials_post(
     let answer = send(
         &st,
         peer_of(peer),
-        Call {
-            label: "Generate access token (client_credentials)",
-            method: Method::POST,
-            path: "/ims/token/v3".into(),
-            form: vec![
+        Call::form(
+            "Generate access token (client_credentials)",
+            "/ims/token/v3",
+            vec![
                 ("grant_type", "client_credentials".to_owned()),
                 ("client_id", client_id.clone()),
                 ("client_secret", secret),
                 ("scope", pg.scope.clone()),
             ],
-            bearer: None,
-            basic: None,
-        },
+        ),
         &client_id,
     )
     .await;
-    let tab = if answer.status == 200 {
-        pg.tokens = Some(tokens_from(&answer.json, "client_credentials", None));
-        "tokens"
-    } else {
-        pg.notice = answer.exchange.explanation.clone();
-        "authorization"
-    };
-    pg.record(answer.exchange);
-    save(
-        &st,
-        raw.as_deref(),
-        &pg,
-        see_other(&format!("/playground?tab={tab}")),
-    )
-    .await
+    got_tokens(&st, raw.as_deref(), pg, answer, "client_credentials").await
 }
 
 #[derive(Deserialize)]
@@ -341,36 +300,19 @@ pub async fn jwt_post(
     let answer = send(
         &st,
         peer_of(peer),
-        Call {
-            label: "Service account: exchange a JWT (/ims/exchange/jwt)",
-            method: Method::POST,
-            path: "/ims/exchange/jwt".into(),
-            form: vec![
+        Call::form(
+            "Service account: exchange a JWT (/ims/exchange/jwt)",
+            "/ims/exchange/jwt",
+            vec![
                 ("client_id", client_id.clone()),
                 ("client_secret", secret),
                 ("jwt_token", jwt),
             ],
-            bearer: None,
-            basic: None,
-        },
+        ),
         &client_id,
     )
     .await;
-    let tab = if answer.status == 200 {
-        pg.tokens = Some(tokens_from(&answer.json, "jwt_bearer", None));
-        "tokens"
-    } else {
-        pg.notice = answer.exchange.explanation.clone();
-        "authorization"
-    };
-    pg.record(answer.exchange);
-    save(
-        &st,
-        raw.as_deref(),
-        &pg,
-        see_other(&format!("/playground?tab={tab}")),
-    )
-    .await
+    got_tokens(&st, raw.as_deref(), pg, answer, "jwt_bearer").await
 }
 
 #[derive(Deserialize)]
@@ -464,4 +406,24 @@ pub async fn generate_post(
         see_other(&format!("/playground?tab={tab}")),
     )
     .await
+}
+
+/// After a token request: the tokens (Tokens tab) or the explained error (Authorization
+/// tab), the exchange recorded, the session saved.
+async fn got_tokens(
+    st: &AppState,
+    raw: Option<&str>,
+    mut pg: Pg,
+    answer: super::wire::Answer,
+    grant: &str,
+) -> Response {
+    let tab = if answer.status == 200 {
+        pg.tokens = Some(tokens_from(&answer.json, grant, None));
+        "tokens"
+    } else {
+        pg.notice = answer.exchange.explanation.clone();
+        "authorization"
+    };
+    pg.record(answer.exchange);
+    save(st, raw, &pg, see_other(&format!("/playground?tab={tab}"))).await
 }

@@ -26,6 +26,20 @@ pub struct Call<'a> {
     pub basic: Option<(String, String)>,
 }
 
+impl<'a> Call<'a> {
+    /// A form POST without client authentication headers.
+    pub fn form(label: &'a str, path: &str, form: Vec<(&'a str, String)>) -> Self {
+        Call {
+            label,
+            method: Method::POST,
+            path: path.to_owned(),
+            form,
+            bearer: None,
+            basic: None,
+        }
+    }
+}
+
 pub struct Answer {
     pub status: u16,
     pub json: Value,
