@@ -29,5 +29,6 @@ pub mod scope;
 pub mod secret;
 pub mod store;
 pub mod token;
+pub mod verified;
 
 pub use error::{ErrorCode, OAuthError};

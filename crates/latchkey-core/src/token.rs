@@ -246,6 +246,26 @@ pub fn validate_access_token(
     Ok(claims)
 }
 
+/// `validate_access_token`, remembering verified tokens in `verified` so the same token
+/// is not verified twice (the time and issuer checks run every time).
+pub fn validate_access_token_cached(
+    settings: &TokenSettings,
+    keyring: &Keyring,
+    verified: &crate::verified::VerifiedTokens,
+    now: Timestamp,
+    token: &str,
+) -> Result<AccessTokenClaims, TokenInvalid> {
+    if let Some(claims) = verified.get(token, keyring, now) {
+        check_times(settings, now, &claims)?;
+        return Ok(claims);
+    }
+    let claims = validate_access_token(settings, keyring, now, token)?;
+    if let Some(kid) = jws::parse(token).ok().and_then(|p| p.header.kid) {
+        verified.put(token, &kid, &claims);
+    }
+    Ok(claims)
+}
+
 /// Signature-checked claims without the time checks: revocation accepts expired tokens.
 pub fn verified_claims(
     keyring: &Keyring,
@@ -333,6 +353,34 @@ mod tests {
             },
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_verified_token_is_not_verified_twice_but_still_expires() {
+        let (s, ring) = setup();
+        let cache = crate::verified::VerifiedTokens::default();
+        let t = issue(&s, &ring, Dialect::Ims).token;
+        let first = validate_access_token_cached(&s, &ring, &cache, T0, &t).unwrap();
+        assert_eq!(cache.hits(), 0);
+        let again = validate_access_token_cached(&s, &ring, &cache, T0, &t).unwrap();
+        assert_eq!((cache.hits(), again.jti), (1, first.jti));
+        // Expiry is checked every time.
+        let late = T0.plus_secs(3600 + 31);
+        assert_eq!(
+            validate_access_token_cached(&s, &ring, &cache, late, &t).err(),
+            Some(TokenInvalid::Expired)
+        );
+        // Another string is another token: a tampered signature is checked, and fails.
+        let mut tampered = t.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(validate_access_token_cached(&s, &ring, &cache, T0, &tampered).is_err());
+        // A keyring that no longer publishes the key does not accept the cached token.
+        let (_, other_ring) = setup();
+        assert_eq!(
+            validate_access_token_cached(&s, &other_ring, &cache, T0, &t).err(),
+            Some(TokenInvalid::Signature)
+        );
     }
 
     #[test]

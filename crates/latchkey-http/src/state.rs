@@ -57,6 +57,8 @@ pub struct AppState {
     pub csrf: Arc<CsrfKey>,
     master: Arc<MasterKey>,
     keyring: Arc<RwLock<Arc<Keyring>>>,
+    /// Access tokens already verified, by hash (`latchkey_core::verified`).
+    pub verified: Arc<latchkey_core::verified::VerifiedTokens>,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ impl AppState {
             csrf: Arc::new(CsrfKey::new(&master.derive(csrf::KEY_LABEL))),
             master: Arc::new(master),
             keyring: Arc::new(RwLock::new(Arc::new(keyring))),
+            verified: Arc::new(latchkey_core::verified::VerifiedTokens::default()),
         })
     }
 
@@ -128,6 +131,7 @@ impl AppState {
             keyring,
             rng: self.rng.as_ref(),
             now: self.now(),
+            verified: &self.verified,
         }
     }
 

@@ -47,6 +47,8 @@ pub struct Context<'a> {
     pub keyring: &'a Keyring,
     pub rng: &'a dyn Rng,
     pub now: Timestamp,
+    /// Access tokens already verified (`crate::verified`).
+    pub verified: &'a crate::verified::VerifiedTokens,
 }
 
 /// Why a flow did not succeed.

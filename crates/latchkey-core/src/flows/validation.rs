@@ -36,7 +36,8 @@ pub async fn check_access_token(
     cx: &Context<'_>,
     raw: &str,
 ) -> Result<AccessTokenClaims, CheckError> {
-    let claims = token::validate_access_token(cx.settings, cx.keyring, cx.now, raw)?;
+    let claims =
+        token::validate_access_token_cached(cx.settings, cx.keyring, cx.verified, cx.now, raw)?;
     if cx.store.is_token_revoked(&Jti(claims.jti.clone())).await? {
         return Err(TokenInvalid::Revoked.into());
     }
