@@ -157,13 +157,14 @@ pub fn presented_assertion<'p>(
     }))
 }
 
-/// Authenticate a presented client against its stored credential and active secrets.
+/// Authenticate a presented client against its stored credential and active secrets;
+/// with the secret that matched, for confidential clients (its "last used" is recorded).
 /// Every failure is the same 401 `invalid_client`, whatever went wrong (NEG-02).
-pub fn authenticate<'c>(
+pub fn authenticate<'c, 's>(
     presented: &PresentedClient,
     credential: Option<&'c Credential>,
-    secrets: &[SecretRecord],
-) -> Result<&'c Credential, OAuthError> {
+    secrets: &'s [SecretRecord],
+) -> Result<(&'c Credential, Option<&'s SecretRecord>), OAuthError> {
     let failed = || OAuthError::invalid_client("client authentication failed");
     let Some(cred) = credential else {
         // Spend the same hashing work as a real comparison (FUZZ-20).
@@ -177,14 +178,17 @@ pub fn authenticate<'c>(
     }
     match (&presented.secret, cred.kind.has_secret()) {
         (Some(secret), true) => {
-            // Compare against every active secret without stopping early.
-            let mut ok = false;
+            // Hash once; compare against every active secret without stopping early.
+            let presented = SecretHash::of(secret);
+            let mut matched = None;
             for rec in secrets {
-                ok |= rec.hash.matches(secret);
+                if rec.hash.ct_matches(&presented) {
+                    matched = Some(rec);
+                }
             }
-            if ok { Ok(cred) } else { Err(failed()) }
+            matched.map(|rec| (cred, Some(rec))).ok_or_else(failed)
         }
-        (None, false) => Ok(cred),
+        (None, false) => Ok((cred, None)),
         (None, true) => Err(failed()),
         (Some(_), false) => Err(failed()),
     }

@@ -49,8 +49,11 @@ impl SecretHash {
     }
     /// Constant-time comparison of the hash of what was presented against a stored hash.
     pub fn matches(&self, presented: &str) -> bool {
-        let p = SecretHash::of(presented);
-        bool::from(self.0.ct_eq(&p.0))
+        self.ct_matches(&SecretHash::of(presented))
+    }
+    /// Constant-time comparison of two hashes.
+    pub fn ct_matches(&self, other: &SecretHash) -> bool {
+        bool::from(self.0.ct_eq(&other.0))
     }
 }
 

@@ -43,9 +43,9 @@ pub async fn authenticate(
         Some(c) if c.kind.has_secret() => cx.store.active_secrets(&id).await?,
         _ => Vec::new(),
     };
-    let cred = client_auth::authenticate(&presented, cred.as_ref(), &secrets)?.clone();
-    if let Some(secret) = &presented.secret
-        && let Some(used) = secrets.iter().find(|r| r.hash.matches(secret))
+    let (cred, used) = client_auth::authenticate(&presented, cred.as_ref(), &secrets)?;
+    let cred = cred.clone();
+    if let Some(used) = used
         && used
             .last_used_at
             .is_none_or(|t| t.plus_secs(SECRET_USE_GRANULARITY_SECS) <= cx.now)
