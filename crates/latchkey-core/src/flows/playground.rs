@@ -165,7 +165,22 @@ pub async fn debug(cx: &Context<'_>, raw: &str) -> Result<Result<Debugged, NotAT
         Ok(i) => i,
         Err(e) => return Ok(Err(e)),
     };
-    let (valid, validity) = if !inspection.ours {
+    let (valid, validity) = validity(cx, raw, &inspection).await?;
+    Ok(Ok(Debugged {
+        inspection,
+        validity,
+        valid,
+    }))
+}
+
+/// Whether the token `inspection` describes is good now, and in words: the full check
+/// for our access tokens, signature and expiry for our other tokens.
+pub async fn validity(
+    cx: &Context<'_>,
+    raw: &str,
+    inspection: &Inspection,
+) -> Result<(bool, String), StoreError> {
+    Ok(if !inspection.ours {
         (
             false,
             "cannot be checked: not signed by this server".to_owned(),
@@ -188,12 +203,7 @@ pub async fn debug(cx: &Context<'_>, raw: &str) -> Result<Result<Debugged, NotAT
                 ),
             ),
         }
-    };
-    Ok(Ok(Debugged {
-        inspection,
-        validity,
-        valid,
-    }))
+    })
 }
 
 fn describe(e: &TokenInvalid) -> String {

@@ -4,10 +4,9 @@
 //! (RFC 6749 §4.1, §10.12; RFC 7636).
 
 use super::wire::{Call, send};
-use super::{Peer, load, page, peer_of, redirect_uri, save};
+use super::{Peer, load, page, peer_of, posted, redirect_uri, save};
 use crate::authorize::{see_other, unavailable};
 use crate::pages::error_page;
-use crate::session::{csrf_ok, csrf_refused};
 use crate::state::AppState;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -58,10 +57,7 @@ pub async fn start_post(
     headers: HeaderMap,
     Form(f): Form<StartForm>,
 ) -> Response {
-    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
-        return csrf_refused();
-    }
-    let (raw, mut pg) = match load(&st, &headers).await {
+    let (raw, mut pg) = match posted(&st, &headers, f.csrf.as_deref()).await {
         Ok(v) => v,
         Err(r) => return r,
     };

@@ -74,6 +74,18 @@ async fn load(st: &AppState, headers: &HeaderMap) -> Result<(Option<String>, Pg)
     }
 }
 
+/// A Playground form's POST: the CSRF check (SEC-34), then this browser's session.
+async fn posted(
+    st: &AppState,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+) -> Result<(Option<String>, Pg), Response> {
+    if !csrf_ok(st, headers, csrf) {
+        return Err(csrf_refused());
+    }
+    load(st, headers).await
+}
+
 /// Save the session and answer `resp` with its cookie.
 async fn save(st: &AppState, raw: Option<&str>, pg: &Pg, mut resp: Response) -> Response {
     let keyring = st.keyring();
@@ -189,10 +201,10 @@ async fn page(
                 continue;
             };
             let validity = if name == "Access token" {
-                match flow::debug(&cx, raw).await {
-                    Ok(Ok(d)) => Some(d.validity),
-                    _ => None,
-                }
+                flow::validity(&cx, raw, &i)
+                    .await
+                    .ok()
+                    .map(|(_, words)| words)
             } else {
                 None
             };

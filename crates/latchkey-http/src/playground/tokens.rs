@@ -4,7 +4,7 @@
 
 use super::authorization::tokens_from;
 use super::wire::{Call, send};
-use super::{Peer, load, peer_of, save};
+use super::{Peer, load, peer_of, posted, save};
 use crate::authorize::{see_other, unavailable};
 use crate::pages::error_page;
 use crate::session::{csrf_ok, csrf_refused};
@@ -34,10 +34,7 @@ pub async fn action_post(
     headers: HeaderMap,
     Form(f): Form<ActionForm>,
 ) -> Response {
-    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
-        return csrf_refused();
-    }
-    let (raw, mut pg) = match load(&st, &headers).await {
+    let (raw, mut pg) = match posted(&st, &headers, f.csrf.as_deref()).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -156,10 +153,7 @@ pub async fn client_credentials_post(
     headers: HeaderMap,
     Form(f): Form<ClientCredentialsForm>,
 ) -> Response {
-    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
-        return csrf_refused();
-    }
-    let (raw, mut pg) = match load(&st, &headers).await {
+    let (raw, mut pg) = match posted(&st, &headers, f.csrf.as_deref()).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -240,10 +234,7 @@ pub async fn jwt_post(
     headers: HeaderMap,
     Form(f): Form<JwtForm>,
 ) -> Response {
-    if !csrf_ok(&st, &headers, f.csrf.as_deref()) {
-        return csrf_refused();
-    }
-    let (raw, mut pg) = match load(&st, &headers).await {
+    let (raw, mut pg) = match posted(&st, &headers, f.csrf.as_deref()).await {
         Ok(v) => v,
         Err(r) => return r,
     };
