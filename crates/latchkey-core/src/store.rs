@@ -230,7 +230,8 @@ pub trait GrantStore: Send + Sync {
     async fn insert_refresh_token(&self, rt: &RefreshToken) -> StoreResult<()>;
     async fn find_refresh_token(&self, hash: &TokenHash) -> StoreResult<Option<RefreshToken>>;
     /// One transaction: if `old_hash` is unused, unexpired at `now` and its grant active,
-    /// mark it used and insert `new` → `Rotated`. If it was used before → `Reused`.
+    /// mark it used, insert `new` and record the grant's last use → `Rotated`. If it was
+    /// used before → `Reused`.
     /// Otherwise → `Invalid`. Of concurrent rotations of one token exactly one rotates.
     async fn rotate_refresh_token(
         &self,
@@ -386,6 +387,18 @@ pub trait Store:
     fn cache_stats(&self) -> Option<CacheStats> {
         None
     }
+    /// Transactions committed for groups of token-path writes and the writes they held,
+    /// when the store batches them (SQLite's group commit).
+    fn group_commit_stats(&self) -> Option<GroupCommitStats> {
+        None
+    }
+}
+
+/// Counters of a store that commits writes in groups (`/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GroupCommitStats {
+    pub commits: u64,
+    pub writes: u64,
 }
 
 /// Counters of a caching store (`/metrics`).

@@ -39,5 +39,18 @@ pub async fn metrics_get(State(st): State<AppState>) -> Response {
             c.hits, c.misses
         );
     }
+    if let Some(g) = st.store.group_commit_stats() {
+        use std::fmt::Write;
+        let _ = write!(
+            body,
+            "# HELP latchkey_group_commits_total Transactions that committed a group of token-path writes.\n\
+             # TYPE latchkey_group_commits_total counter\n\
+             latchkey_group_commits_total {}\n\
+             # HELP latchkey_group_commit_writes_total Token-path writes committed in those groups.\n\
+             # TYPE latchkey_group_commit_writes_total counter\n\
+             latchkey_group_commit_writes_total {}\n",
+            g.commits, g.writes
+        );
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -373,6 +373,10 @@ impl Store for CachedStore {
             misses: self.cache.misses.load(Ordering::Relaxed),
         })
     }
+
+    fn group_commit_stats(&self) -> Option<GroupCommitStats> {
+        self.inner.group_commit_stats()
+    }
 }
 
 #[async_trait]

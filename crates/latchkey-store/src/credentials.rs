@@ -537,19 +537,24 @@ macro_rules! impl_credentials {
                     expires_at: Timestamp,
                     now: Timestamp,
                 ) -> StoreResult<()> {
-                    let jti = jti.as_str();
-                    sqlx::query(
-                        "INSERT INTO revoked_tokens (jti, client_id, revoked_at, expires_at) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT (jti) DO NOTHING",
-                    )
-                    .bind(jti)
-                    .bind(client_id.as_str())
-                    .bind(now.0)
-                    .bind(expires_at.0)
-                    .execute(&self.pool)
+                    let (jti, client_id) = (jti.as_str().to_owned(), client_id.as_str().to_owned());
+                    self.in_write(move |c| {
+                        Box::pin(async move {
+                            sqlx::query(
+                                "INSERT INTO revoked_tokens (jti, client_id, revoked_at, expires_at) \
+                                 VALUES ($1, $2, $3, $4) ON CONFLICT (jti) DO NOTHING",
+                            )
+                            .bind(jti)
+                            .bind(client_id)
+                            .bind(now.0)
+                            .bind(expires_at.0)
+                            .execute(&mut *c)
+                            .await
+                            .map_err(backend)?;
+                            Ok(())
+                        })
+                    })
                     .await
-                    .map_err(backend)?;
-                    Ok(())
                 }
 
                 async fn is_token_revoked(&self, jti: &Jti) -> StoreResult<bool> {
@@ -643,6 +648,12 @@ macro_rules! impl_credentials {
 
                 fn backend(&self) -> &'static str {
                     $backend
+                }
+
+                fn group_commit_stats(
+                    &self,
+                ) -> Option<latchkey_core::store::GroupCommitStats> {
+                    self.write_stats()
                 }
             }
         };

@@ -8,8 +8,9 @@
 //! - `begin_read`: a transaction reading one consistent snapshot;
 //! - `lock_keys`: serialise `insert_initial_keys` across nodes;
 //! - `lock_credential`: serialise secret rotation of one credential; `false` if absent;
-//! - `FOR_UPDATE`, `FOR_SHARE`: the row-lock clause ending a `SELECT` inside `begin_write`
-//!   (SQLite: empty, as `BEGIN IMMEDIATE` already holds the database's one write lock).
+//! - `FOR_UPDATE`: the row-lock clause ending a `SELECT` inside `begin_write` (SQLite:
+//!   empty, as `BEGIN IMMEDIATE` already holds the database's one write lock);
+//! - `in_write`: run a token-path write, durable on return (SQLite: in a group commit).
 
 use latchkey_core::model::User;
 

@@ -4,9 +4,15 @@
 //! each, which exactly one of any number of concurrent callers can win.
 //!
 //! Lock order, so that nothing here deadlocks on PostgreSQL: a grant row first, then the
-//! codes or refresh tokens hanging off it. Rotation holds its grant `FOR SHARE`, which a
-//! revocation (an `UPDATE` of the grant) waits for, so a revocation also revokes the
-//! refresh token that a concurrent rotation inserted.
+//! codes or refresh tokens hanging off it. Rotation and redemption hold their grant
+//! `FOR UPDATE`, which a revocation (an `UPDATE` of the grant) waits for, so a revocation
+//! also revokes the refresh token that a concurrent rotation inserted.
+//!
+//! The token-path writes (`upsert_grant`, `insert_code`, `redeem_code`,
+//! `rotate_refresh_token`, `revoke_grant`, `insert_session`, and `revoke_token` in
+//! `credentials.rs`) are written as `*_in` functions over one connection and run through
+//! the backend's `in_write`: on SQLite several of them share one transaction and one
+//! fsync (`group_commit.rs`); on PostgreSQL each gets its own transaction.
 
 /// How often `upsert_grant` retries when a concurrent transaction created or revoked the
 /// active grant between its read and its write (PostgreSQL only: SQLite's `BEGIN
@@ -75,6 +81,24 @@ macro_rules! impl_grants {
                     Ok(())
                 }
 
+                /// Never moves `last_used_at` backwards (nodes' clocks differ a little).
+                async fn mark_grant_used(
+                    conn: &mut <$db as sqlx::Database>::Connection,
+                    id: &str,
+                    now: Timestamp,
+                ) -> StoreResult<u64> {
+                    let done = sqlx::query(
+                        "UPDATE grants SET last_used_at = $1 \
+                         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+                    )
+                    .bind(now.0)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    Ok(done.rows_affected())
+                }
+
                 async fn grant_where(
                     &self,
                     clause: &str,
@@ -88,12 +112,9 @@ macro_rules! impl_grants {
                     let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
                     rows.into_iter().map(rows::grant).collect()
                 }
-            }
 
-            #[async_trait]
-            impl GrantStore for $store {
-                async fn upsert_grant(
-                    &self,
+                async fn upsert_grant_in(
+                    conn: &mut <$db as sqlx::Database>::Connection,
                     new_id: &GrantId,
                     user: &UserId,
                     client: &ClientId,
@@ -106,13 +127,12 @@ macro_rules! impl_grants {
                          WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL{}",
                         Self::FOR_UPDATE
                     );
-                    let mut tx = self.begin_write().await?;
                     for _ in 0..UPSERT_ATTEMPTS {
                         // Locked (PostgreSQL) until commit: concurrent unions take turns.
                         let active = sqlx::query_as::<_, rows::GrantRow>(&select)
                             .bind(user.as_str())
                             .bind(client.as_str())
-                            .fetch_optional(&mut *tx)
+                            .fetch_optional(&mut *conn)
                             .await
                             .map_err(backend)?;
                         if let Some(row) = active {
@@ -122,12 +142,11 @@ macro_rules! impl_grants {
                                 sqlx::query("UPDATE grants SET scopes = $1 WHERE id = $2")
                                     .bind(rows::scopes_json(&union)?)
                                     .bind(grant.id.as_str())
-                                    .execute(&mut *tx)
+                                    .execute(&mut *conn)
                                     .await
                                     .map_err(backend)?;
                                 grant.scopes = union;
                             }
-                            tx.commit().await.map_err(backend)?;
                             return Ok(grant);
                         }
                         let grant = Grant {
@@ -152,7 +171,7 @@ macro_rules! impl_grants {
                         .bind(client.as_str())
                         .bind(rows::scopes_json(&grant.scopes)?)
                         .bind(now.0)
-                        .execute(&mut *tx)
+                        .execute(&mut *conn)
                         .await
                         .map_err(|e| {
                             error::write(
@@ -162,13 +181,261 @@ macro_rules! impl_grants {
                             )
                         })?;
                         if done.rows_affected() == 1 {
-                            tx.commit().await.map_err(backend)?;
                             return Ok(grant);
                         }
                     }
                     Err(StoreError::Conflict(format!(
                         "the grant of user {user} to client {client} kept changing; try again"
                     )))
+                }
+
+                async fn revoke_grant_in(
+                    conn: &mut <$db as sqlx::Database>::Connection,
+                    id: &GrantId,
+                    now: Timestamp,
+                ) -> StoreResult<bool> {
+                    let id = id.as_str();
+                    let done = sqlx::query(
+                        "UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(now.0)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    // Also when it was revoked before: whatever still lives of it dies.
+                    for sql in [
+                        "UPDATE auth_codes SET consumed_at = $1 \
+                         WHERE grant_id = $2 AND consumed_at IS NULL",
+                        "UPDATE refresh_tokens SET revoked_at = $1 \
+                         WHERE grant_id = $2 AND revoked_at IS NULL",
+                    ] {
+                        sqlx::query(sql)
+                            .bind(now.0)
+                            .bind(id)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(backend)?;
+                    }
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn insert_code_in(
+                    conn: &mut <$db as sqlx::Database>::Connection,
+                    code: &AuthCode,
+                ) -> StoreResult<()> {
+                    sqlx::query(&format!(
+                        "INSERT INTO auth_codes ({CODE_COLUMNS}) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    ))
+                    .bind(code.hash.as_str())
+                    .bind(code.grant_id.as_str())
+                    .bind(code.client_id.as_str())
+                    .bind(code.user_id.as_str())
+                    .bind(&code.redirect_uri)
+                    .bind(rows::scopes_json(&code.scopes)?)
+                    .bind(&code.nonce)
+                    .bind(&code.code_challenge)
+                    .bind(code.auth_time.0)
+                    .bind(code.created_at.0)
+                    .bind(code.expires_at.0)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| {
+                        error::write(
+                            e,
+                            |_| format!("a code of grant {} collides", code.grant_id),
+                            || format!("grant {}", code.grant_id),
+                        )
+                    })?;
+                    Ok(())
+                }
+
+                async fn redeem_code_in(
+                    conn: &mut <$db as sqlx::Database>::Connection,
+                    hash: &TokenHash,
+                    now: Timestamp,
+                    refresh: Option<&RefreshToken>,
+                ) -> StoreResult<CodeRedemption> {
+                    let hash = hash.as_str();
+                    let grant_id: Option<String> =
+                        sqlx::query_scalar("SELECT grant_id FROM auth_codes WHERE hash = $1")
+                            .bind(hash)
+                            .fetch_optional(&mut *conn)
+                            .await
+                            .map_err(backend)?;
+                    let Some(grant_id) = grant_id else {
+                        return Ok(CodeRedemption::Unknown);
+                    };
+                    // Lock order: the grant first (see the module doc). Held until commit,
+                    // so a revocation of the grant either waits for this redemption and
+                    // then kills the refresh token inserted here, or runs first and has
+                    // consumed the code, which then reads as `AlreadyUsed` below.
+                    sqlx::query(&format!(
+                        "SELECT id FROM grants WHERE id = $1{}",
+                        Self::FOR_UPDATE
+                    ))
+                    .bind(&grant_id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    // One statement: the row lock (PostgreSQL) or the write lock (SQLite)
+                    // lets exactly one caller see `consumed_at IS NULL`. `fetch_all` runs
+                    // the statement to completion; the hash is the key, so one row at most.
+                    let mut won = sqlx::query_as::<_, rows::CodeRow>(&format!(
+                        "UPDATE auth_codes SET consumed_at = $1 \
+                         WHERE hash = $2 AND consumed_at IS NULL RETURNING {CODE_COLUMNS}"
+                    ))
+                    .bind(now.0)
+                    .bind(hash)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    let Some(row) = won.pop() else {
+                        let seen = sqlx::query_as::<_, rows::CodeRow>(&format!(
+                            "SELECT {CODE_COLUMNS} FROM auth_codes WHERE hash = $1"
+                        ))
+                        .bind(hash)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(backend)?;
+                        return Ok(CodeRedemption::AlreadyUsed(rows::code(seen)?));
+                    };
+                    let code = rows::code(row)?;
+                    if let Some(rt) = refresh {
+                        if rt.grant_id != code.grant_id {
+                            return Err(StoreError::Conflict(format!(
+                                "a code of grant {} cannot start a refresh token of grant {}",
+                                code.grant_id, rt.grant_id
+                            )));
+                        }
+                        Self::insert_refresh_with(&mut *conn, rt).await?;
+                    }
+                    Self::mark_grant_used(&mut *conn, code.grant_id.as_str(), now).await?;
+                    Ok(CodeRedemption::Redeemed(code))
+                }
+
+                /// `new` must belong to the old token's grant (`Conflict` otherwise), so
+                /// rotation cannot move a token out of reach of its grant's revocation.
+                async fn rotate_refresh_token_in(
+                    conn: &mut <$db as sqlx::Database>::Connection,
+                    old_hash: &TokenHash,
+                    new: &RefreshToken,
+                    now: Timestamp,
+                ) -> StoreResult<Rotation> {
+                    let old_hash = old_hash.as_str();
+                    let grant_id: Option<String> =
+                        sqlx::query_scalar("SELECT grant_id FROM refresh_tokens WHERE hash = $1")
+                            .bind(old_hash)
+                            .fetch_optional(&mut *conn)
+                            .await
+                            .map_err(backend)?;
+                    let Some(grant_id) = grant_id else {
+                        return Ok(Rotation::Invalid);
+                    };
+                    // Held until commit (PostgreSQL): a revocation waits for this rotation
+                    // and then revokes the new token too; or this waits and sees it revoked.
+                    // Exclusive, because the winner also writes the grant's last use: two
+                    // rotations sharing the lock would each wait for the other to let go.
+                    let active: Option<String> = sqlx::query_scalar(&format!(
+                        "SELECT id FROM grants WHERE id = $1 AND revoked_at IS NULL{}",
+                        Self::FOR_UPDATE
+                    ))
+                    .bind(&grant_id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    let rotated = if active.is_some() {
+                        sqlx::query(
+                            "UPDATE refresh_tokens SET used_at = $1 \
+                             WHERE hash = $2 AND used_at IS NULL AND revoked_at IS NULL \
+                             AND expires_at > $1 AND grant_id IN \
+                             (SELECT id FROM grants WHERE id = $3 AND revoked_at IS NULL)",
+                        )
+                        .bind(now.0)
+                        .bind(old_hash)
+                        .bind(&grant_id)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(backend)?
+                        .rows_affected()
+                            == 1
+                    } else {
+                        false
+                    };
+                    if rotated {
+                        if new.grant_id.as_str() != grant_id {
+                            return Err(StoreError::Conflict(format!(
+                                "a refresh token of grant {grant_id} cannot rotate into grant {}",
+                                new.grant_id
+                            )));
+                        }
+                        Self::insert_refresh_with(&mut *conn, new).await?;
+                        Self::mark_grant_used(&mut *conn, &grant_id, now).await?;
+                        return Ok(Rotation::Rotated);
+                    }
+                    // After a concurrent winner committed, this read sees its `used_at`.
+                    let used_at: Option<Option<i64>> =
+                        sqlx::query_scalar("SELECT used_at FROM refresh_tokens WHERE hash = $1")
+                            .bind(old_hash)
+                            .fetch_optional(&mut *conn)
+                            .await
+                            .map_err(backend)?;
+                    Ok(match used_at {
+                        Some(Some(_)) => Rotation::Reused {
+                            grant_id: GrantId(grant_id),
+                        },
+                        _ => Rotation::Invalid,
+                    })
+                }
+
+                async fn insert_session_in(
+                    conn: &mut <$db as sqlx::Database>::Connection,
+                    s: &Session,
+                ) -> StoreResult<()> {
+                    sqlx::query(&format!(
+                        "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"
+                    ))
+                    .bind(s.hash.as_str())
+                    .bind(s.user_id.as_str())
+                    .bind(s.auth_time.0)
+                    .bind(s.created_at.0)
+                    .bind(s.expires_at.0)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| {
+                        error::write(
+                            e,
+                            |_| format!("a session of user {} collides", s.user_id),
+                            || format!("user {}", s.user_id),
+                        )
+                    })?;
+                    Ok(())
+                }
+            }
+
+            #[async_trait]
+            impl GrantStore for $store {
+                async fn upsert_grant(
+                    &self,
+                    new_id: &GrantId,
+                    user: &UserId,
+                    client: &ClientId,
+                    scopes: &[String],
+                    now: Timestamp,
+                ) -> StoreResult<Grant> {
+                    let (new_id, user, client, scopes) = (
+                        new_id.clone(),
+                        user.clone(),
+                        client.clone(),
+                        scopes.to_vec(),
+                    );
+                    self.in_write(move |c| {
+                        Box::pin(async move {
+                            Self::upsert_grant_in(c, &new_id, &user, &client, &scopes, now).await
+                        })
+                    })
+                    .await
                 }
 
                 async fn active_grant(
@@ -193,32 +460,11 @@ macro_rules! impl_grants {
                 }
 
                 async fn revoke_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<bool> {
-                    let id = id.as_str();
-                    let mut tx = self.begin_write().await?;
-                    let done = sqlx::query(
-                        "UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                    )
-                    .bind(now.0)
-                    .bind(id)
-                    .execute(&mut *tx)
+                    let id = id.clone();
+                    self.in_write(move |c| {
+                        Box::pin(async move { Self::revoke_grant_in(c, &id, now).await })
+                    })
                     .await
-                    .map_err(backend)?;
-                    // Also when it was revoked before: whatever still lives of it dies.
-                    for sql in [
-                        "UPDATE auth_codes SET consumed_at = $1 \
-                         WHERE grant_id = $2 AND consumed_at IS NULL",
-                        "UPDATE refresh_tokens SET revoked_at = $1 \
-                         WHERE grant_id = $2 AND revoked_at IS NULL",
-                    ] {
-                        sqlx::query(sql)
-                            .bind(now.0)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                    }
-                    tx.commit().await.map_err(backend)?;
-                    Ok(done.rows_affected() > 0)
                 }
 
                 async fn grant_is_active(&self, id: &GrantId) -> StoreResult<bool> {
@@ -233,52 +479,23 @@ macro_rules! impl_grants {
                     Ok(hit.is_some())
                 }
 
-                /// Never moves `last_used_at` backwards (nodes' clocks differ a little).
                 async fn touch_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<()> {
                     let id = id.as_str();
-                    let done = sqlx::query(
-                        "UPDATE grants SET last_used_at = $1 \
-                         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
-                    )
-                    .bind(now.0)
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    if done.rows_affected() == 0
-                        && self.get_grant(&GrantId(id.to_owned())).await?.is_none()
-                    {
+                    let mut conn = self.pool.acquire().await.map_err(backend)?;
+                    let touched = Self::mark_grant_used(&mut conn, id, now).await?;
+                    drop(conn);
+                    if touched == 0 && self.get_grant(&GrantId(id.to_owned())).await?.is_none() {
                         return Err(StoreError::NotFound(format!("grant {id}")));
                     }
                     Ok(())
                 }
 
                 async fn insert_code(&self, code: &AuthCode) -> StoreResult<()> {
-                    sqlx::query(&format!(
-                        "INSERT INTO auth_codes ({CODE_COLUMNS}) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-                    ))
-                    .bind(code.hash.as_str())
-                    .bind(code.grant_id.as_str())
-                    .bind(code.client_id.as_str())
-                    .bind(code.user_id.as_str())
-                    .bind(&code.redirect_uri)
-                    .bind(rows::scopes_json(&code.scopes)?)
-                    .bind(&code.nonce)
-                    .bind(&code.code_challenge)
-                    .bind(code.auth_time.0)
-                    .bind(code.created_at.0)
-                    .bind(code.expires_at.0)
-                    .execute(&self.pool)
+                    let code = code.clone();
+                    self.in_write(move |c| {
+                        Box::pin(async move { Self::insert_code_in(c, &code).await })
+                    })
                     .await
-                    .map_err(|e| {
-                        error::write(
-                            e,
-                            |_| format!("a code of grant {} collides", code.grant_id),
-                            || format!("grant {}", code.grant_id),
-                        )
-                    })?;
-                    Ok(())
                 }
 
                 async fn find_code(&self, hash: &TokenHash) -> StoreResult<Option<AuthCode>> {
@@ -299,75 +516,13 @@ macro_rules! impl_grants {
                     now: Timestamp,
                     refresh: Option<&RefreshToken>,
                 ) -> StoreResult<CodeRedemption> {
-                    let hash = hash.as_str();
-                    let mut tx = self.begin_write().await?;
-                    let grant_id: Option<String> =
-                        sqlx::query_scalar("SELECT grant_id FROM auth_codes WHERE hash = $1")
-                            .bind(hash)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                    let Some(grant_id) = grant_id else {
-                        tx.rollback().await.map_err(backend)?;
-                        return Ok(CodeRedemption::Unknown);
-                    };
-                    // Lock order: the grant first (see the module doc). Held until commit,
-                    // so a revocation of the grant either waits for this redemption and
-                    // then kills the refresh token inserted here, or runs first and has
-                    // consumed the code, which then reads as `AlreadyUsed` below.
-                    sqlx::query(&format!(
-                        "SELECT id FROM grants WHERE id = $1{}",
-                        Self::FOR_UPDATE
-                    ))
-                    .bind(&grant_id)
-                    .fetch_optional(&mut *tx)
+                    let (hash, refresh) = (hash.clone(), refresh.cloned());
+                    self.in_write(move |c| {
+                        Box::pin(async move {
+                            Self::redeem_code_in(c, &hash, now, refresh.as_ref()).await
+                        })
+                    })
                     .await
-                    .map_err(backend)?;
-                    // One statement: the row lock (PostgreSQL) or the write lock (SQLite)
-                    // lets exactly one caller see `consumed_at IS NULL`. `fetch_all` runs
-                    // the statement to completion; the hash is the key, so one row at most.
-                    let mut won = sqlx::query_as::<_, rows::CodeRow>(&format!(
-                        "UPDATE auth_codes SET consumed_at = $1 \
-                         WHERE hash = $2 AND consumed_at IS NULL RETURNING {CODE_COLUMNS}"
-                    ))
-                    .bind(now.0)
-                    .bind(hash)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                    let Some(row) = won.pop() else {
-                        let seen = sqlx::query_as::<_, rows::CodeRow>(&format!(
-                            "SELECT {CODE_COLUMNS} FROM auth_codes WHERE hash = $1"
-                        ))
-                        .bind(hash)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                        tx.rollback().await.map_err(backend)?;
-                        return Ok(CodeRedemption::AlreadyUsed(rows::code(seen)?));
-                    };
-                    let code = rows::code(row)?;
-                    if let Some(rt) = refresh {
-                        if rt.grant_id != code.grant_id {
-                            tx.rollback().await.map_err(backend)?;
-                            return Err(StoreError::Conflict(format!(
-                                "a code of grant {} cannot start a refresh token of grant {}",
-                                code.grant_id, rt.grant_id
-                            )));
-                        }
-                        Self::insert_refresh_with(&mut *tx, rt).await?;
-                    }
-                    sqlx::query(
-                        "UPDATE grants SET last_used_at = $1 \
-                         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
-                    )
-                    .bind(now.0)
-                    .bind(code.grant_id.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
-                    Ok(CodeRedemption::Redeemed(code))
                 }
 
                 async fn insert_refresh_token(&self, rt: &RefreshToken) -> StoreResult<()> {
@@ -397,96 +552,24 @@ macro_rules! impl_grants {
                     new: &RefreshToken,
                     now: Timestamp,
                 ) -> StoreResult<Rotation> {
-                    let old_hash = old_hash.as_str();
-                    let mut tx = self.begin_write().await?;
-                    let grant_id: Option<String> =
-                        sqlx::query_scalar("SELECT grant_id FROM refresh_tokens WHERE hash = $1")
-                            .bind(old_hash)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                    let Some(grant_id) = grant_id else {
-                        tx.rollback().await.map_err(backend)?;
-                        return Ok(Rotation::Invalid);
-                    };
-                    // Held until commit (PostgreSQL): a revocation waits for this rotation
-                    // and then revokes the new token too; or this waits and sees it revoked.
-                    let active: Option<String> = sqlx::query_scalar(&format!(
-                        "SELECT id FROM grants WHERE id = $1 AND revoked_at IS NULL{}",
-                        Self::FOR_SHARE
-                    ))
-                    .bind(&grant_id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                    let rotated = if active.is_some() {
-                        sqlx::query(
-                            "UPDATE refresh_tokens SET used_at = $1 \
-                             WHERE hash = $2 AND used_at IS NULL AND revoked_at IS NULL \
-                             AND expires_at > $1 AND grant_id IN \
-                             (SELECT id FROM grants WHERE id = $3 AND revoked_at IS NULL)",
-                        )
-                        .bind(now.0)
-                        .bind(old_hash)
-                        .bind(&grant_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?
-                        .rows_affected()
-                            == 1
-                    } else {
-                        false
-                    };
-                    if rotated {
-                        if new.grant_id.as_str() != grant_id {
-                            tx.rollback().await.map_err(backend)?;
-                            return Err(StoreError::Conflict(format!(
-                                "a refresh token of grant {grant_id} cannot rotate into grant {}",
-                                new.grant_id
-                            )));
-                        }
-                        Self::insert_refresh_with(&mut *tx, new).await?;
-                        tx.commit().await.map_err(backend)?;
-                        return Ok(Rotation::Rotated);
-                    }
-                    // After a concurrent winner committed, this read sees its `used_at`.
-                    let used_at: Option<Option<i64>> =
-                        sqlx::query_scalar("SELECT used_at FROM refresh_tokens WHERE hash = $1")
-                            .bind(old_hash)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                    tx.rollback().await.map_err(backend)?;
-                    Ok(match used_at {
-                        Some(Some(_)) => Rotation::Reused {
-                            grant_id: GrantId(grant_id),
-                        },
-                        _ => Rotation::Invalid,
+                    let (old_hash, new) = (old_hash.clone(), new.clone());
+                    self.in_write(move |c| {
+                        Box::pin(async move {
+                            Self::rotate_refresh_token_in(c, &old_hash, &new, now).await
+                        })
                     })
+                    .await
                 }
             }
 
             #[async_trait]
             impl SessionStore for $store {
                 async fn insert_session(&self, s: &Session) -> StoreResult<()> {
-                    sqlx::query(&format!(
-                        "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"
-                    ))
-                    .bind(s.hash.as_str())
-                    .bind(s.user_id.as_str())
-                    .bind(s.auth_time.0)
-                    .bind(s.created_at.0)
-                    .bind(s.expires_at.0)
-                    .execute(&self.pool)
+                    let session = s.clone();
+                    self.in_write(move |c| {
+                        Box::pin(async move { Self::insert_session_in(c, &session).await })
+                    })
                     .await
-                    .map_err(|e| {
-                        error::write(
-                            e,
-                            |_| format!("a session of user {} collides", s.user_id),
-                            || format!("user {}", s.user_id),
-                        )
-                    })?;
-                    Ok(())
                 }
 
                 async fn get_session(

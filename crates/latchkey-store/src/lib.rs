@@ -10,6 +10,7 @@ mod credentials;
 mod directory;
 mod error;
 mod grants;
+mod group_commit;
 mod migrate;
 mod postgres;
 mod products;

@@ -7,10 +7,11 @@ use crate::credentials::impl_credentials;
 use crate::directory::impl_directory;
 use crate::error::backend;
 use crate::grants::impl_grants;
+use crate::group_commit::OpFuture;
 use crate::products::impl_products;
 use latchkey_core::store::{StoreError, StoreResult};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 use std::time::Duration;
 
 const MAX_CONNECTIONS: u32 = 10;
@@ -42,9 +43,8 @@ impl PgStore {
     }
 
     /// Row locks taken by a `SELECT` inside `begin_write`, held until the transaction ends:
-    /// `FOR UPDATE` excludes other lockers, `FOR SHARE` only writers of the row.
+    /// `FOR UPDATE` excludes other lockers.
     const FOR_UPDATE: &'static str = " FOR UPDATE";
-    const FOR_SHARE: &'static str = " FOR SHARE";
     /// How a housekeeping batch leaves rows another node is deleting alone.
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
     /// The database's clock in seconds (what `cache_events.at` is stamped with).
@@ -52,6 +52,25 @@ impl PgStore {
 
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
         self.pool.begin().await.map_err(backend)
+    }
+
+    /// No group commit here (see `in_write`).
+    fn write_stats(&self) -> Option<latchkey_core::store::GroupCommitStats> {
+        None
+    }
+
+    /// Run a token-path write in its own transaction. No batching here: PostgreSQL's
+    /// backends commit concurrently and its WAL writer already syncs waiting commits
+    /// together (see `group_commit.rs` for SQLite's).
+    async fn in_write<T, F>(&self, op: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> OpFuture<'c, T> + Send + 'static,
+    {
+        let mut tx = self.begin_write().await?;
+        let out = op(&mut tx).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
     }
 
     async fn begin_read(&self) -> StoreResult<Transaction<'static, Postgres>> {

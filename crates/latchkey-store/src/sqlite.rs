@@ -8,12 +8,13 @@ use crate::credentials::impl_credentials;
 use crate::directory::impl_directory;
 use crate::error::backend;
 use crate::grants::impl_grants;
+use crate::group_commit::{GroupCommit, OpFuture};
 use crate::products::impl_products;
-use latchkey_core::store::{StoreError, StoreResult};
+use latchkey_core::store::{GroupCommitStats, StoreError, StoreResult};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -27,6 +28,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The token paths' writes, committed in shared transactions (`group_commit.rs`).
+    writes: GroupCommit,
 }
 
 /// `sqlite::memory:` and `?mode=memory` databases live only as long as a connection does.
@@ -65,7 +68,8 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(format!("opening SQLite database: {e}")))?;
         crate::migrate::run(crate::migrate::SQLITE, &pool).await?;
         tracing::info!(database = %url, "SQLite store ready");
-        Ok(SqliteStore { pool })
+        let writes = GroupCommit::start(pool.clone());
+        Ok(SqliteStore { pool, writes })
     }
 
     /// Close every connection (checkpointing the WAL); later calls fail.
@@ -75,7 +79,6 @@ impl SqliteStore {
 
     /// No row locks in SQLite: `begin_write` already serialises writers.
     const FOR_UPDATE: &'static str = "";
-    const FOR_SHARE: &'static str = "";
     /// How a housekeeping batch leaves rows another node is deleting alone.
     const SKIP_LOCKED: &'static str = "";
     /// The database's clock in seconds (what `cache_events.at` is stamped with).
@@ -86,6 +89,19 @@ impl SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)
+    }
+
+    fn write_stats(&self) -> Option<GroupCommitStats> {
+        Some(self.writes.stats())
+    }
+
+    /// Run a token-path write in the next group commit: durable when this returns.
+    async fn in_write<T, F>(&self, op: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> OpFuture<'c, T> + Send + 'static,
+    {
+        self.writes.run(op).await
     }
 
     async fn begin_read(&self) -> StoreResult<Transaction<'static, Sqlite>> {

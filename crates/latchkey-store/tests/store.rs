@@ -143,6 +143,7 @@ suite! {
         concurrent_grant_upserts_keep_one_grant_with_every_scope,
         rel_08_revoke_racing_refresh_leaves_nothing_usable,
         concurrent_jti_records_succeed_once,
+        concurrent_token_writes_each_get_their_own_outcome,
     ],
 }
 
@@ -249,4 +250,54 @@ async fn postgres_two_nodes_purging_at_once_share_the_work() {
     let outcome = tokio::spawn(caches::two_nodes_purging_at_once_share_the_work(url)).await;
     db.drop_db().await;
     resume_panic(outcome);
+}
+
+/// REL-07 under group commit: 200 revocations at once on one SQLite file share far fewer
+/// commits than there are writes, each caller is answered only once its write is durable,
+/// and all 200 are there after the store is closed and reopened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rel_07_sqlite_group_commit_shares_commits_and_loses_nothing() {
+    use latchkey_core::clock::Timestamp;
+    use latchkey_core::ids::{ClientId, Jti};
+    use latchkey_core::store::RevocationStore;
+    let db = SqliteDb::new();
+    let store = Arc::new(SqliteStore::open(&db.url).await.unwrap());
+    let before = store.group_commit_stats().unwrap();
+    let start = Arc::new(tokio::sync::Barrier::new(200));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let (s, start) = (Arc::clone(&store), Arc::clone(&start));
+        tasks.spawn(async move {
+            start.wait().await;
+            s.revoke_token(
+                &Jti(format!("jti-{i}")),
+                &ClientId("c1".into()),
+                Timestamp(i64::MAX),
+                Timestamp(1),
+            )
+            .await
+        });
+    }
+    for done in tasks.join_all().await {
+        done.unwrap();
+    }
+    let after = store.group_commit_stats().unwrap();
+    let (commits, writes) = (after.commits - before.commits, after.writes - before.writes);
+    assert_eq!(writes, 200);
+    assert!(
+        commits <= 100,
+        "{commits} commits for 200 concurrent writes"
+    );
+    store.close().await;
+    let again = SqliteStore::open(&db.url).await.unwrap();
+    for i in 0..200 {
+        assert!(
+            again
+                .is_token_revoked(&Jti(format!("jti-{i}")))
+                .await
+                .unwrap(),
+            "jti-{i} lost"
+        );
+    }
+    again.close().await;
 }

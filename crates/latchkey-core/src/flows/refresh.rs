@@ -89,7 +89,6 @@ pub async fn rotate(
         }
         Rotation::Invalid => return Err(bad().into()),
     }
-    cx.store.touch_grant(&old.grant_id, cx.now).await?;
     Ok(user_tokens::issue(
         cx,
         UserTokenRequest {

@@ -414,6 +414,12 @@ pub async fn rotate_refresh_token_detects_reuse(s: &dyn Store) {
         Rotation::Rotated
     );
     assert_eq!(s.find_refresh_token(&th("rt-2")).await.unwrap(), Some(rt2));
+    let g = s.get_grant(&gid("g1")).await.unwrap().unwrap();
+    assert_eq!(
+        g.last_used_at,
+        Some(now),
+        "the rotation records the grant's use"
+    );
     assert_eq!(
         s.rotate_refresh_token(&th("rt-1"), &refresh("rt-3", &g1, exp), now)
             .await
@@ -922,4 +928,130 @@ pub async fn rel_08_revoke_racing_refresh_leaves_nothing_usable(s: Arc<dyn Store
     }
     // Not asserted (scheduling decides), but reported when the test is run with --nocapture.
     println!("REL-08: the rotation won {rotated_first} of 25 races");
+}
+
+/// Many token-path writes at once (on SQLite they share group commits): each caller gets
+/// exactly what it would have got alone. Rotations of distinct tokens all rotate; of ten
+/// redemptions of one code one wins; a rotation into another grant fails with `Conflict`
+/// and leaves no trace, without failing the writes committed beside it; revocations all
+/// land; and every write is there afterwards.
+pub async fn concurrent_token_writes_each_get_their_own_outcome(s: Arc<dyn Store>) {
+    let g1 = granted(&*s).await;
+    let g2 = s
+        .upsert_grant(
+            &gid("g2"),
+            &user1(),
+            &client("c2"),
+            &scopes(&["openid"]),
+            T0,
+        )
+        .await
+        .unwrap();
+    let exp = T0.plus_secs(3_600);
+    for i in 0..30 {
+        s.insert_refresh_token(&refresh(&format!("old-{i}"), &g1, exp))
+            .await
+            .unwrap();
+    }
+    s.insert_code(&code("one-code", &g1, exp)).await.unwrap();
+    warm(&s).await;
+    let now = T0.plus_secs(5);
+    let start = Arc::new(tokio::sync::Barrier::new(60));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..60 {
+        let (s, start, g1, g2) = (Arc::clone(&s), Arc::clone(&start), g1.clone(), g2.clone());
+        tasks.spawn(async move {
+            start.wait().await;
+            match i {
+                // 0..20: rotate old-i into new-i (same grant) → Rotated.
+                0..20 => {
+                    let r = s
+                        .rotate_refresh_token(
+                            &th(&format!("old-{i}")),
+                            &refresh(&format!("new-{i}"), &g1, exp),
+                            now,
+                        )
+                        .await;
+                    format!("{:?}", r.map_err(|_| "error"))
+                }
+                // 20..30: rotate old-i into grant g2 → Conflict.
+                20..30 => match s
+                    .rotate_refresh_token(
+                        &th(&format!("old-{i}")),
+                        &refresh(&format!("stray-{i}"), &g2, exp),
+                        now,
+                    )
+                    .await
+                {
+                    Err(latchkey_core::store::StoreError::Conflict(_)) => "conflict".to_owned(),
+                    other => format!("unexpected {other:?}"),
+                },
+                // 30..40: redeem the one code.
+                30..40 => match s.redeem_code(&th("one-code"), now, None).await.unwrap() {
+                    CodeRedemption::Redeemed(_) => "redeemed".to_owned(),
+                    CodeRedemption::AlreadyUsed(_) => "replay".to_owned(),
+                    CodeRedemption::Unknown => "unknown".to_owned(),
+                },
+                // 40..60: revoke jti-i.
+                _ => {
+                    s.revoke_token(&jti(&format!("jti-{i}")), &client("c1"), exp, now)
+                        .await
+                        .unwrap();
+                    "revoked".to_owned()
+                }
+            }
+        });
+    }
+    let mut outcomes = tasks.join_all().await;
+    outcomes.sort();
+    let count = |what: &str| outcomes.iter().filter(|o| o.as_str() == what).count();
+    assert_eq!(count("Ok(Rotated)"), 20, "{outcomes:?}");
+    assert_eq!(count("conflict"), 10, "{outcomes:?}");
+    assert_eq!((count("redeemed"), count("replay")), (1, 9), "{outcomes:?}");
+    assert_eq!(count("revoked"), 20, "{outcomes:?}");
+    for i in 0..20 {
+        assert!(
+            s.find_refresh_token(&th(&format!("new-{i}")))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            s.rotate_refresh_token(&th(&format!("old-{i}")), &refresh("again", &g1, exp), now)
+                .await
+                .unwrap(),
+            Rotation::Reused {
+                grant_id: gid("g1")
+            },
+            "old-{i} was used"
+        );
+    }
+    for i in 20..30 {
+        assert_eq!(
+            s.find_refresh_token(&th(&format!("stray-{i}")))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            s.rotate_refresh_token(
+                &th(&format!("old-{i}")),
+                &refresh(&format!("later-{i}"), &g1, exp),
+                now
+            )
+            .await
+            .unwrap(),
+            Rotation::Rotated,
+            "the failed rotation of old-{i} was rolled back"
+        );
+    }
+    for i in 40..60 {
+        assert!(s.is_token_revoked(&jti(&format!("jti-{i}"))).await.unwrap());
+    }
+    let g = s.get_grant(&gid("g1")).await.unwrap().unwrap();
+    assert_eq!(
+        g.last_used_at,
+        Some(now),
+        "rotations and redemption record the use"
+    );
 }
