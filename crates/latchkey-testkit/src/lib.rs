@@ -69,6 +69,26 @@ impl TestServer {
         database_url: Option<String>,
         configure: impl FnOnce(&mut ServerSettings),
     ) -> Self {
+        Self::start_node(database_url, MasterKey::generate(&SystemRng), configure).await
+    }
+
+    /// Another node on this server's database, with the same master key and issuer: a
+    /// scale-out deployment in one process, each node with its own caches and listener.
+    pub async fn another_node(&self) -> Self {
+        let issuer = self.url.clone();
+        Self::start_node(
+            Some(self.database_url.clone()),
+            self.state.master().clone(),
+            |s| s.tokens.issuer = issuer,
+        )
+        .await
+    }
+
+    async fn start_node(
+        database_url: Option<String>,
+        master: MasterKey,
+        configure: impl FnOnce(&mut ServerSettings),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database_url = database_url
             .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("latchkey.db").display()));
@@ -99,15 +119,9 @@ impl TestServer {
             timeouts: latchkey_http::Timeouts::default(),
         };
         configure(&mut settings);
-        let state = AppState::new(
-            store,
-            clock.clone(),
-            Arc::new(SystemRng),
-            settings,
-            MasterKey::generate(&SystemRng),
-        )
-        .await
-        .unwrap();
+        let state = AppState::new(store, clock.clone(), Arc::new(SystemRng), settings, master)
+            .await
+            .unwrap();
         let handle = tokio::spawn(latchkey_http_serve(listener, state.clone()));
         TestServer {
             url,

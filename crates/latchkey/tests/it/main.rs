@@ -13,6 +13,8 @@ mod admin;
 mod authorize;
 /// Bad input at the token endpoint.
 mod bad_input;
+/// Two nodes' caches under load: changes at one enforced at the other within a second.
+mod cache_coherence;
 /// The real binary and its CLI.
 mod cli;
 /// The OpenID conformance suite's modules, replayed.

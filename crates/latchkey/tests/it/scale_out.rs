@@ -1,9 +1,8 @@
 //! Operations across processes: key rotation by the CLI while tokens are in flight
 //! (REL-04, CONF-33), and two nodes on one PostgreSQL database (docs/design.md "Scale-out").
 
-use crate::support::{Env, http};
+use crate::support::{Env, PgTempDb, http};
 use serde_json::Value;
-use std::process::Command;
 
 async fn s2s_token(url: &str, c: &Value) -> String {
     let r = http()
@@ -166,71 +165,11 @@ async fn rel_04_conf_33_key_rotation_keeps_old_tokens_valid_and_publishes_before
     assert!(valid(&server.url, &new).await);
 }
 
-fn postgres_admin_url() -> Option<String> {
-    let url = std::env::var("LATCHKEY_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let ok = Command::new("psql")
-        .args([&url, "-qAtc", "select 1"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if ok {
-        return Some(url);
-    }
-    assert!(
-        std::env::var("LATCHKEY_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-        "PostgreSQL required but unreachable at {url}"
-    );
-    eprintln!("scale_out: skipped, no PostgreSQL reachable (set LATCHKEY_TEST_POSTGRES_URL)");
-    None
-}
-
-struct TempDb {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl TempDb {
-    fn create(admin: &str) -> Self {
-        let nonce = latchkey_core::rand::lower_hex(&latchkey_core::rand::SystemRng, 6);
-        let name = format!("lk_it_{nonce}");
-        let out = Command::new("psql")
-            .args([admin, "-qAtc", &format!("CREATE DATABASE {name}")])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        TempDb {
-            admin: admin.to_owned(),
-            url: format!("{base}/{name}"),
-            name,
-        }
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                &self.admin,
-                "-qAtc",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
-            .output();
-    }
-}
-
 #[tokio::test]
 async fn scale_out_two_nodes_on_one_postgres_share_tokens_and_revocations() {
-    let Some(admin) = postgres_admin_url() else {
+    let Some(db) = PgTempDb::create() else {
         return;
     };
-    let db = TempDb::create(&admin);
     let master = "cd".repeat(32);
     let env = Env::new().with_database(&db.url).with_master_key(&master);
     let c = s2s(&env);
@@ -296,10 +235,9 @@ async fn scale_out_two_nodes_on_one_postgres_share_tokens_and_revocations() {
 /// node B within a second, and stay refused.
 #[tokio::test]
 async fn caches_on_every_node_follow_revocations_rotations_and_disabling_within_a_second() {
-    let Some(admin) = postgres_admin_url() else {
+    let Some(db) = PgTempDb::create() else {
         return;
     };
-    let db = TempDb::create(&admin);
     let env = Env::new()
         .with_database(&db.url)
         .with_master_key(&"ef".repeat(32));

@@ -163,3 +163,67 @@ pub fn repo_root() -> PathBuf {
         .canonicalize()
         .unwrap()
 }
+
+fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("LATCHKEY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let ok = Command::new("psql")
+        .args([&url, "-qAtc", "select 1"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if ok {
+        return Some(url);
+    }
+    assert!(
+        std::env::var("LATCHKEY_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+        "PostgreSQL required but unreachable at {url}"
+    );
+    eprintln!("skipped, no PostgreSQL reachable (set LATCHKEY_TEST_POSTGRES_URL)");
+    None
+}
+
+/// A fresh PostgreSQL database for one test, dropped (with its connections) afterwards.
+pub struct PgTempDb {
+    /// The server's admin URL (`LATCHKEY_TEST_POSTGRES_URL`).
+    pub admin: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgTempDb {
+    /// `None` (the test skips) when no PostgreSQL answers, unless
+    /// `LATCHKEY_REQUIRE_POSTGRES=1` makes that a failure.
+    pub fn create() -> Option<Self> {
+        let admin = &postgres_admin_url()?;
+        let nonce = latchkey_core::rand::lower_hex(&latchkey_core::rand::SystemRng, 6);
+        let name = format!("lk_it_{nonce}");
+        let out = Command::new("psql")
+            .args([admin, "-qAtc", &format!("CREATE DATABASE {name}")])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        Some(PgTempDb {
+            admin: admin.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        })
+    }
+}
+
+impl Drop for PgTempDb {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                &self.admin,
+                "-qAtc",
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ])
+            .output();
+    }
+}
