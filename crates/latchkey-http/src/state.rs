@@ -43,8 +43,19 @@ impl Default for Timeouts {
     }
 }
 
+/// What every handler shares, behind one `Arc`: axum clones the state into each request's
+/// middleware, so a clone must cost one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
@@ -79,7 +90,7 @@ impl AppState {
             admin::keys::ensure_keys(&ctx, &master).await?
         };
         let throttles = Arc::new(crate::throttle::Throttles::new(settings.address_limits));
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             store,
             clock,
             rng,
@@ -93,7 +104,7 @@ impl AppState {
             master: Arc::new(master),
             keyring: Arc::new(RwLock::new(Arc::new(keyring))),
             verified: Arc::new(latchkey_core::verified::VerifiedTokens::default()),
-        })
+        })))
     }
 
     pub fn now(&self) -> Timestamp {
