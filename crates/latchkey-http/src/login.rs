@@ -109,22 +109,34 @@ pub async fn login_get(
 /// Verify a password without blocking the runtime; at most `password_slots` at once.
 async fn check_password(st: &AppState, user: Option<User>, password: String) -> Option<User> {
     let _permit = st.password_slots.clone().acquire_owned().await.ok()?;
-    tokio::task::spawn_blocking(move || match user {
-        Some(u) if u.kind == UserKind::Person && !u.disabled => {
-            let ok = u
-                .password_hash
-                .as_deref()
-                .is_some_and(|h| password::verify_password(h, &password));
-            ok.then_some(u)
-        }
-        _ => {
-            password::dummy_verify(&password);
-            None
-        }
+    let mut memory = st
+        .password_memory
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .pop()
+        .unwrap_or_default();
+    let (user, memory) = tokio::task::spawn_blocking(move || {
+        let user = match user {
+            Some(u) if u.kind == UserKind::Person && !u.disabled => {
+                let hash = u.password_hash.as_deref();
+                let ok =
+                    hash.is_some_and(|h| password::verify_password_in(&mut memory, h, &password));
+                ok.then_some(u)
+            }
+            _ => {
+                password::verify_password_in(&mut memory, password::DUMMY_HASH, &password);
+                None
+            }
+        };
+        (user, memory)
     })
     .await
-    .ok()
-    .flatten()
+    .ok()?;
+    st.password_memory
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(memory);
+    user
 }
 
 pub async fn login_post(

@@ -63,6 +63,9 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Bounds concurrent Argon2 verifications (≈ 19 MiB each) to the core count.
     pub password_slots: Arc<tokio::sync::Semaphore>,
+    /// The Argon2 working memory of each slot, allocated once and reused
+    /// (`latchkey_core::password::HashMemory`), so memory stays at slots × 19 MiB.
+    pub password_memory: std::sync::Mutex<Vec<latchkey_core::password::HashMemory>>,
     pub throttles: Arc<crate::throttle::Throttles>,
     /// Signs the CSRF tokens of our forms (derived from the master key).
     pub csrf: Arc<CsrfKey>,
@@ -99,6 +102,7 @@ impl AppState {
             password_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            password_memory: std::sync::Mutex::new(Vec::new()),
             throttles,
             csrf: Arc::new(CsrfKey::new(&master.derive(csrf::KEY_LABEL))),
             master: Arc::new(master),
