@@ -1,12 +1,22 @@
-//! `cargo run --release -p latchkey-bench -- [REQUESTS] [CONCURRENCY]`: starts a server on
-//! 127.0.0.1 (fresh SQLite file) and drives each operation with keep-alive connections,
-//! printing throughput and latency percentiles. Bounded in count; loopback only.
+//! The benchmark's Rust side. `bench/compare` (docs/performance.md) is the benchmark; it
+//! calls this binary for the parts that need Latchkey's own code:
+//! - `latchkey-bench raw SECS DIR`: raw crypto, Argon2id, fsync and SQLite commit rates
+//!   (`raw.rs`);
+//! - `latchkey-bench seed-grants FILE N`: N grants in a database (`seed.rs`).
+//!
+//! `cargo run --release -p latchkey-bench -- [REQUESTS] [CONCURRENCY]` is the quick
+//! in-process check: a server on 127.0.0.1 (fresh SQLite file) driven from the same
+//! process with keep-alive connections, printing throughput and latency percentiles.
+//! Bounded in count; loopback only.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::disallowed_methods
 )]
+
+mod raw;
+mod seed;
 
 use latchkey_testkit::TestServer;
 use std::sync::Arc;
@@ -62,6 +72,21 @@ where
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("raw") => {
+            let secs = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(3.0);
+            let dir = std::path::PathBuf::from(args.get(3).map_or(".", String::as_str));
+            return raw::run(secs, &dir).await;
+        }
+        Some("seed-grants") => {
+            let n = args
+                .get(3)
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(1_000_000);
+            return seed::run(args.get(2).expect("seed-grants FILE N"), n).await;
+        }
+        _ => {}
+    }
     let total: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let conc: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(32);
     let s = TestServer::start().await;

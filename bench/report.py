@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Turn bench/compare's results file ("key value" lines) into the Markdown report:
+both servers side by side with their ratios, the raw limits of the server core, and
+every target of the speed issue with its measured figure."""
+import statistics
+import sys
+
+
+def load(path):
+    res = {}
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.strip().partition(" ")
+            res[key] = value
+    return res
+
+
+def num(res, key):
+    try:
+        return float(res[key])
+    except (KeyError, ValueError):
+        return None
+
+
+def fmt(x, digits=0):
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def ratio(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
+def main():
+    res = load(sys.argv[1])
+    quick = sys.argv[2] == "1"
+    cpu = res.get("machine.cpu", "?").replace("_", " ")
+    out = []
+    w = out.append
+    w(f"# bench/compare{' --quick' if quick else ''}")
+    w("")
+    w(f"Machine: {cpu}, {res.get('machine.cpus')} CPUs, Linux {res.get('machine.kernel')}. "
+      "Each server with every thread pinned to CPU 0 (`taskset -a -c 0`), one after the "
+      "other; wrk (1 thread, 32 keep-alive connections) pinned to CPU 1. Raw limits "
+      "measured on CPU 0 in the same run.")
+    w("")
+    w("| workload | Latchkey req/s | p50 / p99 | node-oidc-provider req/s | Latchkey ÷ node | bad answers |")
+    w("|---|---:|---|---:|---:|---:|")
+    rows = [
+        ("client_credentials, ES256 JWT", "lk.cc_es256", "node.cc_es256"),
+        ("client_credentials, RS256 JWT", "lk.cc_rs256", "node.cc_rs256"),
+        ("validate_token (node: introspection of opaque)", "lk.validate", "node.introspect"),
+        ("introspection (node: of opaque tokens)", "lk.introspect", "node.introspect"),
+        ("refresh (rotation, new tokens)", "lk.refresh", None),
+        ("code exchange (+ ID token, refresh token)", "lk.code", None),
+        ("password login (form POST, Argon2id)", "lk.login", None),
+        ("userinfo", "lk.userinfo", None),
+        ("JWKS", "lk.jwks", "node.jwks"),
+    ]
+    for label, lk, node in rows:
+        a = num(res, lk + ".rps")
+        b = num(res, node + ".rps") if node else None
+        lat = f"{res.get(lk + '.p50', '—')} / {res.get(lk + '.p99', '—')}"
+        bad = res.get(lk + ".bad", "—")
+        if node and res.get(node + ".bad", "0") not in ("0", ""):
+            bad += f" (node {res[node + '.bad']})"
+        r = ratio(a, b)
+        w(f"| {label} | {fmt(a)} | {lat} | {fmt(b)} | {'—' if r is None else f'{r:.2f}×'} | {bad} |")
+    w("")
+    kb = lambda k: None if num(res, k) is None else num(res, k) / 1024
+    w("| memory (VmRSS) | Latchkey | node-oidc-provider |")
+    w("|---|---:|---:|")
+    w(f"| idle, after start | {fmt(kb('lk.rss_idle_kb'), 1)} MB | {fmt(kb('node.rss_idle_kb'), 1)} MB |")
+    w(f"| after the load | {fmt(kb('lk.rss_loaded_kb'), 1)} MB | {fmt(kb('node.rss_loaded_kb'), 1)} MB |")
+    starts = [num(res, k) for k in res if k.startswith("lk.cold_start_ms.")]
+    cold = statistics.median(starts) if starts else None
+    w("")
+    w(f"Cold start with {fmt(num(res, 'lk.cold_grants'))} grants stored: median "
+      f"{fmt(cold)} ms over {len(starts)} starts ({', '.join(fmt(s) for s in starts)} ms), "
+      "process start to the first 200 from /readyz.")
+    commits = num(res, "lk.group_commits")
+    if commits:
+        w("")
+        w(f"Group commit during the code and refresh workloads: {fmt(commits)} SQLite "
+          "commits (`latchkey_group_commits_total`).")
+    w("")
+    w("| raw limit (CPU 0, same code as the server) | per second |")
+    w("|---|---:|")
+    for key, label in [
+        ("raw.es256_sign", "ES256 signatures (aws-lc-rs)"),
+        ("raw.es256_verify", "ES256 verifications"),
+        ("raw.rs256_sign", "RSA-2048 signatures"),
+        ("raw.argon2id_hash", "Argon2id hashes, Latchkey's parameters"),
+        ("raw.fsync", "write + fdatasync"),
+        ("raw.sqlite_commit", "one-row SQLite commits, WAL + synchronous=FULL"),
+    ]:
+        w(f"| {label} | {fmt(num(res, key))} |")
+    w("")
+    w("| target | measured | met |")
+    w("|---|---|---|")
+
+    def target(label, value, goal, text):
+        met = "—" if value is None else ("yes" if value >= goal else "no")
+        w(f"| {label} | {text} | {met} |")
+
+    cc, ncc = num(res, "lk.cc_es256.rps"), num(res, "node.cc_es256.rps")
+    r = ratio(cc, ncc)
+    target("client_credentials ES256 ≥ 4× node", r, 4, f"{fmt(r, 2)}×")
+    r = ratio(cc, num(res, "raw.es256_sign"))
+    target("client_credentials ES256 ≥ 50% of raw ES256 signing", r, 0.5, f"{fmt(100 * r if r else None, 1)}%")
+    r = ratio(num(res, "lk.cc_rs256.rps"), num(res, "raw.rs256_sign"))
+    target("client_credentials RS256 ≥ 85% of raw RSA-2048 signing", r, 0.85, f"{fmt(100 * r if r else None, 1)}%")
+    for name in ("validate", "introspect"):
+        r = ratio(num(res, f"lk.{name}.rps"), num(res, "node.introspect.rps"))
+        target(f"{'validate_token' if name == 'validate' else 'introspection'} ≥ 5× node's introspection", r, 5, f"{fmt(r, 2)}×")
+    for name, label in (("refresh", "refresh"), ("code", "code exchange")):
+        r = ratio(num(res, f"lk.{name}.rps"), num(res, "raw.sqlite_commit"))
+        target(f"{label} ≥ 50% of the SQLite commit rate", r, 0.5, f"{fmt(100 * r if r else None, 1)}%")
+    r = ratio(num(res, "lk.login.rps"), num(res, "raw.argon2id_hash"))
+    target("password login ≥ 90% of the Argon2id rate", r, 0.9, f"{fmt(100 * r if r else None, 1)}%")
+    idle = kb("lk.rss_idle_kb")
+    target("idle RSS ≤ 20 MB", None if idle is None else 20 - idle, 0, f"{fmt(idle, 1)} MB")
+    target(f"cold start with {fmt(num(res, 'lk.cold_grants'))} grants < 300 ms",
+           None if cold is None else 300 - cold, 0.001, f"{fmt(cold)} ms")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
