@@ -3,7 +3,7 @@
 //! secret rotation made at node A are enforced at node B within a second; and when the
 //! nodes' notification connections are killed, B still converges within a second.
 
-use crate::support::PgTempDb;
+use crate::support::{PgTempDb, within_a_second};
 use latchkey_core::admin::{self, Actor};
 use latchkey_core::ids::ClientId;
 use latchkey_testkit::flow::add_user;
@@ -29,28 +29,6 @@ async fn token_status(s: &TestServer, client_id: &str, secret: &str) -> u16 {
     .await
     .status()
     .as_u16()
-}
-
-/// Poll until `check` holds, failing past one second; then check that it stays so.
-#[allow(clippy::disallowed_methods)]
-async fn within_a_second<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = std::time::Instant::now();
-    while !check().await {
-        assert!(
-            start.elapsed() < Duration::from_secs(1),
-            "{what}: still not seen at node B after a second"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    eprintln!("{what}: seen at node B after {:?}", start.elapsed());
-    for _ in 0..5 {
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        assert!(check().await, "{what}: went back");
-    }
 }
 
 /// Background load on a node until `stop`: validations of `tokens` and client
@@ -87,24 +65,15 @@ fn traffic(
 }
 
 /// Kill every `LISTEN` connection on `db` (both nodes'); how many were killed.
-async fn kill_listeners(admin: &str, db: &str) -> i64 {
-    let out = std::process::Command::new("psql")
-        .args([
-            admin,
-            "-qAtc",
-            &format!(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE datname = '{db}' AND query ILIKE 'LISTEN%'"
-            ),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+fn kill_listeners(db: &PgTempDb) -> i64 {
+    db.admin_sql(&format!(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = '{}' AND query ILIKE 'LISTEN%'",
+        db.name
+    ))
+    .trim()
+    .parse()
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -189,10 +158,7 @@ async fn rel_12_changes_at_one_node_are_enforced_at_another_within_a_second_unde
     };
     let fresh_token = b.token(&fresh, "openid").await;
     assert!(valid(&b, &fresh_token).await);
-    assert!(
-        kill_listeners(&db.admin, &db.name).await >= 1,
-        "no LISTEN connection found"
-    );
+    assert!(kill_listeners(&db) >= 1, "no LISTEN connection found");
     admin::accounts::set_credential_disabled(&ctx, &Actor::Operator, &id, true)
         .await
         .unwrap();

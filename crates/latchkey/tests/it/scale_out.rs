@@ -1,7 +1,7 @@
 //! Operations across processes: key rotation by the CLI while tokens are in flight
 //! (REL-04, CONF-33), and two nodes on one PostgreSQL database (docs/design.md "Scale-out").
 
-use crate::support::{Env, PgTempDb, http};
+use crate::support::{Env, PgTempDb, http, within_a_second};
 use serde_json::Value;
 
 async fn s2s_token(url: &str, c: &Value) -> String {
@@ -34,29 +34,6 @@ async fn valid(url: &str, token: &str) -> bool {
         .await
         .unwrap();
     v["valid"] == true
-}
-
-/// Poll until `check` holds, failing past one second (the bound a change made on one
-/// node, or by the CLI, takes to reach every node's caches); then check that it stays so.
-#[allow(clippy::disallowed_methods)]
-async fn within_a_second<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = std::time::Instant::now();
-    while !check().await {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(1),
-            "{what}: still not seen after a second"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    eprintln!("{what}: seen after {:?}", start.elapsed());
-    for _ in 0..5 {
-        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-        assert!(check().await, "{what}: went back");
-    }
 }
 
 async fn token_status(url: &str, client_id: &str, secret: &str) -> u16 {

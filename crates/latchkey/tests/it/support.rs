@@ -198,15 +198,7 @@ impl PgTempDb {
         let admin = &postgres_admin_url()?;
         let nonce = latchkey_core::rand::lower_hex(&latchkey_core::rand::SystemRng, 6);
         let name = format!("lk_it_{nonce}");
-        let out = Command::new("psql")
-            .args([admin, "-qAtc", &format!("CREATE DATABASE {name}")])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        psql(admin, &format!("CREATE DATABASE {name}"));
         let (base, _) = admin.rsplit_once('/').unwrap();
         Some(PgTempDb {
             admin: admin.to_owned(),
@@ -214,6 +206,27 @@ impl PgTempDb {
             name,
         })
     }
+}
+
+impl PgTempDb {
+    /// Run `sql` as the server's admin; its output, one row per line.
+    pub fn admin_sql(&self, sql: &str) -> String {
+        psql(&self.admin, sql)
+    }
+}
+
+/// `psql -qAtc sql` on `url`, failing the test when it fails; its standard output.
+fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([url, "-qAtc", sql])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 impl Drop for PgTempDb {
@@ -225,5 +238,28 @@ impl Drop for PgTempDb {
                 &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
             ])
             .output();
+    }
+}
+
+/// Poll until `check` holds, failing past one second (the bound a change made on one
+/// node, or by the CLI, takes to reach every node's caches); then check that it stays so.
+#[allow(clippy::disallowed_methods)]
+pub async fn within_a_second<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while !check().await {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(1),
+            "{what}: still not seen after a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    eprintln!("{what}: seen after {:?}", start.elapsed());
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        assert!(check().await, "{what}: went back");
     }
 }
