@@ -158,6 +158,17 @@ impl User {
     }
 }
 
+/// A one-time link for a new member to set their password (the Admin Console's invite).
+/// Only the hash of the link's token is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub hash: TokenHash,
+    pub user_id: UserId,
+    pub org_id: OrgId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
     pub org_id: OrgId,

@@ -59,6 +59,16 @@ pub struct ProductRole {
     pub role: ProductRoleKind,
 }
 
+/// A user of a product instance as the Admin Console lists it: a technical account comes
+/// with the credential it belongs to (listed under "API credentials").
+#[derive(Debug, Clone)]
+pub struct InstanceUser {
+    pub user: crate::model::User,
+    pub role: ProductRoleKind,
+    /// `(client id, credential name, project id)` of a technical account's credential.
+    pub credential: Option<(ClientId, String, crate::ids::ProjectId)>,
+}
+
 /// A public certificate or key registered to a service-account credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRecord {

@@ -10,11 +10,11 @@ use crate::ids::{ApiId, ClientId, GrantId, Jti, OrgId, ProjectId, TokenHash, Use
 use crate::keys::StoredKey;
 use crate::model::CredentialKind;
 use crate::model::{
-    Api, AuthCode, CodeRedemption, Credential, Grant, Membership, Org, OrgRole, Project,
-    RefreshToken, Rotation, SecretRecord, Session, User,
+    Api, AuthCode, CodeRedemption, Credential, Grant, Invitation, Membership, Org, OrgRole,
+    Project, RefreshToken, Rotation, SecretRecord, Session, User,
 };
 use crate::products::{
-    CertificateRecord, ProductInstance, ProductProfile, ProductRole, ProfileMember,
+    CertificateRecord, InstanceUser, ProductInstance, ProductProfile, ProductRole, ProfileMember,
 };
 use async_trait::async_trait;
 
@@ -49,7 +49,8 @@ pub trait UserStore: Send + Sync {
     async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     /// One transaction (SEC-25): apply `disabled` and/or `password_hash` (each only if
-    /// `Some`); when the account is being disabled or its password changed, also revoke
+    /// `Some`); `Conflict`, changing nothing, when disabling would leave an org the user
+    /// is a system admin of without an enabled system admin (the last-admin rule); when the account is being disabled or its password changed, also revoke
     /// every active grant of the user (with their codes and refresh tokens), every access
     /// token about the user issued so far (`tokens_revoked_before`), and end all of the
     /// user's browser sessions. `false` if the user does not exist.
@@ -364,6 +365,56 @@ pub trait ConsoleIdStore: Send + Sync {
     async fn console_id(&self, kind: &str, number: &str) -> StoreResult<Option<String>>;
 }
 
+/// The Admin Console's reads and its guarded writes (docs/design.md lists the Admin Console).
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    /// Members of `org` whose email, name or id contains `query` (case-insensitively;
+    /// every member when it is empty), with their role: people before technical accounts,
+    /// then by email; at most `limit`.
+    async fn search_members(
+        &self,
+        org: &OrgId,
+        query: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(User, OrgRole)>>;
+    /// One transaction: set a member's org role. `Conflict`, changing nothing, when that
+    /// leaves the org without an enabled system admin (the last-admin rule); `false` when
+    /// the user is not a member. Concurrent calls on one org are serialised, so two
+    /// admins demoting each other cannot both succeed.
+    async fn change_role(&self, org: &OrgId, user: &UserId, role: OrgRole) -> StoreResult<bool>;
+    /// One transaction: a new person without a password, their membership with `role`,
+    /// and the invitation that lets them set one.
+    async fn insert_invited_user(
+        &self,
+        user: &User,
+        role: OrgRole,
+        invitation: &Invitation,
+    ) -> StoreResult<()>;
+    /// The invitation with that hash if it is unused and unexpired at `now`.
+    async fn get_invitation(
+        &self,
+        hash: &TokenHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<Invitation>>;
+    /// One transaction: consume the invitation (unused and unexpired at `now`; of
+    /// concurrent calls exactly one wins) and set its user's password. The user, or
+    /// `None` when the invitation is not usable.
+    async fn accept_invitation(
+        &self,
+        hash: &TokenHash,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserId>>;
+    /// `Conflict` when the instance has another profile of that name; `false` if absent.
+    async fn rename_profile(&self, id: &str, name: &str) -> StoreResult<bool>;
+    /// One transaction: the profile and its memberships (its admins stop being admins of
+    /// the instance through it; they stay its users). `false` if absent.
+    async fn delete_profile(&self, id: &str) -> StoreResult<bool>;
+    /// Every user of the instance with their role in it, and for a technical account the
+    /// credential it belongs to; people first, then by email.
+    async fn instance_users(&self, instance: &str) -> StoreResult<Vec<InstanceUser>>;
+}
+
 /// Everything a Latchkey node needs from its database.
 #[async_trait]
 pub trait Store:
@@ -379,6 +430,7 @@ pub trait Store:
     + ServiceAccountStore
     + ProductStore
     + ConsoleIdStore
+    + AdminStore
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;

@@ -21,6 +21,7 @@ use latchkey_core::token::CTP_USER;
 use latchkey_core::{ErrorCode, OAuthError};
 use serde_json::json;
 
+pub mod admin;
 pub mod caller;
 pub mod credentials;
 pub mod openapi;

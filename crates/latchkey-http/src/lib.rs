@@ -3,6 +3,7 @@
 //! its state (docs/style.md habit 10), tested in-process and by full-server tests.
 
 pub mod account;
+pub mod admin_ui;
 pub mod api_key;
 pub mod auth;
 pub mod authorize;
@@ -191,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         .merge(resources)
         // The Developer Console in the browser (HTML pages, session + CSRF).
         .merge(console_ui::routes())
+        .merge(admin_ui::routes())
         // The console API (docs/console-contract.md §2): every path from one table, which
         // also makes its OpenAPI document. No CORS (SEC-07).
         .merge(console_api::routes::router())

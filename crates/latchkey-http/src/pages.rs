@@ -8,6 +8,39 @@ use serde::Serialize;
 use std::sync::OnceLock;
 
 const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "admin_base.html",
+        include_str!("../templates/admin_base.html"),
+    ),
+    (
+        "admin_orgs.html",
+        include_str!("../templates/admin_orgs.html"),
+    ),
+    (
+        "admin_forbidden.html",
+        include_str!("../templates/admin_forbidden.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../templates/admin_users.html"),
+    ),
+    (
+        "admin_user.html",
+        include_str!("../templates/admin_user.html"),
+    ),
+    (
+        "admin_products.html",
+        include_str!("../templates/admin_products.html"),
+    ),
+    (
+        "admin_instance.html",
+        include_str!("../templates/admin_instance.html"),
+    ),
+    (
+        "admin_settings.html",
+        include_str!("../templates/admin_settings.html"),
+    ),
+    ("invite.html", include_str!("../templates/invite.html")),
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("consent.html", include_str!("../templates/consent.html")),

@@ -25,11 +25,11 @@ use latchkey_core::ids::{ApiId, ClientId, GrantId, Jti, OrgId, ProjectId, TokenH
 use latchkey_core::keys::StoredKey;
 use latchkey_core::model::CredentialKind;
 use latchkey_core::model::{
-    Api, AuthCode, CodeRedemption, Credential, Grant, Membership, Org, OrgRole, Project,
-    RefreshToken, Rotation, SecretRecord, Session, User,
+    Api, AuthCode, CodeRedemption, Credential, Grant, Invitation, Membership, Org, OrgRole,
+    Project, RefreshToken, Rotation, SecretRecord, Session, User,
 };
 use latchkey_core::products::{
-    CertificateRecord, ProductInstance, ProductProfile, ProductRole, ProfileMember,
+    CertificateRecord, InstanceUser, ProductInstance, ProductProfile, ProductRole, ProfileMember,
 };
 use latchkey_core::store::*;
 use std::collections::HashMap;
@@ -962,6 +962,66 @@ impl ConsoleIdStore for CachedStore {
 
     async fn console_id(&self, kind: &str, number: &str) -> StoreResult<Option<String>> {
         self.inner.console_id(kind, number).await
+    }
+}
+
+#[async_trait]
+impl AdminStore for CachedStore {
+    async fn search_members(
+        &self,
+        org: &OrgId,
+        query: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(User, OrgRole)>> {
+        self.inner.search_members(org, query, limit).await
+    }
+
+    async fn change_role(&self, org: &OrgId, user: &UserId, role: OrgRole) -> StoreResult<bool> {
+        self.inner.change_role(org, user, role).await
+    }
+
+    async fn insert_invited_user(
+        &self,
+        user: &User,
+        role: OrgRole,
+        invitation: &Invitation,
+    ) -> StoreResult<()> {
+        let r = self.inner.insert_invited_user(user, role, invitation).await;
+        self.cache.invalidate_all();
+        r
+    }
+
+    async fn get_invitation(
+        &self,
+        hash: &TokenHash,
+        now: Timestamp,
+    ) -> StoreResult<Option<Invitation>> {
+        self.inner.get_invitation(hash, now).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        hash: &TokenHash,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserId>> {
+        let r = self.inner.accept_invitation(hash, password_hash, now).await;
+        self.cache.invalidate_all();
+        r
+    }
+
+    async fn rename_profile(&self, id: &str, name: &str) -> StoreResult<bool> {
+        self.inner.rename_profile(id, name).await
+    }
+
+    async fn delete_profile(&self, id: &str) -> StoreResult<bool> {
+        let r = self.inner.delete_profile(id).await;
+        self.cache.invalidate_all();
+        r
+    }
+
+    async fn instance_users(&self, instance: &str) -> StoreResult<Vec<InstanceUser>> {
+        self.inner.instance_users(instance).await
     }
 }
 

@@ -255,6 +255,9 @@ macro_rules! impl_directory {
                     now: Timestamp,
                 ) -> StoreResult<bool> {
                     let mut tx = self.begin_write().await?;
+                    if disabled == Some(true) {
+                        Self::guard_last_admin(&mut tx, user).await?;
+                    }
                     let done = sqlx::query(
                         "UPDATE users SET disabled = COALESCE($1, disabled), \
                          password_hash = COALESCE($2, password_hash) WHERE id = $3",

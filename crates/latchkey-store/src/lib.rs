@@ -5,6 +5,7 @@
 //! `grants.rs`)
 //! and equivalent schemas (`migrations/sqlite`, `migrations/postgres`), migrated at open.
 
+mod admin;
 mod cache;
 mod credentials;
 mod directory;

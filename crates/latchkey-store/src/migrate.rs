@@ -55,6 +55,11 @@ pub(crate) const SQLITE: &[Script] = &[
         "cache_events",
         include_str!("../migrations/sqlite/0008_cache_events.sql"),
     ),
+    (
+        9,
+        "invitations",
+        include_str!("../migrations/sqlite/0009_invitations.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Script] = &[
@@ -97,6 +102,11 @@ pub(crate) const POSTGRES: &[Script] = &[
         8,
         "cache_events",
         include_str!("../migrations/postgres/0008_cache_events.sql"),
+    ),
+    (
+        9,
+        "invitations",
+        include_str!("../migrations/postgres/0009_invitations.sql"),
     ),
 ];
 

@@ -109,6 +109,7 @@ impl PgStore {
 impl_directory!(PgStore, Postgres);
 impl_grants!(PgStore, Postgres);
 impl_products!(PgStore, Postgres);
+crate::admin::impl_admin!(PgStore, Postgres);
 impl_credentials!(PgStore, Postgres, "postgres");
 
 impl_events!(PgStore);

@@ -104,6 +104,52 @@ pub(crate) fn user(r: UserRow) -> StoreResult<User> {
     })
 }
 
+/// A `UserRow` followed by more columns of the same `SELECT`, each read by name.
+macro_rules! user_plus {
+    ($(#[$meta:meta])* $name:ident { $($field:ident : $ty:ty),+ $(,)? }) => {
+        $(#[$meta])*
+        pub(crate) struct $name {
+            pub(crate) user: UserRow,
+            $(pub(crate) $field: $ty),+
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $name {
+            fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($name { user: <UserRow as sqlx::FromRow<_>>::from_row(row)?, $($field: row.try_get(stringify!($field))?),+ })
+            }
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $name {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($name { user: <UserRow as sqlx::FromRow<_>>::from_row(row)?, $($field: row.try_get(stringify!($field))?),+ })
+            }
+        }
+    };
+}
+
+user_plus!(
+    /// An org member with their role (`search_members`).
+    MemberUserRow { role: String }
+);
+
+pub(crate) fn member_user(r: MemberUserRow) -> StoreResult<(User, OrgRole)> {
+    let role = parse::<OrgRole>("org_members", &r.user.id, &r.role)?;
+    Ok((user(r.user)?, role))
+}
+
+user_plus!(
+    /// A user of a product instance, with a technical account's credential
+    /// (`instance_users`).
+    InstanceUserRow {
+        is_admin: bool,
+        cred_client_id: Option<String>,
+        cred_name: Option<String>,
+        cred_project_id: Option<String>,
+    }
+);
+
 row!(MemberRow {
     org_id: String,
     user_id: String,

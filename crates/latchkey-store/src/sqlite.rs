@@ -131,6 +131,7 @@ impl SqliteStore {
 impl_directory!(SqliteStore, Sqlite);
 impl_grants!(SqliteStore, Sqlite);
 impl_products!(SqliteStore, Sqlite);
+crate::admin::impl_admin!(SqliteStore, Sqlite);
 impl_credentials!(SqliteStore, Sqlite, "sqlite");
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! database per test; skipped with a notice when no server answers, a failure under
 //! `LATCHKEY_REQUIRE_POSTGRES=1`), and the close-and-reopen cases (REL-07) on both.
 
+#[path = "store/admin.rs"]
+mod admin;
 #[path = "store/caches.rs"]
 mod caches;
 #[path = "store/fixtures.rs"]
@@ -133,6 +135,10 @@ suite! {
         certificates_roundtrip,
         jtis_are_single_use_until_expiry,
         products_profiles_and_roles,
+        members_are_searched_by_email_name_and_id,
+        the_last_enabled_system_admin_stays,
+        invitations_work_once_and_expire,
+        profiles_rename_delete_and_instance_users,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,
@@ -144,6 +150,7 @@ suite! {
         rel_08_revoke_racing_refresh_leaves_nothing_usable,
         concurrent_jti_records_succeed_once,
         concurrent_token_writes_each_get_their_own_outcome,
+        concurrent_demotions_keep_one_system_admin,
     ],
 }
 

@@ -90,6 +90,45 @@ pub enum OrgCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCmd {
+    /// List an org's members, or those whose email, name or id contains --search
+    /// ("techacct" finds technical accounts).
+    List {
+        #[arg(long)]
+        org: String,
+        #[arg(long, default_value = "")]
+        search: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a member's org role (an org always keeps an enabled system admin).
+    SetRole {
+        #[arg(long)]
+        org: String,
+        /// User id or email.
+        #[arg(long)]
+        user: String,
+        /// system_admin, developer or user.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Invite a person to an org: prints a one-time link (valid 7 days) where they set
+    /// their password.
+    Invite {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "user")]
+        role: String,
+        #[arg(long)]
+        given_name: Option<String>,
+        #[arg(long)]
+        family_name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Disable a user: they cannot sign in, their sessions end and every app they
     /// connected loses its tokens.
     Disable {
@@ -433,6 +472,30 @@ pub enum ProductCmd {
         profile: String,
         #[arg(long)]
         user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename a product profile.
+    RenameProfile {
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a product profile (its admins stay contributors of the instance).
+    DeleteProfile {
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// An instance's profiles with their members, and its users: technical accounts
+    /// with the credential each belongs to ("API credentials").
+    Show {
+        #[arg(long)]
+        instance: String,
         #[arg(long)]
         json: bool,
     },

@@ -275,6 +275,18 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             );
             Ok(())
         }
+        Command::User(UserCmd::List { .. } | UserCmd::SetRole { .. } | UserCmd::Invite { .. })
+        | Command::Product(
+            ProductCmd::RenameProfile { .. }
+            | ProductCmd::DeleteProfile { .. }
+            | ProductCmd::Show { .. },
+        ) => {
+            let base = config
+                .issuer
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen));
+            crate::members::run(&ctx, &base, cli.command).await
+        }
         Command::User(
             UserCmd::Disable { .. } | UserCmd::Enable { .. } | UserCmd::SetPassword { .. },
         )
@@ -620,5 +632,6 @@ async fn product(ctx: &Ctx<'_>, cmd: ProductCmd) -> Result<(bool, Value, String)
                 .join("\n");
             (json, json!({"product_roles": roles}), human)
         }
+        _ => return Err("not a product command".into()),
     })
 }

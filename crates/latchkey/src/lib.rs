@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod masterkey;
+pub mod members;
 pub mod projects;
 pub mod serve;
 

@@ -18,6 +18,7 @@ pub mod console_subscriptions;
 pub mod credentials;
 pub mod demo;
 pub mod keys;
+pub mod members;
 pub mod products;
 pub mod projects;
 pub mod redirect;
@@ -122,7 +123,7 @@ pub fn imitates_brand(name: &str) -> bool {
     reading(name).contains(&reading("latchkey"))
 }
 
-fn check_email(email: &str) -> AdminResult<String> {
+pub(crate) fn check_email(email: &str) -> AdminResult<String> {
     let e = email.trim();
     let ok = e.len() <= 254
         && !e.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -293,3 +293,116 @@ pub async fn provision_technical_account(
     }
     Ok(out)
 }
+
+/// Rename a product profile (system admins).
+pub async fn rename_profile(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    profile: &str,
+    name: &str,
+) -> AdminResult<ProductProfile> {
+    let (p, i) = require_profile(ctx, profile).await?;
+    authorize(
+        ctx,
+        actor,
+        &i.org_id,
+        Action::ManageProducts,
+        &format!("product profile {profile}"),
+    )
+    .await?;
+    let name = check_name("profile name", name)?;
+    if !ctx.store.rename_profile(&p.id, &name).await? {
+        return Err(AdminError::NotFound(format!("product profile {profile}")));
+    }
+    Ok(ProductProfile { name, ..p })
+}
+
+/// Delete a product profile with its memberships: its admins stop being admins of the
+/// instance through it, and stay its users (`contributor` unless another profile makes
+/// them admin).
+pub async fn delete_profile(ctx: &Ctx<'_>, actor: &Actor, profile: &str) -> AdminResult<()> {
+    let (p, i) = require_profile(ctx, profile).await?;
+    authorize(
+        ctx,
+        actor,
+        &i.org_id,
+        Action::ManageProducts,
+        &format!("product profile {profile}"),
+    )
+    .await?;
+    if !ctx.store.delete_profile(&p.id).await? {
+        return Err(AdminError::NotFound(format!("product profile {profile}")));
+    }
+    Ok(())
+}
+
+/// A profile with its members.
+#[derive(Debug, Clone)]
+pub struct ProfileView {
+    pub profile: ProductProfile,
+    pub members: Vec<(crate::model::User, bool)>,
+}
+
+/// An instance as the Admin Console shows it: its profiles with their members, and its
+/// users, technical accounts with their credentials ("API credentials").
+#[derive(Debug, Clone)]
+pub struct InstanceView {
+    pub instance: ProductInstance,
+    pub profiles: Vec<ProfileView>,
+    pub users: Vec<crate::products::InstanceUser>,
+}
+
+pub async fn instance_view(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    instance: &str,
+) -> AdminResult<InstanceView> {
+    let i = require_instance(ctx, instance).await?;
+    authorize(
+        ctx,
+        actor,
+        &i.org_id,
+        Action::ManageProducts,
+        &format!("product instance {instance}"),
+    )
+    .await?;
+    let users = ctx.store.instance_users(&i.id).await?;
+    let mut profiles = Vec::new();
+    for p in ctx.store.list_profiles(&i.id).await? {
+        let mut members = Vec::new();
+        for m in ctx.store.profile_members(&p.id).await? {
+            if let Some(u) = users.iter().find(|u| u.user.id == m.user_id) {
+                members.push((u.user.clone(), m.is_admin));
+            } else if let Some(u) = ctx.store.get_user(&m.user_id).await? {
+                members.push((u, m.is_admin));
+            }
+        }
+        profiles.push(ProfileView {
+            profile: p,
+            members,
+        });
+    }
+    Ok(InstanceView {
+        instance: i,
+        profiles,
+        users,
+    })
+}
+
+/// The instance a profile belongs to, for one who may manage the org's products.
+pub async fn instance_of_profile(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    profile: &str,
+) -> AdminResult<String> {
+    let (p, i) = require_profile(ctx, profile).await?;
+    authorize(
+        ctx,
+        actor,
+        &i.org_id,
+        Action::ManageProducts,
+        &format!("product profile {profile}"),
+    )
+    .await?;
+    Ok(p.instance_id)
+}

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
-use super::{credentials as creds, openapi, services as svc};
+use super::{admin as adm, credentials as creds, openapi, services as svc};
 
 /// How a route authenticates, for the document's `security`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +149,41 @@ pub static ROUTES: &[Route] = &[
         "Latchkey's own: convert a Service Account (JWT) credential to OAuth Server-to-Server", 200, None,
         "{client_id, kind, org_id, technical_account_id, scopes}", Auth::Bearer,
         post(super::convert_post)),
+    route!(GET "/console/api/organizations/{orgId}/users",
+        "Latchkey's own (Admin Console): the org's members, or those whose email, name or id contains ?search= (system admins)", 200, None,
+        "{users: [{id, email, name, kind, role, disabled, invited}]}", Auth::Console, get(adm::users_get)),
+    route!(POST "/console/api/organizations/{orgId}/users",
+        "Latchkey's own: add a person to the org; without a password they get a one-time invitation_url (7 days)", 201,
+        Some("{email*, given_name, family_name, role: system_admin|developer|user, password}"),
+        "{id, email, name, kind, role, disabled, invited, invitation_url}", Auth::Console, post(adm::users_post)),
+    route!(GET "/console/api/organizations/{orgId}/users/{userId}",
+        "Latchkey's own: a member with product roles, profiles and a technical account's credential", 200, None,
+        "{id, email, name, kind, role, disabled, invited, product_roles, profiles, credential}", Auth::Console, get(adm::user_get)),
+    route!(PATCH "/console/api/organizations/{orgId}/users/{userId}",
+        "Latchkey's own: change a member's org role or disable / enable them (409: the org must keep an enabled system admin)", 200,
+        Some("{role: system_admin|developer|user, disabled: bool}"),
+        "{id, email, name, kind, role, disabled, invited}", Auth::Console, patch(adm::user_patch)),
+    route!(GET "/console/api/organizations/{orgId}/settings", "Latchkey's own: the org's settings", 200, None,
+        "{org_id, developers_may_manage_credentials}", Auth::Console, get(adm::settings_get)),
+    route!(PATCH "/console/api/organizations/{orgId}/settings", "Latchkey's own: change the org's settings", 200,
+        Some("{developers_may_manage_credentials*}"),
+        "{org_id, developers_may_manage_credentials}", Auth::Console, patch(adm::settings_patch)),
+    route!(GET "/console/api/product-instances/{instanceId}",
+        "Latchkey's own: a product instance, its profiles with members, and its users (technical accounts with their credential)", 200, None,
+        "{instance, profiles: [{id, name, members}], users: [{id, email, kind, role, credential}]}", Auth::Console, get(adm::instance_get)),
+    route!(POST "/console/api/product-instances/{instanceId}/profiles", "Latchkey's own: create a product profile", 201,
+        Some("{name*}"), "{id, instance_id, name, created_at}", Auth::Console, post(adm::profiles_post)),
+    route!(PATCH "/console/api/product-profiles/{profileId}", "Latchkey's own: rename a product profile", 200,
+        Some("{name*}"), "{id, instance_id, name, created_at}", Auth::Console, patch(adm::profile_patch)),
+    route!(DELETE "/console/api/product-profiles/{profileId}",
+        "Latchkey's own: delete a product profile (its admins stay contributors)", 204, None,
+        "no body", Auth::Console, delete(adm::profile_delete)),
+    route!(PUT "/console/api/product-profiles/{profileId}/members/{userId}",
+        "Latchkey's own: add a member (id or email, e.g. a technical account) to a profile; admin makes them admin of the product", 200,
+        Some("{admin: bool}"), "{profile_id, user_id, admin}", Auth::Console, put(adm::member_put)),
+    route!(DELETE "/console/api/product-profiles/{profileId}/members/{userId}",
+        "Latchkey's own: take a member off a profile", 204, None,
+        "no body", Auth::Console, delete(adm::member_delete)),
     route!(GET "/console/api/openapi.json", "This document", 200, None, "OpenAPI 3.0", Auth::Public, get(openapi::openapi_get)),
 ];
 

@@ -98,7 +98,11 @@ async fn script_get() -> Response {
 }
 
 /// The signed-in person, or the response that sends them to sign in first.
-async fn person(st: &AppState, headers: &HeaderMap, here: &str) -> Result<User, Response> {
+pub(crate) async fn person(
+    st: &AppState,
+    headers: &HeaderMap,
+    here: &str,
+) -> Result<User, Response> {
     match session::current(st, headers).await {
         Ok(Some((_, user))) => Ok(user),
         Ok(None) => Err(see_other(&format!("/login?return_to={}", encode(here)))),
@@ -106,12 +110,12 @@ async fn person(st: &AppState, headers: &HeaderMap, here: &str) -> Result<User, 
     }
 }
 
-fn actor(user: &User) -> Actor {
+pub(crate) fn actor(user: &User) -> Actor {
     Actor::User(user.id.clone())
 }
 
 /// Percent-encode a path for a query value or a path segment.
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
@@ -124,13 +128,13 @@ fn encode(s: &str) -> String {
 }
 
 /// A path segment (an org id holds `@`).
-fn seg(s: &str) -> String {
+pub(crate) fn seg(s: &str) -> String {
     encode(s).replace('/', "%2F")
 }
 
 /// Render a console page for `user`: the CSRF token, the user's email and the message
 /// (`notice` after a change, `error` when one was refused) are added to `ctx`.
-fn page(
+pub(crate) fn page(
     st: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
@@ -165,7 +169,7 @@ fn console_headers(resp: &mut Response) {
 }
 
 /// What a page says above its content.
-enum Msg {
+pub(crate) enum Msg {
     None,
     Notice(String),
     Error(String),
@@ -204,12 +208,12 @@ impl Flash {
 /// How a refused operation reads: a message shown on the page it came from, with its
 /// status, or a page of its own: not found (a 404, the same for an unknown id and another
 /// org's) or the store failing (503).
-enum Refusal {
+pub(crate) enum Refusal {
     Show(StatusCode, String),
     Page(Response),
 }
 
-fn refusal(e: AdminError) -> Refusal {
+pub(crate) fn refusal(e: AdminError) -> Refusal {
     match e {
         AdminError::Invalid(m) => Refusal::Show(StatusCode::BAD_REQUEST, m),
         AdminError::Conflict(m) => Refusal::Show(StatusCode::CONFLICT, m),
@@ -226,14 +230,14 @@ fn refusal(e: AdminError) -> Refusal {
 }
 
 /// For a read: any error is the page's end.
-fn read_failed(e: AdminError) -> Response {
+pub(crate) fn read_failed(e: AdminError) -> Response {
     match refusal(e) {
         Refusal::Show(status, m) => error_page(status, "Not allowed", &m),
         Refusal::Page(resp) => resp,
     }
 }
 
-fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     error_page(
         StatusCode::NOT_FOUND,
         "Not found",
@@ -242,12 +246,12 @@ fn not_found() -> Response {
 }
 
 /// A UTC time as the console shows it.
-fn utc(ts: Timestamp) -> String {
+pub(crate) fn utc(ts: Timestamp) -> String {
     crate::account::utc(ts)
 }
 
 /// The 303 after a change.
-fn done(location: &str, code: &str) -> Response {
+pub(crate) fn done(location: &str, code: &str) -> Response {
     let sep = if location.contains('?') { '&' } else { '?' };
     see_other(&format!("{location}{sep}done={code}"))
 }

@@ -10,6 +10,8 @@ use latchkey_core::products::CertificateRecord;
 use latchkey_core::store::{Store, StoreError};
 use std::sync::Arc;
 
+/// The Admin Console's cases live in `admin.rs`.
+pub use crate::admin::*;
 /// The grant, code, refresh-token, session and membership cases live in `grants.rs`.
 pub use crate::grants::*;
 /// The certificate, assertion-`jti`, product and profile cases live in

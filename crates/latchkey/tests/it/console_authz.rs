@@ -28,6 +28,12 @@ struct Target {
     jwt_client_id: String,
     /// Strings that must never reach a caller from another org.
     private: Vec<String>,
+    /// The Admin Console rows' objects: a person of the org (a member of `profile`), a
+    /// product instance and one of its profiles; `n` makes names unique.
+    n: usize,
+    person: String,
+    instance: String,
+    profile: String,
 }
 
 async fn target(s: &TestServer, org: &OrgId, n: usize) -> Target {
@@ -66,6 +72,22 @@ async fn target(s: &TestServer, org: &OrgId, n: usize) -> Target {
     )
     .await
     .unwrap();
+    let person_id = person(s, &org.0, &format!("person{n}@a.example"), OrgRole::User).await;
+    let instance = products::create_instance(
+        &ctx,
+        &Actor::Operator,
+        org,
+        "Workfront",
+        Some(&format!("Workfront {n}")),
+    )
+    .await
+    .unwrap();
+    let profile = products::create_profile(&ctx, &Actor::Operator, &instance.id, "Profile")
+        .await
+        .unwrap();
+    products::add_profile_member(&ctx, &Actor::Operator, &profile.id, &person_id.0, false)
+        .await
+        .unwrap();
     let num = |kind, id: String| {
         let ctx = s.ctx();
         async move { number_of(&ctx, kind, &id).await.unwrap() }
@@ -85,7 +107,12 @@ async fn target(s: &TestServer, org: &OrgId, n: usize) -> Target {
             jwt.credential.client_id.0,
             project.name,
             project.id.0,
+            person_id.0.clone(),
         ],
+        n,
+        person: person_id.0,
+        instance: instance.id,
+        profile: profile.id,
     }
 }
 
@@ -154,6 +181,8 @@ struct Row {
     nested: bool,
     /// The body is the multipart form of `W/credentials/entp`.
     form: bool,
+    /// Only a system admin may (the Admin Console's operations): a developer gets 403.
+    admin_only: bool,
 }
 
 const fn read(path: fn(&Target) -> String, nested: bool) -> Row {
@@ -169,6 +198,7 @@ const fn read(path: fn(&Target) -> String, nested: bool) -> Row {
         fresh: false,
         nested,
         form: false,
+        admin_only: false,
     }
 }
 
@@ -191,7 +221,29 @@ const fn write(
         fresh,
         nested: true,
         form: false,
+        admin_only: false,
     }
+}
+
+/// An Admin Console operation: system admins only; `nested` when an org number is in the
+/// path and objects of the org below it.
+const fn admin_op(
+    method: &'static str,
+    path: fn(&Target) -> String,
+    body: Option<fn(&Target) -> Value>,
+    ok: u16,
+    fresh: bool,
+    nested: bool,
+) -> Row {
+    Row {
+        admin_only: true,
+        nested,
+        ..write(method, path, body, ok, fresh)
+    }
+}
+
+fn a(t: &Target) -> String {
+    format!("/console/api/organizations/{}", t.org)
 }
 
 fn o(t: &Target) -> String {
@@ -387,6 +439,114 @@ fn rows() -> Vec<Row> {
             narrow: 200,
             ..read(|_| "/console/api/openapi.json".into(), false)
         },
+        // The Admin Console's API. The other org's admin on the org-level paths with
+        // their own number reaches their own org (not nested).
+        admin_op(
+            "GET",
+            |t| format!("{}/users?search=person", a(t)),
+            None,
+            200,
+            false,
+            false,
+        ),
+        admin_op(
+            "POST",
+            |t| format!("{}/users", a(t)),
+            Some(|t| json!({"email": format!("new{}@a.example", t.n), "role": "developer"})),
+            201,
+            true,
+            false,
+        ),
+        admin_op(
+            "GET",
+            |t| format!("{}/users/{}", a(t), t.person),
+            None,
+            200,
+            false,
+            true,
+        ),
+        admin_op(
+            "PATCH",
+            |t| format!("{}/users/{}", a(t), t.person),
+            Some(|_| json!({"role": "developer"})),
+            200,
+            true,
+            true,
+        ),
+        admin_op(
+            "GET",
+            |t| format!("{}/settings", a(t)),
+            None,
+            200,
+            false,
+            false,
+        ),
+        admin_op(
+            "PATCH",
+            |t| format!("{}/settings", a(t)),
+            Some(|_| json!({"developers_may_manage_credentials": true})),
+            200,
+            false,
+            false,
+        ),
+        admin_op(
+            "GET",
+            |t| format!("/console/api/product-instances/{}", t.instance),
+            None,
+            200,
+            false,
+            false,
+        ),
+        admin_op(
+            "POST",
+            |t| format!("/console/api/product-instances/{}/profiles", t.instance),
+            Some(|t| json!({"name": format!("New {}", t.n)})),
+            201,
+            true,
+            false,
+        ),
+        admin_op(
+            "PATCH",
+            |t| format!("/console/api/product-profiles/{}", t.profile),
+            Some(|t| json!({"name": format!("Renamed {}", t.n)})),
+            200,
+            true,
+            false,
+        ),
+        admin_op(
+            "DELETE",
+            |t| format!("/console/api/product-profiles/{}", t.profile),
+            None,
+            204,
+            true,
+            false,
+        ),
+        admin_op(
+            "PUT",
+            |t| {
+                format!(
+                    "/console/api/product-profiles/{}/members/{}",
+                    t.profile, t.person
+                )
+            },
+            Some(|_| json!({"admin": true})),
+            200,
+            true,
+            false,
+        ),
+        admin_op(
+            "DELETE",
+            |t| {
+                format!(
+                    "/console/api/product-profiles/{}/members/{}",
+                    t.profile, t.person
+                )
+            },
+            None,
+            204,
+            true,
+            false,
+        ),
     ]
 }
 
@@ -413,7 +573,13 @@ fn template(path: &str) -> String {
             let hex = seg.len() >= 16 && seg.bytes().all(|b| b.is_ascii_hexdigit());
             // The two path parameters that are words: an sdkCode and a credential type.
             let word = seg.ends_with("SDK") || seg == "oauth_server_to_server";
-            if number || hex || word { "{}" } else { seg }
+            // A user id (`…@AdobeID`), with or without a query after it.
+            let user = seg.contains('@');
+            if number || hex || word || user {
+                "{}"
+            } else {
+                seg.split('?').next().unwrap_or(seg)
+            }
         })
         .collect::<Vec<_>>()
         .join("/")
@@ -584,8 +750,13 @@ async fn sec_40_every_console_api_endpoint_answers_each_role_as_it_must() {
             } else {
                 (path.clone(), body.clone())
             };
+            let want = if row.admin_only && who == "developer" {
+                403
+            } else {
+                row.manager
+            };
             let (status, got) = send(&s, &row, &path, Some(token), key, body).await;
-            assert_eq!(status, row.manager, "{who}: {what}: {got}");
+            assert_eq!(status, want, "{who}: {what}: {got}");
         }
     }
 }

@@ -845,6 +845,19 @@ async fn the_openapi_document_matches_what_is_served() {
         "GET /console/services/ims/terms".to_owned(),
         "POST /console/api/credentials/{client_id}/convert".to_owned(),
         "GET /console/api/openapi.json".to_owned(),
+        // Latchkey's own Admin Console paths.
+        "GET /console/api/organizations/{orgId}/users".to_owned(),
+        "POST /console/api/organizations/{orgId}/users".to_owned(),
+        "GET /console/api/organizations/{orgId}/users/{userId}".to_owned(),
+        "PATCH /console/api/organizations/{orgId}/users/{userId}".to_owned(),
+        "GET /console/api/organizations/{orgId}/settings".to_owned(),
+        "PATCH /console/api/organizations/{orgId}/settings".to_owned(),
+        "GET /console/api/product-instances/{instanceId}".to_owned(),
+        "POST /console/api/product-instances/{instanceId}/profiles".to_owned(),
+        "PATCH /console/api/product-profiles/{profileId}".to_owned(),
+        "DELETE /console/api/product-profiles/{profileId}".to_owned(),
+        "PUT /console/api/product-profiles/{profileId}/members/{userId}".to_owned(),
+        "DELETE /console/api/product-profiles/{profileId}/members/{userId}".to_owned(),
     ];
     let mut want: Vec<String> = expected.to_vec();
     want.sort();

@@ -893,3 +893,120 @@ fn interop_aio_lib_console_journey() {
     );
     drop(s);
 }
+
+/// The Admin Console (`/admin`) in a real headless Chromium
+/// (tests/interop/node/admin_ui.test.mjs), along the seeds' Workfront walkthrough: a
+/// developer gets 403; the system admin searches "techacct", finds the technical account
+/// of a server-to-server credential, adds it as admin of a Workfront product profile and
+/// `validate_token` then reports it as admin of Workfront; two-click admin from the
+/// instance's "API credentials"; profile rename and delete; the last system admin cannot
+/// be demoted; an invitation link sets a password once.
+#[test]
+fn interop_chromium_admin_console() {
+    const NAME: &str = "interop_chromium_admin_console";
+    const PASSWORD: &str = "correct horse battery staple";
+    const ORG: &str = "Acme Robotics";
+    const INSTANCE: &str = "Workfront Production";
+    const PROFILE: &str = "Workfront Admins";
+    let dir = interop_dir("node");
+    let chromium = std::env::var_os("LATCHKEY_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let missing = node_missing(&dir, &["playwright-core"]).or_else(|| {
+        (!chromium.is_file()).then(|| format!("no Chromium at {}", chromium.display()))
+    });
+    if skip_if_missing(NAME, missing) {
+        return;
+    }
+    let env = Env::new();
+    let org = env.cli_json(&["org", "create", "--name", ORG, "--json"]);
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let people = [
+        ("grace@acme.example", "system_admin"),
+        ("linus@acme.example", "developer"),
+    ];
+    for (email, role) in people {
+        env.cli_json(&[
+            "user",
+            "create",
+            "--org",
+            &org_id,
+            "--email",
+            email,
+            "--password",
+            PASSWORD,
+            "--role",
+            role,
+            "--json",
+        ]);
+    }
+    let instance = env.cli_json(&[
+        "product",
+        "create-instance",
+        "--org",
+        &org_id,
+        "--product",
+        "Workfront",
+        "--name",
+        INSTANCE,
+        "--json",
+    ]);
+    env.cli_json(&[
+        "product",
+        "create-profile",
+        "--instance",
+        instance["id"].as_str().unwrap(),
+        "--name",
+        PROFILE,
+        "--json",
+    ]);
+    let project = env.cli_json(&[
+        "project", "create", "--org", &org_id, "--name", "Sync", "--json",
+    ]);
+    let pid = project["id"].as_str().unwrap().to_owned();
+    env.cli_json(&[
+        "project",
+        "add-api",
+        "--project",
+        &pid,
+        "--api",
+        "workfront",
+        "--json",
+    ]);
+    let cred = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        &pid,
+        "--kind",
+        "server_to_server",
+        "--name",
+        "Workfront sync",
+        "--json",
+    ]);
+    let tech = cred["technical_account_email"].as_str().unwrap().to_owned();
+    assert!(tech.contains("@techacct."), "{cred}");
+    let server = env.serve(&[]);
+    let mut cmd = Command::new("node");
+    cmd.arg("--test")
+        .arg(dir.join("admin_ui.test.mjs"))
+        .env("LATCHKEY_CHROMIUM", &chromium)
+        .env("LATCHKEY_ORG_NAME", ORG)
+        .env("LATCHKEY_ADMIN_EMAIL", people[0].0)
+        .env("LATCHKEY_DEV_EMAIL", people[1].0)
+        .env("LATCHKEY_USER_PASSWORD", PASSWORD)
+        .env("LATCHKEY_INSTANCE_NAME", INSTANCE)
+        .env("LATCHKEY_PROFILE_NAME", PROFILE)
+        .env("LATCHKEY_TECH_EMAIL", &tech);
+    let c = Cred {
+        client_id: cred["client_id"].as_str().unwrap().to_owned(),
+        client_secret: cred["client_secret"].as_str().unwrap().to_owned(),
+        org_id,
+    };
+    let (ok, printed) = run_suite(cmd, &server.url, &c);
+    assert!(
+        ok && printed.contains("# pass 1") && printed.contains("# fail 0"),
+        "Chromium Admin Console suite failed against {}:\n{printed}",
+        server.url
+    );
+}

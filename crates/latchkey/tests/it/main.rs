@@ -9,6 +9,8 @@ mod support;
 
 /// Product roles and the role matrix, in the core and over the console API.
 mod admin;
+/// The Admin Console at `/admin` (SEC-40, SEC-34, the last-admin rule) and its CLI.
+mod admin_console;
 /// The authorization endpoint and consent.
 mod authorize;
 /// Bad input at the token endpoint.

@@ -1,0 +1,380 @@
+//! The Admin Console's people (docs/design.md lists the Admin Console): an org's system admins
+//! list and search its members (technical accounts too: "techacct" finds them by their
+//! email), add people directly or by invitation, change org roles and disable or enable
+//! accounts. Only a system admin may do any of it (`Action::ManageOrg`), so only a system
+//! admin grants or removes system admin; the store refuses to leave an org without an
+//! enabled system admin (the last-admin rule), inside the writing transaction.
+
+use super::authz::{Action, Actor, authorize_org};
+use super::{AdminError, AdminResult, Ctx, MIN_PASSWORD_LEN, NewUser, check_email, check_name};
+use crate::clock::Timestamp;
+use crate::ids::{OrgId, TokenHash, UserId};
+use crate::model::{Credential, Invitation, Membership, Org, OrgRole, User, UserKind};
+use crate::password::hash_password;
+use crate::products::{ProductInstance, ProductProfile, ProductRole};
+use crate::rand::token;
+use crate::secret::sha256_hex;
+
+/// How long an invitation link works.
+pub const INVITATION_TTL_SECS: i64 = 7 * 24 * 3600;
+/// At most this many members per search answer.
+pub const SEARCH_LIMIT: i64 = 200;
+
+/// A member as the Admin Console lists them.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: User,
+    pub role: OrgRole,
+}
+
+/// One member with what the Admin Console shows on their page.
+#[derive(Debug, Clone)]
+pub struct MemberDetail {
+    pub user: User,
+    pub role: OrgRole,
+    /// Their roles in this org's product instances.
+    pub product_roles: Vec<ProductRole>,
+    /// The profiles of this org they are in, with whether they administer each.
+    pub profiles: Vec<(ProductInstance, ProductProfile, bool)>,
+    /// A technical account's credential.
+    pub credential: Option<Credential>,
+}
+
+async fn require_org(ctx: &Ctx<'_>, org: &OrgId) -> AdminResult<Org> {
+    ctx.store
+        .get_org(org)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("org {org}")))
+}
+
+/// The org, for one of its system admins (the Admin Console's pages).
+pub async fn admin_org(ctx: &Ctx<'_>, actor: &Actor, org: &OrgId) -> AdminResult<Org> {
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    require_org(ctx, org).await
+}
+
+/// The org's members whose email, name or id contains `query` (all when empty).
+pub async fn search(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    query: &str,
+) -> AdminResult<Vec<Member>> {
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    if query.chars().count() > 200 {
+        return Err(AdminError::Invalid(
+            "search text must be at most 200 characters".into(),
+        ));
+    }
+    Ok(ctx
+        .store
+        .search_members(org, query, SEARCH_LIMIT)
+        .await?
+        .into_iter()
+        .map(|(user, role)| Member { user, role })
+        .collect())
+}
+
+/// A member of `org` by id or email; another org's user is not found.
+async fn require_member(ctx: &Ctx<'_>, org: &OrgId, who: &str) -> AdminResult<(User, OrgRole)> {
+    let not_found = || AdminError::NotFound(format!("user {who}"));
+    let user = match ctx.store.get_user(&UserId(who.to_owned())).await? {
+        Some(u) => u,
+        None => ctx
+            .store
+            .find_user_by_email(who)
+            .await?
+            .ok_or_else(not_found)?,
+    };
+    let m = ctx
+        .store
+        .membership(org, &user.id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((user, m.role))
+}
+
+/// One member's page: role, product roles and profiles in this org, and a technical
+/// account's credential.
+pub async fn detail(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    who: &str,
+) -> AdminResult<MemberDetail> {
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    let (user, role) = require_member(ctx, org, who).await?;
+    let product_roles: Vec<ProductRole> = ctx
+        .store
+        .product_roles(&user.id)
+        .await?
+        .into_iter()
+        .filter(|r| &r.org_id == org)
+        .collect();
+    let mut profiles = Vec::new();
+    for i in ctx.store.list_instances(org).await? {
+        for p in ctx.store.list_profiles(&i.id).await? {
+            let members = ctx.store.profile_members(&p.id).await?;
+            if let Some(m) = members.iter().find(|m| m.user_id == user.id) {
+                profiles.push((i.clone(), p.clone(), m.is_admin));
+            }
+        }
+    }
+    let credential = match user.kind {
+        UserKind::Technical => credential_of(ctx, org, &user.id).await?,
+        UserKind::Person => None,
+    };
+    Ok(MemberDetail {
+        user,
+        role,
+        product_roles,
+        profiles,
+        credential,
+    })
+}
+
+/// The credential whose technical account `user` is.
+async fn credential_of(
+    ctx: &Ctx<'_>,
+    org: &OrgId,
+    user: &UserId,
+) -> AdminResult<Option<Credential>> {
+    for p in ctx.store.list_projects(org).await? {
+        for c in ctx.store.list_credentials(&p.id).await? {
+            if c.technical_account.as_ref() == Some(user) {
+                return Ok(Some(c));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Every profile of the org with its instance (what a member can be added to).
+pub async fn org_profiles(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+) -> AdminResult<Vec<(ProductInstance, ProductProfile)>> {
+    authorize_org(ctx, actor, org, Action::ManageProducts).await?;
+    let mut out = Vec::new();
+    for i in ctx.store.list_instances(org).await? {
+        for p in ctx.store.list_profiles(&i.id).await? {
+            out.push((i.clone(), p));
+        }
+    }
+    Ok(out)
+}
+
+/// Change a member's org role. Technical accounts keep theirs (they act through their
+/// credential, never through the consoles).
+pub async fn change_role(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    who: &str,
+    role: OrgRole,
+) -> AdminResult<Member> {
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    let (user, _) = require_member(ctx, org, who).await?;
+    if user.kind == UserKind::Technical {
+        return Err(AdminError::Invalid(
+            "a technical account's org role cannot be changed; make it an admin of a product \
+             profile instead"
+                .into(),
+        ));
+    }
+    if !ctx.store.change_role(org, &user.id, role).await? {
+        return Err(AdminError::NotFound(format!("user {who}")));
+    }
+    Ok(Member { user, role })
+}
+
+/// Disable or enable a member's account (disabling ends their sessions and revokes what
+/// their apps hold, SEC-25; the last enabled system admin cannot be disabled).
+pub async fn set_disabled(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    who: &str,
+    disabled: bool,
+) -> AdminResult<User> {
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    let (user, _) = require_member(ctx, org, who).await?;
+    if matches!(actor, Actor::User(me) if *me == user.id) && disabled {
+        return Err(AdminError::Invalid(
+            "you cannot disable your own account".into(),
+        ));
+    }
+    ctx.store
+        .update_user_security(&user.id, Some(disabled), None, ctx.now)
+        .await?;
+    Ok(User { disabled, ..user })
+}
+
+/// What adding a person to an org gives back: the person, and when they were invited the
+/// one-time link's token (shown once; only its hash is stored).
+#[derive(Debug)]
+pub struct Added {
+    pub user: User,
+    pub invitation: Option<String>,
+}
+
+/// A person to add to an org: with a password they can sign in at once; without one they
+/// get an invitation link that expires. An existing person of another org joins with
+/// `role` (their password stays theirs).
+pub struct NewMember<'a> {
+    pub email: &'a str,
+    pub given_name: Option<&'a str>,
+    pub family_name: Option<&'a str>,
+    pub role: OrgRole,
+    pub password: Option<&'a str>,
+}
+
+pub async fn add(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    new: NewMember<'_>,
+) -> AdminResult<Added> {
+    require_org(ctx, org).await?;
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    let email = check_email(new.email)?;
+    if let Some(existing) = ctx.store.find_user_by_email(&email).await? {
+        if existing.kind != UserKind::Person {
+            return Err(AdminError::Conflict(format!(
+                "{email} is a technical account"
+            )));
+        }
+        if ctx.store.membership(org, &existing.id).await?.is_some() {
+            return Err(AdminError::Conflict(format!(
+                "{email} is already a member of this org"
+            )));
+        }
+        ctx.store
+            .set_membership(&Membership {
+                org_id: org.clone(),
+                user_id: existing.id.clone(),
+                role: new.role,
+            })
+            .await?;
+        return Ok(Added {
+            user: existing,
+            invitation: None,
+        });
+    }
+    if let Some(password) = new.password {
+        let user = super::create_user(
+            ctx,
+            NewUser {
+                org,
+                email: &email,
+                password,
+                role: new.role,
+                given_name: new.given_name,
+                family_name: new.family_name,
+                country: None,
+            },
+        )
+        .await?;
+        return Ok(Added {
+            user,
+            invitation: None,
+        });
+    }
+    let user = User {
+        id: UserId::generate(ctx.rng),
+        email,
+        kind: UserKind::Person,
+        given_name: new
+            .given_name
+            .map(|g| check_name("given name", g))
+            .transpose()?,
+        family_name: new
+            .family_name
+            .map(|f| check_name("family name", f))
+            .transpose()?,
+        country: None,
+        password_hash: None,
+        disabled: false,
+        created_at: ctx.now,
+    };
+    let secret = token(ctx.rng, 32);
+    let inv = Invitation {
+        hash: invitation_hash(&secret),
+        user_id: user.id.clone(),
+        org_id: org.clone(),
+        created_at: ctx.now,
+        expires_at: Timestamp(ctx.now.0 + INVITATION_TTL_SECS * 1000),
+    };
+    ctx.store.insert_invited_user(&user, new.role, &inv).await?;
+    Ok(Added {
+        user,
+        invitation: Some(secret),
+    })
+}
+
+fn invitation_hash(secret: &str) -> TokenHash {
+    TokenHash(sha256_hex(secret))
+}
+
+fn unusable() -> AdminError {
+    AdminError::NotFound("invitation (it may have been used or have expired)".into())
+}
+
+/// The invitation behind a link, if it can still be used: its user and org.
+pub async fn invitation(ctx: &Ctx<'_>, secret: &str) -> AdminResult<(Invitation, User, Org)> {
+    if secret.is_empty() || secret.len() > 128 {
+        return Err(unusable());
+    }
+    let inv = ctx
+        .store
+        .get_invitation(&invitation_hash(secret), ctx.now)
+        .await?
+        .ok_or_else(unusable)?;
+    let user = ctx
+        .store
+        .get_user(&inv.user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(unusable)?;
+    let org = require_org(ctx, &inv.org_id).await?;
+    Ok((inv, user, org))
+}
+
+/// Use an invitation: set the invited person's password. The link works once.
+pub async fn accept(ctx: &Ctx<'_>, secret: &str, password: &str) -> AdminResult<User> {
+    let (_, user, _) = invitation(ctx, secret).await?;
+    if password.chars().count() < MIN_PASSWORD_LEN || password.len() > 1024 {
+        return Err(AdminError::Invalid(format!(
+            "password must be {MIN_PASSWORD_LEN} to 1024 characters"
+        )));
+    }
+    let hash = hash_password(ctx.rng, password).map_err(AdminError::Invalid)?;
+    ctx.store
+        .accept_invitation(&invitation_hash(secret), &hash, ctx.now)
+        .await?
+        .ok_or_else(unusable)?;
+    Ok(user)
+}
+
+/// The org's settings page: may its developers manage credentials?
+pub async fn developers_may_manage_credentials(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+) -> AdminResult<bool> {
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    Ok(ctx.store.developers_may_manage_credentials(org).await?)
+}
+
+/// The org a console path names: a Latchkey org id (`…@LatchkeyOrg`) or the org's
+/// console number. Who may see it is each operation's own check.
+pub async fn org_ref(ctx: &Ctx<'_>, org: &str) -> AdminResult<OrgId> {
+    if org.contains('@') {
+        return Ok(OrgId(org.to_owned()));
+    }
+    super::console_ids::id_of(ctx, super::console_ids::ConsoleKind::Org, org)
+        .await?
+        .map(OrgId)
+        .ok_or_else(|| AdminError::NotFound(format!("organization {org}")))
+}

@@ -1,0 +1,310 @@
+//! The Admin Console's storage cases (`AdminStore`): member search, the last-admin rule
+//! (also under concurrent demotions), invitations used once, profile rename and delete,
+//! and an instance's users with their credentials.
+
+use crate::fixtures::*;
+use crate::suite::{expect_conflict, expect_not_found};
+use latchkey_core::clock::Timestamp;
+use latchkey_core::ids::{OrgId, TokenHash, UserId};
+use latchkey_core::model::{CredentialKind, Invitation, Membership, OrgRole};
+use latchkey_core::products::{ProductInstance, ProductProfile, ProductRoleKind};
+use latchkey_core::store::Store;
+use std::sync::Arc;
+
+fn member(org: &str, user: &str, role: OrgRole) -> Membership {
+    Membership {
+        org_id: OrgId(org.into()),
+        user_id: UserId(user.into()),
+        role,
+    }
+}
+
+/// Org `o1` with two system admins (`a1`, `a2`), a developer and a technical account of
+/// credential `c1`; org `o2` with its own admin.
+async fn admins(s: &dyn Store) {
+    s.insert_org(&org("o1")).await.unwrap();
+    s.insert_org(&org("o2")).await.unwrap();
+    for (id, email, o, role) in [
+        ("a1", "grace@acme.example", "o1", OrgRole::SystemAdmin),
+        ("a2", "linus@acme.example", "o1", OrgRole::SystemAdmin),
+        ("d1", "dev_50%@acme.example", "o1", OrgRole::Developer),
+        ("x1", "hank@globex.example", "o2", OrgRole::SystemAdmin),
+    ] {
+        s.insert_user(&person(id, email)).await.unwrap();
+        s.set_membership(&member(o, id, role)).await.unwrap();
+    }
+    s.insert_project(&project("p1", "o1")).await.unwrap();
+    let mut c = credential("c1", "o1", "p1", CredentialKind::ServerToServer);
+    let tech = technical("T1@techacct.latchkey.local");
+    c.technical_account = Some(tech.id.clone());
+    s.insert_credential(&c, Some(&tech), None).await.unwrap();
+}
+
+fn emails(found: &[(latchkey_core::model::User, OrgRole)]) -> Vec<String> {
+    found.iter().map(|(u, _)| u.email.clone()).collect()
+}
+
+pub async fn members_are_searched_by_email_name_and_id(s: &dyn Store) {
+    admins(s).await;
+    let o1 = OrgId("o1".into());
+    let all = s.search_members(&o1, "", 100).await.unwrap();
+    assert_eq!(
+        emails(&all),
+        vec![
+            "dev_50%@acme.example",
+            "grace@acme.example",
+            "linus@acme.example",
+            "t1@techacct.latchkey.local"
+        ],
+        "people first, by email; only o1's members"
+    );
+    let tech = s.search_members(&o1, "TECHACCT", 100).await.unwrap();
+    assert_eq!(emails(&tech), vec!["t1@techacct.latchkey.local"]);
+    assert_eq!(tech[0].1, OrgRole::User);
+    // By name ("Ada Lovelace" for every fixture person) and by id.
+    assert_eq!(
+        s.search_members(&o1, "ada love", 100).await.unwrap().len(),
+        3
+    );
+    assert_eq!(
+        emails(&s.search_members(&o1, "a2", 100).await.unwrap()),
+        vec!["linus@acme.example"]
+    );
+    // LIKE wildcards are text: "%" and "_" match only themselves.
+    assert_eq!(
+        emails(&s.search_members(&o1, "_50%", 100).await.unwrap()),
+        vec!["dev_50%@acme.example"]
+    );
+    assert!(s.search_members(&o1, "%x%", 100).await.unwrap().is_empty());
+    // Another org's members are not found, and the limit holds.
+    assert!(
+        s.search_members(&o1, "globex", 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(s.search_members(&o1, "", 2).await.unwrap().len(), 2);
+}
+
+pub async fn the_last_enabled_system_admin_stays(s: &dyn Store) {
+    admins(s).await;
+    let o1 = OrgId("o1".into());
+    let (a1, a2) = (UserId("a1".into()), UserId("a2".into()));
+    assert!(s.change_role(&o1, &a2, OrgRole::Developer).await.unwrap());
+    let msg = expect_conflict(s.change_role(&o1, &a1, OrgRole::User).await);
+    assert!(msg.contains("at least one enabled system admin"), "{msg}");
+    assert_eq!(
+        s.membership(&o1, &a1).await.unwrap().unwrap().role,
+        OrgRole::SystemAdmin,
+        "rolled back"
+    );
+    // Nor disabled: the user stays enabled, with their sessions.
+    s.insert_session(&session("s1", "a1", Timestamp(T0.0 + 3_600_000)))
+        .await
+        .unwrap();
+    expect_conflict(s.update_user_security(&a1, Some(true), None, T0).await);
+    assert!(!s.get_user(&a1).await.unwrap().unwrap().disabled);
+    assert!(s.get_session(&th("s1"), T0).await.unwrap().is_some());
+    // With a second enabled admin both work; a disabled admin does not count.
+    assert!(s.change_role(&o1, &a2, OrgRole::SystemAdmin).await.unwrap());
+    assert!(
+        s.update_user_security(&a2, Some(true), None, T0)
+            .await
+            .unwrap()
+    );
+    expect_conflict(s.change_role(&o1, &a1, OrgRole::Developer).await);
+    assert!(
+        s.update_user_security(&a2, Some(false), None, T0)
+            .await
+            .unwrap()
+    );
+    assert!(s.change_role(&o1, &a1, OrgRole::Developer).await.unwrap());
+    // Not a member, or no such org: false.
+    assert!(
+        !s.change_role(&o1, &UserId("x1".into()), OrgRole::User)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.change_role(&OrgId("none".into()), &a1, OrgRole::User)
+            .await
+            .unwrap()
+    );
+}
+
+/// Two admins demoting each other at once: exactly one succeeds.
+pub async fn concurrent_demotions_keep_one_system_admin(s: Arc<dyn Store>) {
+    admins(&*s).await;
+    let o1 = OrgId("o1".into());
+    for round in 0..5 {
+        let mut tasks = Vec::new();
+        for id in ["a1", "a2"] {
+            let (s, o1) = (s.clone(), o1.clone());
+            tasks.push(tokio::spawn(async move {
+                s.change_role(&o1, &UserId(id.into()), OrgRole::Developer)
+                    .await
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(true) => ok += 1,
+                Err(latchkey_core::store::StoreError::Conflict(_)) => {}
+                other => panic!("round {round}: {other:?}"),
+            }
+        }
+        assert_eq!(ok, 1, "round {round}: exactly one demotion wins");
+        let admins = s.search_members(&o1, "", 100).await.unwrap();
+        let n = admins
+            .iter()
+            .filter(|(_, r)| *r == OrgRole::SystemAdmin)
+            .count();
+        assert_eq!(n, 1, "round {round}");
+        // Both admins again for the next round.
+        for id in ["a1", "a2"] {
+            s.change_role(&o1, &UserId(id.into()), OrgRole::SystemAdmin)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+pub async fn invitations_work_once_and_expire(s: &dyn Store) {
+    admins(s).await;
+    let mut invited = person("n1", "new@acme.example");
+    invited.password_hash = None;
+    let inv = Invitation {
+        hash: TokenHash("h1".into()),
+        user_id: invited.id.clone(),
+        org_id: OrgId("o1".into()),
+        created_at: T0,
+        expires_at: Timestamp(T0.0 + 1000),
+    };
+    s.insert_invited_user(&invited, OrgRole::Developer, &inv)
+        .await
+        .unwrap();
+    let m = s
+        .membership(&inv.org_id, &invited.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.role, OrgRole::Developer);
+    assert_eq!(
+        s.get_invitation(&th("h1"), T0).await.unwrap(),
+        Some(inv.clone())
+    );
+    assert!(
+        s.get_invitation(&th("h1"), Timestamp(T0.0 + 1000))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(
+        s.accept_invitation(&th("h1"), "hash", Timestamp(T0.0 + 1000))
+            .await
+            .unwrap()
+            .is_none(),
+        "an expired invitation sets nothing"
+    );
+    assert_eq!(
+        s.accept_invitation(&th("h1"), "hash-1", T0).await.unwrap(),
+        Some(invited.id.clone())
+    );
+    assert_eq!(
+        s.get_user(&invited.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("hash-1")
+    );
+    assert!(
+        s.accept_invitation(&th("h1"), "hash-2", T0)
+            .await
+            .unwrap()
+            .is_none(),
+        "used once"
+    );
+    assert!(s.get_invitation(&th("h1"), T0).await.unwrap().is_none());
+    assert_eq!(
+        s.get_user(&invited.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("hash-1")
+    );
+    // Atomic: a taken email leaves no invitation and no membership behind.
+    let mut again = person("n2", "NEW@acme.example");
+    again.password_hash = None;
+    let inv2 = Invitation {
+        hash: th("h2"),
+        user_id: again.id.clone(),
+        ..inv
+    };
+    expect_conflict(s.insert_invited_user(&again, OrgRole::User, &inv2).await);
+    assert!(s.get_invitation(&th("h2"), T0).await.unwrap().is_none());
+    assert!(s.get_user(&again.id).await.unwrap().is_none());
+}
+
+pub async fn profiles_rename_delete_and_instance_users(s: &dyn Store) {
+    admins(s).await;
+    let o1 = OrgId("o1".into());
+    s.ensure_product("Workfront", T0).await.unwrap();
+    s.insert_instance(&ProductInstance {
+        id: "i1".into(),
+        org_id: o1.clone(),
+        product: "Workfront".into(),
+        name: "Workfront".into(),
+        created_at: T0,
+    })
+    .await
+    .unwrap();
+    for (id, name) in [("pf1", "Admins"), ("pf2", "Reviewers")] {
+        s.insert_profile(&ProductProfile {
+            id: id.into(),
+            instance_id: "i1".into(),
+            name: name.into(),
+            created_at: T0,
+        })
+        .await
+        .unwrap();
+    }
+    let tech = UserId("T1@techacct.latchkey.local".into());
+    s.add_product_user("i1", &tech, T0).await.unwrap();
+    s.set_profile_member("pf2", &UserId("a1".into()), false, T0)
+        .await
+        .unwrap();
+    let users = s.instance_users("i1").await.unwrap();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0].user.id.0, "a1", "people first");
+    assert!(users[0].credential.is_none());
+    let t = &users[1];
+    assert_eq!(t.role, ProductRoleKind::Contributor);
+    let (client, name, project) = t.credential.clone().unwrap();
+    assert_eq!((client.0.as_str(), project.0.as_str()), ("c1", "p1"));
+    assert!(!name.is_empty());
+    // Admin through pf2, then pf2 renamed: still admin; a clashing name is a conflict.
+    s.set_profile_member("pf2", &tech, true, T0).await.unwrap();
+    assert!(s.rename_profile("pf2", "Approvers").await.unwrap());
+    assert_eq!(
+        s.get_profile("pf2").await.unwrap().unwrap().name,
+        "Approvers"
+    );
+    expect_conflict(s.rename_profile("pf2", "Admins").await);
+    assert!(!s.rename_profile("nope", "X").await.unwrap());
+    let roles = s.product_roles(&tech).await.unwrap();
+    assert_eq!(roles[0].role, ProductRoleKind::Admin);
+    // Deleted with its memberships: a contributor again, still a user of the instance.
+    assert!(s.delete_profile("pf2").await.unwrap());
+    assert!(s.get_profile("pf2").await.unwrap().is_none());
+    assert!(!s.delete_profile("pf2").await.unwrap());
+    let roles = s.product_roles(&tech).await.unwrap();
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0].role, ProductRoleKind::Contributor);
+    assert_eq!(s.instance_users("i1").await.unwrap().len(), 2);
+    expect_not_found(s.set_profile_member("pf2", &tech, true, T0).await);
+}

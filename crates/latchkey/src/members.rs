@@ -1,0 +1,196 @@
+//! `user list|set-role|invite` and `product rename-profile|delete-profile|show`: the Admin
+//! Console's operations for the operator (docs/design.md "CLI (contract)": `--json` prints
+//! one JSON object). The rules are the core's (`admin::members`, `admin::products`): the
+//! last-admin rule holds here too.
+
+use crate::cli::{Command, ProductCmd, UserCmd};
+use crate::commands::CmdResult;
+use latchkey_core::admin::members::{self, NewMember};
+use latchkey_core::admin::{Actor, AdminError, Ctx, products};
+use latchkey_core::ids::OrgId;
+use latchkey_core::model::{OrgRole, User, UserKind};
+use serde_json::{Value, json};
+
+fn err(e: AdminError) -> String {
+    e.to_string()
+}
+
+fn role(text: &str) -> Result<OrgRole, String> {
+    text.parse()
+}
+
+fn user_json(u: &User) -> Value {
+    json!({
+        "id": u.id, "email": u.email, "name": u.display_name(), "kind": u.kind,
+        "disabled": u.disabled,
+        "invited": u.kind == UserKind::Person && u.password_hash.is_none(),
+    })
+}
+
+/// `base`: the server's public URL, for invitation links.
+pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
+    let op = Actor::Operator;
+    let (json_mode, v, human) = match cmd {
+        Command::User(UserCmd::List { org, search, json }) => {
+            let found = members::search(ctx, &op, &OrgId(org), &search)
+                .await
+                .map_err(err)?;
+            let human = found
+                .iter()
+                .map(|m| format!("{}  {}  {}", m.user.email, m.user.kind, m.role))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let users: Vec<Value> = found
+                .iter()
+                .map(|m| {
+                    let mut v = user_json(&m.user);
+                    v["role"] = json!(m.role);
+                    v
+                })
+                .collect();
+            (json, json!({ "users": users }), human)
+        }
+        Command::User(UserCmd::SetRole {
+            org,
+            user,
+            role: r,
+            json,
+        }) => {
+            let m = members::change_role(ctx, &op, &OrgId(org.clone()), &user, role(&r)?)
+                .await
+                .map_err(err)?;
+            let human = format!("{} is now {} of {org}", m.user.email, m.role);
+            (
+                json,
+                json!({"id": m.user.id, "org_id": org, "role": m.role}),
+                human,
+            )
+        }
+        Command::User(UserCmd::Invite {
+            org,
+            email,
+            role: r,
+            given_name,
+            family_name,
+            json,
+        }) => {
+            let added = members::add(
+                ctx,
+                &op,
+                &OrgId(org),
+                NewMember {
+                    email: &email,
+                    given_name: given_name.as_deref(),
+                    family_name: family_name.as_deref(),
+                    role: role(&r)?,
+                    password: None,
+                },
+            )
+            .await
+            .map_err(err)?;
+            let Some(secret) = added.invitation else {
+                let human = format!(
+                    "{} already had an account and joined the org",
+                    added.user.email
+                );
+                return say(
+                    json,
+                    json!({"id": added.user.id, "email": added.user.email, "invitation_url": null}),
+                    human,
+                );
+            };
+            let url = format!("{}/invite/{secret}", base.trim_end_matches('/'));
+            let human = format!(
+                "invited {}; send them this link (works once, for 7 days): {url}",
+                added.user.email
+            );
+            (
+                json,
+                json!({"id": added.user.id, "email": added.user.email, "invitation_url": url,
+                       "expires_in": members::INVITATION_TTL_SECS}),
+                human,
+            )
+        }
+        Command::Product(ProductCmd::RenameProfile {
+            profile,
+            name,
+            json,
+        }) => {
+            let p = products::rename_profile(ctx, &op, &profile, &name)
+                .await
+                .map_err(err)?;
+            let human = format!("profile {} is now named {}", p.id, p.name);
+            (json, json!(p), human)
+        }
+        Command::Product(ProductCmd::DeleteProfile { profile, json }) => {
+            products::delete_profile(ctx, &op, &profile)
+                .await
+                .map_err(err)?;
+            (
+                json,
+                json!({"id": profile, "deleted": true}),
+                format!("deleted profile {profile}"),
+            )
+        }
+        Command::Product(ProductCmd::Show { instance, json }) => {
+            let v = products::instance_view(ctx, &op, &instance)
+                .await
+                .map_err(err)?;
+            let profiles: Vec<Value> = v
+                .profiles
+                .iter()
+                .map(|p| {
+                    json!({"id": p.profile.id, "name": p.profile.name,
+                           "members": p.members.iter().map(|(u, admin)| json!({
+                               "id": u.id, "email": u.email, "admin": admin})).collect::<Vec<_>>()})
+                })
+                .collect();
+            let users: Vec<Value> = v
+                .users
+                .iter()
+                .map(|u| {
+                    let mut j = user_json(&u.user);
+                    j["role"] = json!(u.role);
+                    j["credential"] = match &u.credential {
+                        Some((client_id, name, project)) => {
+                            json!({"client_id": client_id, "name": name, "project_id": project})
+                        }
+                        None => Value::Null,
+                    };
+                    j
+                })
+                .collect();
+            let mut human = format!(
+                "{} ({}) of org {}\n",
+                v.instance.name, v.instance.product, v.instance.org_id
+            );
+            for u in &v.users {
+                human.push_str(&format!(
+                    "  {}  {}{}\n",
+                    u.user.email,
+                    u.role.as_str(),
+                    u.credential
+                        .as_ref()
+                        .map(|(c, n, _)| format!("  credential {n} ({c})"))
+                        .unwrap_or_default()
+                ));
+            }
+            (
+                json,
+                json!({"instance": v.instance, "profiles": profiles, "users": users}),
+                human.trim_end().to_owned(),
+            )
+        }
+        _ => return Err("not an Admin Console command".into()),
+    };
+    say(json_mode, v, human)
+}
+
+fn say(json_mode: bool, v: Value, human: String) -> CmdResult {
+    if json_mode {
+        println!("{v}");
+    } else {
+        println!("{human}");
+    }
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! The Admin Console at `/admin`, in process with the cookie `Browser` (the Chromium
+//! journey is `interop::interop_chromium_admin_console`): only an org's system admins get
+//! in (SEC-40: a developer or plain user gets 403, another org's admin 404 for this org's
+//! pages, nobody signed in is sent to sign in), every change needs the CSRF token
+//! (SEC-34), the last system admin can be neither demoted nor disabled, and the CLI's
+//! `user list|set-role|invite` and `product show` answer as the pages do.
+
+use crate::support::Env;
+use latchkey_core::admin::{self, NewUser};
+use latchkey_core::model::OrgRole;
+use latchkey_testkit::TestServer;
+use latchkey_testkit::browser::{Browser, hidden, location};
+use latchkey_testkit::flow::PASSWORD;
+
+async fn signed_in(s: &TestServer, email: &str) -> Browser {
+    let mut b = Browser::new(&s.url);
+    let html = b.get("/login?return_to=/admin").await.text().await.unwrap();
+    let r = b
+        .post(
+            "/login",
+            &[
+                ("username", email),
+                ("password", PASSWORD),
+                ("csrf", &hidden(&html, "csrf")),
+                ("return_to", "/admin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "sign-in as {email}");
+    b
+}
+
+fn seg(id: &str) -> String {
+    id.replace('@', "%40")
+}
+
+#[tokio::test]
+async fn sec_40_only_system_admins_open_the_admin_console_and_changes_need_csrf() {
+    let s = TestServer::start().await;
+    let ctx = s.ctx();
+    let org = admin::create_org(&ctx, "Acme").await.unwrap();
+    let other = admin::create_org(&ctx, "Globex").await.unwrap();
+    let mut ids = Vec::new();
+    for (o, email, role) in [
+        (&org.id, "admin@acme.example", OrgRole::SystemAdmin),
+        (&org.id, "dev@acme.example", OrgRole::Developer),
+        (&org.id, "viewer@acme.example", OrgRole::User),
+        (&other.id, "admin@globex.example", OrgRole::SystemAdmin),
+    ] {
+        let u = admin::create_user(
+            &ctx,
+            NewUser {
+                org: o,
+                email,
+                password: PASSWORD,
+                role,
+                given_name: None,
+                family_name: None,
+                country: None,
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(u.id);
+    }
+    let users = format!("/admin/orgs/{}/users", seg(org.id.as_str()));
+    let admin_page = format!("{users}/{}", seg(ids[0].as_str()));
+
+    // Nobody signed in: sent to sign in first.
+    let mut anon = Browser::new(&s.url);
+    let r = anon.get(&users).await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        location(&r).starts_with("/login?return_to="),
+        "{}",
+        location(&r)
+    );
+
+    for email in ["dev@acme.example", "viewer@acme.example"] {
+        let mut b = signed_in(&s, email).await;
+        for path in ["/admin", users.as_str(), admin_page.as_str()] {
+            let r = b.get(path).await;
+            assert_eq!(r.status(), 403, "{email}: {path}");
+            let html = r.text().await.unwrap();
+            assert!(
+                !html.contains("admin@acme.example") || path == "/admin",
+                "{email}: {path}"
+            );
+        }
+    }
+    let mut outsider = signed_in(&s, "admin@globex.example").await;
+    assert_eq!(outsider.get("/admin").await.status(), 200, "their own org");
+    for path in [&users, &admin_page] {
+        let r = outsider.get(path).await;
+        assert_eq!(r.status(), 404, "another org's admin: {path}");
+        assert!(!r.text().await.unwrap().contains("admin@acme.example"));
+    }
+
+    let mut b = signed_in(&s, "admin@acme.example").await;
+    let r = b.get(&format!("{users}?q=VIEWER")).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("viewer@acme.example") && !html.contains("dev@acme.example"));
+
+    // SEC-34: a change without the page's CSRF token changes nothing.
+    let viewer_page = format!("{users}/{}", seg(ids[2].as_str()));
+    let r = b
+        .post(&format!("{viewer_page}/role"), &[("role", "system_admin")])
+        .await;
+    assert_eq!(r.status(), 403);
+    let m = s
+        .state
+        .store
+        .membership(&org.id, &ids[2])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.role, OrgRole::User);
+
+    // The last system admin: neither demoted nor disabled (by the store's rule, so also
+    // not through another admin's page).
+    let html = b.get(&admin_page).await.text().await.unwrap();
+    let csrf = hidden(&html, "csrf");
+    let r = b
+        .post(
+            &format!("{admin_page}/role"),
+            &[("csrf", &csrf), ("role", "developer")],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("at least one enabled system admin")
+    );
+    // Promote the viewer, who then cannot disable... the admin, who is no longer the last.
+    let r = b
+        .post(
+            &format!("{viewer_page}/role"),
+            &[("csrf", &csrf), ("role", "system_admin")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("{viewer_page}?done=role-changed"));
+    let r = b
+        .post(&format!("{viewer_page}/disable"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        s.state
+            .store
+            .get_user(&ids[2])
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+    // Disabled admins do not count: the remaining enabled one stays.
+    let r = b
+        .post(
+            &format!("{admin_page}/role"),
+            &[("csrf", &csrf), ("role", "user")],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let r = b
+        .post(&format!("{admin_page}/disable"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), 400, "not their own account");
+    assert!(
+        !s.state
+            .store
+            .get_user(&ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+}
+
+#[test]
+fn cli_lists_searches_changes_roles_and_invites() {
+    let env = Env::new();
+    let org = env.cli_json(&["org", "create", "--name", "Acme", "--json"]);
+    let org = org["id"].as_str().unwrap().to_owned();
+    env.cli_json(&[
+        "user",
+        "create",
+        "--org",
+        &org,
+        "--email",
+        "grace@acme.example",
+        "--password",
+        PASSWORD,
+        "--role",
+        "system_admin",
+        "--json",
+    ]);
+    let pid = env.cli_json(&["project", "create", "--org", &org, "--name", "P", "--json"]);
+    let pid = pid["id"].as_str().unwrap().to_owned();
+    env.cli_json(&[
+        "project",
+        "add-api",
+        "--project",
+        &pid,
+        "--api",
+        "workfront",
+        "--json",
+    ]);
+    let cred = env.cli_json(&[
+        "credential",
+        "create",
+        "--project",
+        &pid,
+        "--kind",
+        "server_to_server",
+        "--json",
+    ]);
+    let tech = cred["technical_account_email"].as_str().unwrap();
+
+    let found = env.cli_json(&[
+        "user", "list", "--org", &org, "--search", "techacct", "--json",
+    ]);
+    let users = found["users"].as_array().unwrap();
+    assert_eq!(users.len(), 1, "{found}");
+    assert_eq!(users[0]["email"], tech);
+    assert_eq!(users[0]["kind"], "technical");
+
+    let err = env.cli_fails(&[
+        "user",
+        "set-role",
+        "--org",
+        &org,
+        "--user",
+        "grace@acme.example",
+        "--role",
+        "developer",
+    ]);
+    assert!(err.contains("at least one enabled system admin"), "{err}");
+
+    let inv = env.cli_json(&[
+        "user",
+        "invite",
+        "--org",
+        &org,
+        "--email",
+        "marie@acme.example",
+        "--role",
+        "developer",
+        "--json",
+    ]);
+    let url = inv["invitation_url"].as_str().unwrap();
+    assert!(url.contains("/invite/") && url.len() > 60, "{inv}");
+    let all = env.cli_json(&["user", "list", "--org", &org, "--json"]);
+    let marie = all["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "marie@acme.example")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (marie["role"].as_str(), marie["invited"].as_bool()),
+        (Some("developer"), Some(true))
+    );
+    let r = env.cli_json(&[
+        "user",
+        "set-role",
+        "--org",
+        &org,
+        "--user",
+        "marie@acme.example",
+        "--role",
+        "system_admin",
+        "--json",
+    ]);
+    assert_eq!(r["role"], "system_admin");
+
+    let instances = env.cli_json(&["product", "instances", "--org", &org, "--json"]);
+    let instance = instances["instances"][0]["id"].as_str().unwrap().to_owned();
+    let shown = env.cli_json(&["product", "show", "--instance", &instance, "--json"]);
+    let u = &shown["users"][0];
+    assert_eq!(u["email"], tech);
+    assert_eq!(u["role"], "contributor");
+    assert_eq!(u["credential"]["client_id"], cred["client_id"]);
+}
