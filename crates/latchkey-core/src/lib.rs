@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod artifact;
 pub mod assertion;
+pub mod audit;
 pub mod authorize;
 pub mod client_auth;
 pub mod clock;

@@ -64,6 +64,36 @@ string_enum!(AuthKind {
     ServiceAccountJwt => "service_account_jwt",
 });
 
+// What an audit-log entry records (the Admin Console's "Audit" tab, `latchkey audit`).
+string_enum!(AuditAction {
+    SignedIn => "user.signed_in",
+    SignInFailed => "user.sign_in_failed",
+    LockedOut => "user.locked_out",
+    ConsentGiven => "consent.given",
+    ConsentRemoved => "consent.removed",
+    CodeReplayed => "code.replay_detected",
+    RefreshReused => "refresh_token.reuse_detected",
+    TokenRevoked => "token.revoked",
+    GrantRevoked => "grant.revoked",
+    CredentialCreated => "credential.created",
+    CredentialChanged => "credential.changed",
+    CredentialDisabled => "credential.disabled",
+    CredentialEnabled => "credential.enabled",
+    CredentialDeleted => "credential.deleted",
+    SecretRotated => "secret.rotated",
+    SecretDeleted => "secret.deleted",
+    CertificateAdded => "certificate.added",
+    CertificateRemoved => "certificate.removed",
+    UserCreated => "user.created",
+    UserInvited => "user.invited",
+    UserDisabled => "user.disabled",
+    UserEnabled => "user.enabled",
+    PasswordChanged => "user.password_changed",
+    RoleChanged => "user.role_changed",
+    ProfileMemberChanged => "product_profile.member_changed",
+    SigningKeyRotated => "signing_key.rotated",
+});
+
 string_enum!(UserKind {
     Person => "person",
     Technical => "technical",
@@ -156,6 +186,41 @@ impl User {
             (None, None) => self.email.clone(),
         }
     }
+}
+
+/// One entry of the audit log: who did what, when, from which address, in which org. It is
+/// written in the same transaction as the change it records (`AuditStore::audited`), so
+/// a change is never without its entry nor an entry without its change. Never holds a
+/// password or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    /// A UUID, stable: what I/O Events and exports de-duplicate on.
+    pub id: String,
+    pub at: Timestamp,
+    /// The org whose admins see it; `None` for events of no org (the operator's key
+    /// rotation).
+    pub org_id: Option<OrgId>,
+    /// A user id, a client id, `operator` (the CLI) or `anonymous`.
+    pub actor: String,
+    pub action: AuditAction,
+    /// What was acted on: `credential <client id>`, `user <id>`, `grant <id>`, ...
+    pub target: String,
+    /// The caller's IP address, when the change came over HTTP.
+    pub address: Option<String>,
+    /// A few facts about the change (never a secret), e.g. `{"role": "developer"}`.
+    pub details: serde_json::Value,
+}
+
+/// A search of an org's audit log: newest first, before `before_seq` when set.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub org_id: Option<OrgId>,
+    pub action: Option<AuditAction>,
+    /// Matches the actor or the target (contains, case-insensitive).
+    pub text: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub limit: i64,
 }
 
 /// A one-time link for a new member to set their password (the Admin Console's invite).

@@ -10,8 +10,8 @@ use crate::ids::{ApiId, ClientId, GrantId, Jti, OrgId, ProjectId, TokenHash, Use
 use crate::keys::StoredKey;
 use crate::model::CredentialKind;
 use crate::model::{
-    Api, AuthCode, CodeRedemption, Credential, Grant, Invitation, Membership, Org, OrgRole,
-    Project, RefreshToken, Rotation, SecretRecord, Session, User,
+    Api, AuditEvent, AuditQuery, AuthCode, CodeRedemption, Credential, Grant, Invitation,
+    Membership, Org, OrgRole, Project, RefreshToken, Rotation, SecretRecord, Session, User,
 };
 use crate::products::{
     CertificateRecord, InstanceUser, ProductInstance, ProductProfile, ProductRole, ProfileMember,
@@ -415,6 +415,23 @@ pub trait AdminStore: Send + Sync {
     async fn instance_users(&self, instance: &str) -> StoreResult<Vec<InstanceUser>>;
 }
 
+/// The audit log (docs/security-checklist.md SEC-40): entries written in the transaction
+/// of the change they record.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// A view of this store whose next committed write also inserts `events`, in the same
+    /// transaction: both are durable, or neither. Use it for the one write that makes the
+    /// change; later writes through the view carry nothing.
+    fn audited(&self, events: Vec<AuditEvent>) -> std::sync::Arc<dyn Store>;
+    /// Insert entries that record no change of their own (a failed sign-in, a lockout,
+    /// a detected replay), durably.
+    async fn record_audit(&self, events: &[AuditEvent]) -> StoreResult<()>;
+    /// Entries matching `q`, newest first.
+    async fn search_audit(&self, q: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
+    /// Delete entries older than `before` (retention). Returns how many.
+    async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64>;
+}
+
 /// Everything a Latchkey node needs from its database.
 #[async_trait]
 pub trait Store:
@@ -431,6 +448,7 @@ pub trait Store:
     + ProductStore
     + ConsoleIdStore
     + AdminStore
+    + AuditStore
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::authorize::{self as authz, AuthorizeRequest};
 use latchkey_core::flows::login;
-use latchkey_core::model::{User, UserKind};
+use latchkey_core::model::{AuditAction, User, UserKind};
 use latchkey_core::password;
 use serde::Deserialize;
 
@@ -201,6 +201,7 @@ pub async fn login_post(
             Err(_) => return unavailable(),
         }
     };
+    let named = user.clone();
     let Some(user) = check_password(&st, user, f.password).await else {
         tracing::info!("failed sign-in");
         throttles
@@ -208,6 +209,25 @@ pub async fn login_post(
             .record_failure(&username, source, st.now());
         if let Some(p) = &peer {
             throttles.login_address.record_failure(p, st.now());
+        }
+        // The audit log: this failure, and a lockout when it is the one that trips a limit.
+        let keyring = st.keyring();
+        let cx = st.flow(&keyring);
+        let locked = throttles
+            .login_account
+            .blocked_for(&username, source, st.now())
+            .is_some()
+            || peer
+                .as_deref()
+                .is_some_and(|p| throttles.login_address.blocked_for(p, st.now()).is_some());
+        let mut recorded =
+            login::record_failure(&cx, &username, named.as_ref(), AuditAction::SignInFailed).await;
+        if locked && recorded.is_ok() {
+            recorded =
+                login::record_failure(&cx, &username, named.as_ref(), AuditAction::LockedOut).await;
+        }
+        if recorded.is_err() {
+            return unavailable();
         }
         return page(
             &st,

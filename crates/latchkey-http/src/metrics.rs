@@ -84,8 +84,12 @@ pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Resp
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     let started = std::time::Instant::now();
-    let resp = next.run(req).await;
+    let resp = crate::state::PEER.scope(peer, next.run(req)).await;
     st.metrics.observe(
         &route,
         resp.status().as_u16(),

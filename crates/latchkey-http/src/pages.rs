@@ -9,6 +9,10 @@ use std::sync::OnceLock;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
+        "admin_audit.html",
+        include_str!("../templates/admin_audit.html"),
+    ),
+    (
         "admin_base.html",
         include_str!("../templates/admin_base.html"),
     ),

@@ -89,6 +89,7 @@ impl AppState {
                 store: store.as_ref(),
                 rng: rng.as_ref(),
                 now: clock.now(),
+                address: None,
             };
             admin::keys::ensure_keys(&ctx, &master).await?
         };
@@ -147,6 +148,7 @@ impl AppState {
             rng: self.rng.as_ref(),
             now: self.now(),
             verified: &self.verified,
+            address: peer(),
         }
     }
 
@@ -160,6 +162,18 @@ impl AppState {
             store: self.store.as_ref(),
             rng: self.rng.as_ref(),
             now: self.now(),
+            address: peer(),
         }
     }
+}
+
+tokio::task_local! {
+    /// The TCP peer of the request being handled (`metrics::track` sets it for every
+    /// request), for the audit log's "from which address". Never `X-Forwarded-For`.
+    pub static PEER: Option<std::net::IpAddr>;
+}
+
+/// The current request's peer address, if any.
+pub fn peer() -> Option<std::net::IpAddr> {
+    PEER.try_with(|p| *p).ok().flatten()
 }

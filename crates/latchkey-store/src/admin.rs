@@ -182,7 +182,7 @@ macro_rules! impl_admin {
                         // Dropping the transaction rolls the change back.
                         return Err(last_admin(org.as_str()));
                     }
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(true)
                 }
 
@@ -221,7 +221,7 @@ macro_rules! impl_admin {
                             || format!("org {} or user {}", inv.org_id, inv.user_id),
                         )
                     })?;
-                    tx.commit().await.map_err(backend)
+                    self.commit_audited(tx).await
                 }
 
                 async fn get_invitation(
@@ -281,15 +281,16 @@ macro_rules! impl_admin {
                     if done.rows_affected() == 0 {
                         return Ok(None);
                     }
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(Some(UserId(user)))
                 }
 
                 async fn rename_profile(&self, id: &str, name: &str) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
                     let done = sqlx::query("UPDATE product_profiles SET name = $1 WHERE id = $2")
                         .bind(name)
                         .bind(id)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await
                         .map_err(|e| {
                             error::write(
@@ -298,6 +299,7 @@ macro_rules! impl_admin {
                                 || format!("product profile {id}"),
                             )
                         })?;
+                    self.commit_audited(tx).await?;
                     Ok(done.rows_affected() > 0)
                 }
 
@@ -313,7 +315,7 @@ macro_rules! impl_admin {
                         .execute(&mut *tx)
                         .await
                         .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(done.rows_affected() > 0)
                 }
 

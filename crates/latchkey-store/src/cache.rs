@@ -25,8 +25,8 @@ use latchkey_core::ids::{ApiId, ClientId, GrantId, Jti, OrgId, ProjectId, TokenH
 use latchkey_core::keys::StoredKey;
 use latchkey_core::model::CredentialKind;
 use latchkey_core::model::{
-    Api, AuthCode, CodeRedemption, Credential, Grant, Invitation, Membership, Org, OrgRole,
-    Project, RefreshToken, Rotation, SecretRecord, Session, User,
+    Api, AuditEvent, AuditQuery, AuthCode, CodeRedemption, Credential, Grant, Invitation,
+    Membership, Org, OrgRole, Project, RefreshToken, Rotation, SecretRecord, Session, User,
 };
 use latchkey_core::products::{
     CertificateRecord, InstanceUser, ProductInstance, ProductProfile, ProductRole, ProfileMember,
@@ -1022,6 +1022,29 @@ impl AdminStore for CachedStore {
 
     async fn instance_users(&self, instance: &str) -> StoreResult<Vec<InstanceUser>> {
         self.inner.instance_users(instance).await
+    }
+}
+
+#[async_trait]
+impl AuditStore for CachedStore {
+    /// A view sharing this node's caches, whose inner store carries the events.
+    fn audited(&self, events: Vec<AuditEvent>) -> Arc<dyn Store> {
+        Arc::new(CachedStore {
+            inner: self.inner.audited(events),
+            cache: self.cache.clone(),
+        })
+    }
+
+    async fn record_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        self.inner.record_audit(events).await
+    }
+
+    async fn search_audit(&self, q: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+        self.inner.search_audit(q).await
+    }
+
+    async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64> {
+        self.inner.purge_audit(before).await
     }
 }
 

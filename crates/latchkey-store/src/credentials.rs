@@ -220,7 +220,7 @@ macro_rules! impl_credentials {
                     if let Some(rec) = secret {
                         Self::insert_secret_with(&mut *tx, rec).await?;
                     }
-                    tx.commit().await.map_err(backend)
+                    self.commit_audited(tx).await
                 }
 
                 async fn get_credential(
@@ -265,7 +265,7 @@ macro_rules! impl_credentials {
                                 .map_err(backend)?;
                         }
                     }
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(true)
                 }
 
@@ -316,7 +316,7 @@ macro_rules! impl_credentials {
                         .execute(&mut *tx)
                         .await
                         .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(true)
                 }
 
@@ -347,7 +347,7 @@ macro_rules! impl_credentials {
                             .map_err(backend)?;
                         Self::insert_redirect_uris(&mut tx, client_id, uris).await?;
                     }
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(true)
                 }
 
@@ -419,7 +419,7 @@ macro_rules! impl_credentials {
                         .await
                         .map_err(backend)?;
                     }
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(revoked)
                 }
 
@@ -464,7 +464,7 @@ macro_rules! impl_credentials {
                     .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(true)
                 }
             }
@@ -488,12 +488,14 @@ macro_rules! impl_credentials {
                     for key in keys {
                         Self::insert_key_with(&mut *tx, key).await?;
                     }
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(true)
                 }
 
                 async fn insert_key(&self, key: &StoredKey) -> StoreResult<()> {
-                    Self::insert_key_with(&self.pool, key).await
+                    let mut tx = self.begin_write().await?;
+                    Self::insert_key_with(&mut *tx, key).await?;
+                    self.commit_audited(tx).await
                 }
 
                 async fn list_keys(&self) -> StoreResult<Vec<StoredKey>> {
@@ -512,18 +514,20 @@ macro_rules! impl_credentials {
                     retire_at: Timestamp,
                     expire_at: Timestamp,
                 ) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await?;
                     let done = sqlx::query(
                         "UPDATE signing_keys SET retire_at = $1, expire_at = $2 WHERE kid = $3",
                     )
                     .bind(retire_at.0)
                     .bind(expire_at.0)
                     .bind(kid)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
                     if done.rows_affected() == 0 {
                         return Err(StoreError::NotFound(format!("signing key {kid}")));
                     }
+                    self.commit_audited(tx).await?;
                     Ok(())
                 }
             }

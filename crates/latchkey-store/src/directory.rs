@@ -182,7 +182,9 @@ macro_rules! impl_directory {
                 }
 
                 async fn set_membership(&self, m: &Membership) -> StoreResult<()> {
-                    Self::set_membership_with(&self.pool, m).await
+                    let mut tx = self.begin_write().await?;
+                    Self::set_membership_with(&mut *tx, m).await?;
+                    self.commit_audited(tx).await
                 }
 
                 async fn membership(
@@ -222,7 +224,9 @@ macro_rules! impl_directory {
             #[async_trait]
             impl UserStore for $store {
                 async fn insert_user(&self, user: &User) -> StoreResult<()> {
-                    Self::insert_user_with(&self.pool, user).await
+                    let mut tx = self.begin_write().await?;
+                    Self::insert_user_with(&mut *tx, user).await?;
+                    self.commit_audited(tx).await
                 }
 
                 async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>> {
@@ -294,7 +298,7 @@ macro_rules! impl_directory {
                             .await
                             .map_err(backend)?;
                     }
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(true)
                 }
             }
@@ -384,7 +388,7 @@ macro_rules! impl_directory {
                         .execute(&mut *tx)
                         .await
                         .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(done.rows_affected() > 0)
                 }
 
@@ -541,7 +545,7 @@ macro_rules! impl_directory {
                         .await
                         .map_err(|e| error::write(e, twice, || format!("API {}", api.id)))?;
                     }
-                    tx.commit().await.map_err(backend)
+                    self.commit_audited(tx).await
                 }
 
                 async fn get_api(&self, id: &ApiId) -> StoreResult<Option<Api>> {

@@ -6,6 +6,7 @@
 //! and equivalent schemas (`migrations/sqlite`, `migrations/postgres`), migrated at open.
 
 mod admin;
+mod audit;
 mod cache;
 mod credentials;
 mod directory;

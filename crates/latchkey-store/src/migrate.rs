@@ -60,6 +60,11 @@ pub(crate) const SQLITE: &[Script] = &[
         "invitations",
         include_str!("../migrations/sqlite/0009_invitations.sql"),
     ),
+    (
+        10,
+        "audit_events",
+        include_str!("../migrations/sqlite/0010_audit_events.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Script] = &[
@@ -107,6 +112,11 @@ pub(crate) const POSTGRES: &[Script] = &[
         9,
         "invitations",
         include_str!("../migrations/postgres/0009_invitations.sql"),
+    ),
+    (
+        10,
+        "audit_events",
+        include_str!("../migrations/postgres/0010_audit_events.sql"),
     ),
 ];
 

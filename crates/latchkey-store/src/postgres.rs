@@ -21,6 +21,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Audit events for the next write (`audit.rs`); empty but in `audited` views.
+    pending: crate::audit::Pending,
 }
 
 impl PgStore {
@@ -34,7 +36,10 @@ impl PgStore {
             .map_err(|e| StoreError::Backend(format!("connecting to PostgreSQL: {e}")))?;
         crate::migrate::run(crate::migrate::POSTGRES, &pool).await?;
         tracing::info!("PostgreSQL store ready");
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            pending: None,
+        })
     }
 
     /// Close every connection; later calls fail.
@@ -69,7 +74,7 @@ impl PgStore {
     {
         let mut tx = self.begin_write().await?;
         let out = op(&mut tx).await?;
-        tx.commit().await.map_err(backend)?;
+        self.commit_audited(tx).await?;
         Ok(out)
     }
 
@@ -110,6 +115,7 @@ impl_directory!(PgStore, Postgres);
 impl_grants!(PgStore, Postgres);
 impl_products!(PgStore, Postgres);
 crate::admin::impl_admin!(PgStore, Postgres);
+crate::audit::impl_audit!(PgStore, Postgres);
 impl_credentials!(PgStore, Postgres, "postgres");
 
 impl_events!(PgStore);

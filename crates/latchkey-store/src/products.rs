@@ -147,7 +147,7 @@ macro_rules! impl_products {
                     .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(done.rows_affected() == 1)
                 }
 
@@ -161,6 +161,7 @@ macro_rules! impl_products {
                 }
 
                 async fn insert_certificate(&self, cert: &CertificateRecord) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await?;
                     sqlx::query(
                         "INSERT INTO credential_certificates \
                          (client_id, id, pem, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -170,7 +171,7 @@ macro_rules! impl_products {
                     .bind(&cert.pem)
                     .bind(cert.created_at.0)
                     .bind(cert.expires_at.map(|t| t.0))
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(|e| {
                         error::write(
@@ -179,6 +180,7 @@ macro_rules! impl_products {
                             || format!("credential {}", cert.client_id),
                         )
                     })?;
+                    self.commit_audited(tx).await?;
                     Ok(())
                 }
 
@@ -204,6 +206,7 @@ macro_rules! impl_products {
                     id: &str,
                     expires_at: Timestamp,
                 ) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
                     let done = sqlx::query(
                         "UPDATE credential_certificates SET expires_at = $1 \
                          WHERE client_id = $2 AND id = $3",
@@ -211,9 +214,10 @@ macro_rules! impl_products {
                     .bind(expires_at.0)
                     .bind(client_id.as_str())
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(done.rows_affected() > 0)
                 }
 
@@ -222,14 +226,16 @@ macro_rules! impl_products {
                     client_id: &ClientId,
                     id: &str,
                 ) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
                     let done = sqlx::query(
                         "DELETE FROM credential_certificates WHERE client_id = $1 AND id = $2",
                     )
                     .bind(client_id.as_str())
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(done.rows_affected() > 0)
                 }
 
@@ -239,15 +245,17 @@ macro_rules! impl_products {
                     from: CredentialKind,
                     to: CredentialKind,
                 ) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
                     let done = sqlx::query(
                         "UPDATE credentials SET kind = $1 WHERE client_id = $2 AND kind = $3",
                     )
                     .bind(to.as_str())
                     .bind(client_id.as_str())
                     .bind(from.as_str())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(done.rows_affected() > 0)
                 }
             }
@@ -428,7 +436,7 @@ macro_rules! impl_products {
                     .await
                     .map_err(|e| error::write(e, |c| c.to_owned(), || format!("user {user}")))?;
                     Self::add_product_user_with(&mut *tx, &instance, user, now).await?;
-                    tx.commit().await.map_err(backend)
+                    self.commit_audited(tx).await
                 }
 
                 async fn remove_profile_member(
@@ -436,14 +444,16 @@ macro_rules! impl_products {
                     profile: &str,
                     user: &UserId,
                 ) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
                     let done = sqlx::query(
                         "DELETE FROM profile_members WHERE profile_id = $1 AND user_id = $2",
                     )
                     .bind(profile)
                     .bind(user.as_str())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
+                    self.commit_audited(tx).await?;
                     Ok(done.rows_affected() > 0)
                 }
 

@@ -30,6 +30,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The token paths' writes, committed in shared transactions (`group_commit.rs`).
     writes: GroupCommit,
+    /// Audit events for the next write (`audit.rs`); empty but in `audited` views.
+    pending: crate::audit::Pending,
 }
 
 /// `sqlite::memory:` and `?mode=memory` databases live only as long as a connection does.
@@ -69,7 +71,11 @@ impl SqliteStore {
         crate::migrate::run(crate::migrate::SQLITE, &pool).await?;
         tracing::info!(database = %url, "SQLite store ready");
         let writes = GroupCommit::start(pool.clone());
-        Ok(SqliteStore { pool, writes })
+        Ok(SqliteStore {
+            pool,
+            writes,
+            pending: None,
+        })
     }
 
     /// Close every connection (checkpointing the WAL); later calls fail.
@@ -101,7 +107,19 @@ impl SqliteStore {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> OpFuture<'c, T> + Send + 'static,
     {
-        self.writes.run(op).await
+        let events = crate::audit::take(&self.pending);
+        if events.is_empty() {
+            return self.writes.run(op).await;
+        }
+        self.writes
+            .run(move |c| {
+                Box::pin(async move {
+                    let out = op(&mut *c).await?;
+                    Self::insert_audit(c, &events).await?;
+                    Ok(out)
+                })
+            })
+            .await
     }
 
     async fn begin_read(&self) -> StoreResult<Transaction<'static, Sqlite>> {
@@ -132,6 +150,7 @@ impl_directory!(SqliteStore, Sqlite);
 impl_grants!(SqliteStore, Sqlite);
 impl_products!(SqliteStore, Sqlite);
 crate::admin::impl_admin!(SqliteStore, Sqlite);
+crate::audit::impl_audit!(SqliteStore, Sqlite);
 impl_credentials!(SqliteStore, Sqlite, "sqlite");
 
 #[cfg(test)]

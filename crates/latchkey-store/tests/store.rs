@@ -139,6 +139,7 @@ suite! {
         the_last_enabled_system_admin_stays,
         invitations_work_once_and_expire,
         profiles_rename_delete_and_instance_users,
+        audit_entries_commit_with_their_change,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,

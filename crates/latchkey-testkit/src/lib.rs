@@ -98,6 +98,7 @@ impl TestServer {
             store: store.as_ref(),
             rng: &SystemRng,
             now: SystemClock.now(),
+            address: None,
         })
         .await
         .unwrap();

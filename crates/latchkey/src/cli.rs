@@ -46,9 +46,36 @@ pub enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Read the audit log, newest first: --json prints one object, --jsonl one entry per
+    /// line (an export).
+    Audit(AuditArgs),
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this org's entries (default: every entry, those of no org included).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Only this event, e.g. credential.created.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only entries whose actor or target contains this text.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only entries of the last N days.
+    #[arg(long)]
+    pub days: Option<i64>,
+    /// At most this many entries (up to 1000).
+    #[arg(long, default_value_t = 200)]
+    pub limit: i64,
+    #[arg(long)]
+    pub json: bool,
+    /// One JSON object per line.
+    #[arg(long, conflicts_with = "json")]
+    pub jsonl: bool,
 }
 
 #[derive(Debug, Args)]

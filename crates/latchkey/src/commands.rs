@@ -30,6 +30,7 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
         store: store.as_ref(),
         rng: &SystemRng,
         now: SystemClock.now(),
+        address: None,
     };
     admin::builtin::ensure_adobe_cli_clients(&ctx)
         .await
@@ -71,6 +72,7 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
         store: store.as_ref(),
         rng: &rng,
         now: SystemClock.now(),
+        address: None,
     };
     let err = |e: admin::AdminError| e.to_string();
     match cli.command {
@@ -275,6 +277,7 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             );
             Ok(())
         }
+        Command::Audit(args) => crate::members::audit(&ctx, args).await,
         Command::User(UserCmd::List { .. } | UserCmd::SetRole { .. } | UserCmd::Invite { .. })
         | Command::Product(
             ProductCmd::RenameProfile { .. }

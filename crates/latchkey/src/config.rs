@@ -45,6 +45,8 @@ pub struct Config {
     pub header_read_timeout_secs: u64,
     /// Longest time to answer one request, reading its body included.
     pub request_timeout_secs: u64,
+    /// Audit-log entries older than this many days are deleted by the housekeeping loop.
+    pub audit_retention_days: i64,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             session_ttl_secs: Lifetimes::default().session_secs,
             header_read_timeout_secs: Timeouts::default().header_read.as_secs(),
             request_timeout_secs: Timeouts::default().request.as_secs(),
+            audit_retention_days: 365,
         }
     }
 }
@@ -119,6 +122,7 @@ impl Config {
             &mut c.refresh_absolute_ttl_secs,
         )?;
         env_parse("LATCHKEY_SESSION_TTL_SECS", &mut c.session_ttl_secs)?;
+        env_parse("LATCHKEY_AUDIT_RETENTION_DAYS", &mut c.audit_retention_days)?;
         env_parse(
             "LATCHKEY_HEADER_READ_TIMEOUT_SECS",
             &mut c.header_read_timeout_secs,
@@ -141,6 +145,9 @@ impl Config {
             || self.refresh_absolute_ttl_secs > 365 * 86_400
         {
             return Err("refresh_idle_ttl_secs must be 1 hour to 1 year, and refresh_absolute_ttl_secs at least that and at most 1 year".into());
+        }
+        if !(1..=3650).contains(&self.audit_retention_days) {
+            return Err("audit_retention_days must be between 1 and 3650".into());
         }
         if !(300..=30 * 86_400).contains(&self.session_ttl_secs) {
             return Err("session_ttl_secs must be between 300 and 2592000".into());

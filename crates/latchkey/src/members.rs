@@ -194,3 +194,46 @@ fn say(json_mode: bool, v: Value, human: String) -> CmdResult {
     }
     Ok(())
 }
+
+/// `latchkey audit`: the operator reads any org's entries, or all of them.
+pub async fn audit(ctx: &Ctx<'_>, args: crate::cli::AuditArgs) -> CmdResult {
+    use latchkey_core::admin::audit_log::{self, Filter};
+    let since = args
+        .days
+        .map(|d| latchkey_core::clock::Timestamp(ctx.now.0 - d.max(0) * 86_400_000));
+    let org = args.org.map(OrgId);
+    let events = audit_log::search_as_operator(
+        ctx,
+        org.as_ref(),
+        &Filter {
+            action: args.action.as_deref(),
+            text: args.search.as_deref(),
+            since,
+            until: None,
+            limit: Some(args.limit),
+        },
+    )
+    .await
+    .map_err(err)?;
+    if args.jsonl {
+        for e in &events {
+            println!("{}", serde_json::to_string(e).map_err(|e| e.to_string())?);
+        }
+        return Ok(());
+    }
+    let human = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{}  {}  {}  {}  {}",
+                e.at.0,
+                e.action.as_str(),
+                e.actor,
+                e.target,
+                e.org_id.as_ref().map(|o| o.as_str()).unwrap_or("-")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    say(args.json, json!({ "events": events }), human)
+}

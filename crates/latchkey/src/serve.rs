@@ -47,7 +47,7 @@ pub async fn serve(mut config: Config, args: ServeArgs) -> CmdResult {
     if args.demo {
         seed_demo(&state, &issuer, args.json).await?;
     }
-    spawn_housekeeping(state.clone());
+    spawn_housekeeping(state.clone(), config.audit_retention_days);
     let mut out = std::io::stdout();
     let _ = writeln!(
         out,
@@ -64,7 +64,7 @@ pub async fn serve(mut config: Config, args: ServeArgs) -> CmdResult {
     Ok(())
 }
 
-fn spawn_housekeeping(state: AppState) {
+fn spawn_housekeeping(state: AppState, audit_retention_days: i64) {
     let keys = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(KEY_RELOAD_EVERY);
@@ -95,6 +95,13 @@ fn spawn_housekeeping(state: AppState) {
                     purged,
                     "forgot expired codes, tokens, sessions and assertion ids"
                 );
+            }
+            match latchkey_core::admin::audit_log::purge(&state.admin_ctx(), audit_retention_days)
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, audit_retention_days, "forgot old audit-log entries"),
+                Err(e) => tracing::warn!(error = %e, "audit-log purge failed"),
             }
         }
     });

@@ -6,7 +6,8 @@
 // reports it as admin of Workfront; on the instance's page the technical account is listed
 // under "API credentials" and made admin of a second profile in two clicks; the last
 // system admin cannot demote themselves; a person is invited and sets their password
-// through the one-time link. Every page is screenshotted into a temp dir.
+// through the one-time link; the audit log lists who changed the profiles. Every page is
+// screenshotted into a temp dir.
 //
 // Run by crates/latchkey/tests/it/interop.rs (interop_chromium_admin_console), or by hand:
 //   LATCHKEY_URL=... LATCHKEY_ORG_ID=... LATCHKEY_ORG_NAME=... LATCHKEY_ADMIN_EMAIL=...
@@ -172,6 +173,16 @@ test('Chromium: the Admin Console', { timeout: 240000 }, async (t) => {
   assert.equal(await page.locator('#notice').innerText(), 'Product profile deleted.')
   assert.equal(await page.locator('section.profile[data-profile="Workfront Approvers"]').count(), 0)
   assert.equal(await workfrontRole(), 'admin')
+
+  // The audit log shows who made the technical account an admin, and from where.
+  await page.goto(`${BASE_URL}/admin/orgs/${encodeURIComponent(ORG_ID)}/audit`)
+  await page.getByLabel('Event').selectOption('product_profile.member_changed')
+  await go(page, page.getByRole('button', { name: 'Filter' }))
+  const entries = page.locator('#audit tr[data-action="product_profile.member_changed"]')
+  assert.equal(await entries.count(), 2, 'two profiles, one entry each')
+  assert.match(await entries.first().innerText(), new RegExp(`${ADMIN.replace(/[.]/g, '\\.')}[\\s\\S]*127\\.0\\.0\\.1`))
+  assert.equal(await page.locator('#audit tr[data-action="user.signed_in"]').count(), 0, 'filtered')
+  await shot(page, 'audit')
 
   // The last system admin cannot be demoted.
   await page.goto(`${usersUrl}?q=${encodeURIComponent(ADMIN)}`)

@@ -6,6 +6,7 @@
 use super::authz::{Action, Actor, authorize};
 use super::{AdminError, AdminResult, Ctx, MIN_PASSWORD_LEN};
 use crate::ids::{ClientId, UserId};
+use crate::model::AuditAction;
 use crate::model::{User, UserKind};
 use crate::password::hash_password;
 
@@ -46,7 +47,21 @@ pub async fn set_user_disabled(
 ) -> AdminResult<User> {
     let u = find_user(ctx, user).await?;
     may_manage_user(ctx, actor, &u).await?;
+    let action = if disabled {
+        AuditAction::UserDisabled
+    } else {
+        AuditAction::UserEnabled
+    };
+    let events = user_events(
+        ctx,
+        actor,
+        &u,
+        action,
+        serde_json::json!({"email": u.email}),
+    )
+    .await?;
     ctx.store
+        .audited(events)
         .update_user_security(&u.id, Some(disabled), None, ctx.now)
         .await?;
     Ok(u)
@@ -71,7 +86,16 @@ pub async fn set_password(
         )));
     }
     let hash = hash_password(ctx.rng, password).map_err(AdminError::Invalid)?;
+    let events = user_events(
+        ctx,
+        actor,
+        &u,
+        AuditAction::PasswordChanged,
+        serde_json::json!({"email": u.email}),
+    )
+    .await?;
     ctx.store
+        .audited(events)
         .update_user_security(&u.id, None, Some(&hash), ctx.now)
         .await?;
     Ok(u)
@@ -90,8 +114,46 @@ pub async fn set_credential_disabled(
         .ok_or_else(|| AdminError::NotFound(format!("credential {client_id}")))?;
     let object = format!("credential {client_id}");
     authorize(ctx, actor, &cred.org_id, Action::ManageCredentials, &object).await?;
+    let event = ctx.audit(
+        actor,
+        Some(&cred.org_id),
+        if disabled {
+            AuditAction::CredentialDisabled
+        } else {
+            AuditAction::CredentialEnabled
+        },
+        object,
+        serde_json::json!({"name": cred.name}),
+    );
     ctx.store
+        .audited(vec![event])
         .set_credential_disabled(client_id, disabled, ctx.now)
         .await?;
     Ok(())
+}
+
+/// One entry per org of `user` (see `audit::per_user_org`), by `actor`.
+pub(crate) async fn user_events(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    user: &User,
+    action: AuditAction,
+    details: serde_json::Value,
+) -> AdminResult<Vec<crate::model::AuditEvent>> {
+    let who = crate::audit::actor_name(actor);
+    Ok(crate::audit::per_user_org(
+        ctx.store,
+        ctx.rng,
+        ctx.now,
+        ctx.address,
+        &user.id,
+        crate::audit::Entry {
+            org: None,
+            actor: &who,
+            action,
+            target: format!("user {}", user.id),
+            details,
+        },
+    )
+    .await?)
 }

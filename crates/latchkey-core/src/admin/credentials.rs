@@ -8,6 +8,7 @@ use super::{
     new_secret_record, service_accounts,
 };
 use crate::ids::ClientId;
+use crate::model::AuditAction;
 use crate::model::{Credential, MAX_ACTIVE_SECRETS};
 use crate::secret::ClientSecret;
 
@@ -36,8 +37,16 @@ pub async fn update_credential(
     if let Some(uris) = redirect_uris {
         check_redirect_uris(cred.kind, uris)?;
     }
+    let event = ctx.audit(
+        actor,
+        Some(&cred.org_id),
+        AuditAction::CredentialChanged,
+        format!("credential {client_id}"),
+        serde_json::json!({"name": name, "redirect_uris": redirect_uris}),
+    );
     if !ctx
         .store
+        .audited(vec![event])
         .update_credential(client_id, name.as_deref(), redirect_uris)
         .await?
     {
@@ -56,8 +65,20 @@ pub async fn delete_credential(
     actor: &Actor,
     client_id: &ClientId,
 ) -> AdminResult<()> {
-    service_accounts::managed_credential(ctx, actor, client_id).await?;
-    if !ctx.store.delete_credential(client_id, ctx.now).await? {
+    let cred = service_accounts::managed_credential(ctx, actor, client_id).await?;
+    let event = ctx.audit(
+        actor,
+        Some(&cred.org_id),
+        AuditAction::CredentialDeleted,
+        format!("credential {client_id}"),
+        serde_json::json!({"name": cred.name, "kind": cred.kind}),
+    );
+    if !ctx
+        .store
+        .audited(vec![event])
+        .delete_credential(client_id, ctx.now)
+        .await?
+    {
         return Err(AdminError::NotFound(format!("credential {client_id}")));
     }
     Ok(())
@@ -78,8 +99,16 @@ pub async fn rotate_secret(
         )));
     }
     let (secret, rec) = new_secret_record(ctx, client_id);
+    let event = ctx.audit(
+        actor,
+        Some(&cred.org_id),
+        AuditAction::SecretRotated,
+        format!("credential {client_id}"),
+        serde_json::json!({"secret_id": rec.id}),
+    );
     let revoked = ctx
         .store
+        .audited(vec![event])
         .add_secret(&rec, MAX_ACTIVE_SECRETS, ctx.now)
         .await?;
     Ok((secret, revoked))
@@ -93,9 +122,17 @@ pub async fn delete_secret(
     client_id: &ClientId,
     secret_id: &str,
 ) -> AdminResult<()> {
-    service_accounts::managed_credential(ctx, actor, client_id).await?;
+    let cred = service_accounts::managed_credential(ctx, actor, client_id).await?;
+    let event = ctx.audit(
+        actor,
+        Some(&cred.org_id),
+        AuditAction::SecretDeleted,
+        format!("credential {client_id}"),
+        serde_json::json!({"secret_id": secret_id}),
+    );
     if !ctx
         .store
+        .audited(vec![event])
         .revoke_secret(client_id, secret_id, ctx.now)
         .await?
     {

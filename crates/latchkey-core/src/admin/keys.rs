@@ -5,6 +5,7 @@
 use super::{AdminError, AdminResult, Ctx};
 use crate::clock::Timestamp;
 use crate::keys::{KeyAlg, KeyError, Keyring, MasterKey, SigningKey, StoredKey};
+use crate::model::AuditAction;
 use crate::store::Store;
 
 /// The algorithms a deployment always holds a key for: ES256 for access, refresh and
@@ -55,7 +56,14 @@ pub async fn rotate_keys(
     for alg in DEFAULT_ALGS {
         let new =
             SigningKey::generate(ctx.rng, master, *alg, ctx.now, activate_at).map_err(key_err)?;
-        ctx.store.insert_key(&new).await?;
+        let event = ctx.audit(
+            &super::Actor::Operator,
+            None,
+            AuditAction::SigningKeyRotated,
+            format!("signing key {}", new.kid),
+            serde_json::json!({"alg": new.alg.as_str(), "activate_at": new.activate_at.0}),
+        );
+        ctx.store.audited(vec![event]).insert_key(&new).await?;
         for old in current
             .iter()
             .filter(|k| k.alg == *alg && k.retire_at.is_none())

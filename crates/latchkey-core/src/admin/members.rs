@@ -9,6 +9,7 @@ use super::authz::{Action, Actor, authorize_org};
 use super::{AdminError, AdminResult, Ctx, MIN_PASSWORD_LEN, NewUser, check_email, check_name};
 use crate::clock::Timestamp;
 use crate::ids::{OrgId, TokenHash, UserId};
+use crate::model::AuditAction;
 use crate::model::{Credential, Invitation, Membership, Org, OrgRole, User, UserKind};
 use crate::password::hash_password;
 use crate::products::{ProductInstance, ProductProfile, ProductRole};
@@ -183,7 +184,20 @@ pub async fn change_role(
                 .into(),
         ));
     }
-    if !ctx.store.change_role(org, &user.id, role).await? {
+    let (_, was) = require_member(ctx, org, who).await?;
+    let event = ctx.audit(
+        actor,
+        Some(org),
+        AuditAction::RoleChanged,
+        format!("user {}", user.id),
+        serde_json::json!({"email": user.email, "role": role, "was": was}),
+    );
+    if !ctx
+        .store
+        .audited(vec![event])
+        .change_role(org, &user.id, role)
+        .await?
+    {
         return Err(AdminError::NotFound(format!("user {who}")));
     }
     Ok(Member { user, role })
@@ -205,7 +219,19 @@ pub async fn set_disabled(
             "you cannot disable your own account".into(),
         ));
     }
+    let event = ctx.audit(
+        actor,
+        Some(org),
+        if disabled {
+            AuditAction::UserDisabled
+        } else {
+            AuditAction::UserEnabled
+        },
+        format!("user {}", user.id),
+        serde_json::json!({"email": user.email}),
+    );
     ctx.store
+        .audited(vec![event])
         .update_user_security(&user.id, Some(disabled), None, ctx.now)
         .await?;
     Ok(User { disabled, ..user })
@@ -250,7 +276,15 @@ pub async fn add(
                 "{email} is already a member of this org"
             )));
         }
+        let event = ctx.audit(
+            actor,
+            Some(org),
+            AuditAction::UserCreated,
+            format!("user {}", existing.id),
+            serde_json::json!({"email": existing.email, "role": new.role, "existing": true}),
+        );
         ctx.store
+            .audited(vec![event])
             .set_membership(&Membership {
                 org_id: org.clone(),
                 user_id: existing.id.clone(),
@@ -263,8 +297,9 @@ pub async fn add(
         });
     }
     if let Some(password) = new.password {
-        let user = super::create_user(
+        let user = super::create_user_by(
             ctx,
+            actor,
             NewUser {
                 org,
                 email: &email,
@@ -306,7 +341,18 @@ pub async fn add(
         created_at: ctx.now,
         expires_at: Timestamp(ctx.now.0 + INVITATION_TTL_SECS * 1000),
     };
-    ctx.store.insert_invited_user(&user, new.role, &inv).await?;
+    let event = ctx.audit(
+        actor,
+        Some(org),
+        AuditAction::UserInvited,
+        format!("user {}", user.id),
+        serde_json::json!({"email": user.email, "role": new.role,
+                           "expires_at": inv.expires_at.0}),
+    );
+    ctx.store
+        .audited(vec![event])
+        .insert_invited_user(&user, new.role, &inv)
+        .await?;
     Ok(Added {
         user,
         invitation: Some(secret),
@@ -343,14 +389,22 @@ pub async fn invitation(ctx: &Ctx<'_>, secret: &str) -> AdminResult<(Invitation,
 
 /// Use an invitation: set the invited person's password. The link works once.
 pub async fn accept(ctx: &Ctx<'_>, secret: &str, password: &str) -> AdminResult<User> {
-    let (_, user, _) = invitation(ctx, secret).await?;
+    let (inv, user, _) = invitation(ctx, secret).await?;
     if password.chars().count() < MIN_PASSWORD_LEN || password.len() > 1024 {
         return Err(AdminError::Invalid(format!(
             "password must be {MIN_PASSWORD_LEN} to 1024 characters"
         )));
     }
     let hash = hash_password(ctx.rng, password).map_err(AdminError::Invalid)?;
+    let event = ctx.audit(
+        &Actor::User(user.id.clone()),
+        Some(&inv.org_id),
+        AuditAction::PasswordChanged,
+        format!("user {}", user.id),
+        serde_json::json!({"email": user.email, "invitation": true}),
+    );
     ctx.store
+        .audited(vec![event])
         .accept_invitation(&invitation_hash(secret), &hash, ctx.now)
         .await?
         .ok_or_else(unusable)?;

@@ -2,6 +2,7 @@
 //! one place decides what a valid org, user, project, API or credential is.
 
 pub mod accounts;
+pub mod audit_log;
 pub mod authz;
 pub mod builtin;
 pub mod catalog;
@@ -31,6 +32,7 @@ pub use credentials::{
 
 use crate::clock::Timestamp;
 use crate::ids::{ApiId, ClientId, OrgId, ProjectId, UserId};
+use crate::model::AuditAction;
 use crate::model::{
     Api, AuthKind, Credential, CredentialKind, Membership, Org, OrgRole, Project, SecretRecord,
     User, UserKind,
@@ -73,6 +75,34 @@ pub struct Ctx<'a> {
     pub store: &'a dyn Store,
     pub rng: &'a dyn Rng,
     pub now: Timestamp,
+    /// The caller's IP address, for the audit log (`None` from the CLI).
+    pub address: Option<std::net::IpAddr>,
+}
+
+impl Ctx<'_> {
+    /// An audit entry by `actor` (`audit::Entry`'s other fields as given).
+    pub fn audit(
+        &self,
+        actor: &Actor,
+        org: Option<&OrgId>,
+        action: crate::model::AuditAction,
+        target: String,
+        details: serde_json::Value,
+    ) -> crate::model::AuditEvent {
+        let who = crate::audit::actor_name(actor);
+        crate::audit::event(
+            self.rng,
+            self.now,
+            self.address,
+            crate::audit::Entry {
+                org,
+                actor: &who,
+                action,
+                target,
+                details,
+            },
+        )
+    }
 }
 
 fn invalid(msg: impl Into<String>) -> AdminError {
@@ -160,6 +190,15 @@ pub struct NewUser<'a> {
 pub const MIN_PASSWORD_LEN: usize = 8;
 
 pub async fn create_user(ctx: &Ctx<'_>, new: NewUser<'_>) -> AdminResult<User> {
+    create_user_by(ctx, &Actor::Operator, new).await
+}
+
+/// `create_user` on behalf of `actor` (recorded in the audit log).
+pub(crate) async fn create_user_by(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    new: NewUser<'_>,
+) -> AdminResult<User> {
     require_org(ctx, new.org).await?;
     let email = check_email(new.email)?;
     if new.password.chars().count() < MIN_PASSWORD_LEN || new.password.len() > 1024 {
@@ -195,7 +234,14 @@ pub async fn create_user(ctx: &Ctx<'_>, new: NewUser<'_>) -> AdminResult<User> {
         disabled: false,
         created_at: ctx.now,
     };
-    ctx.store.insert_user(&user).await?;
+    let event = ctx.audit(
+        actor,
+        Some(new.org),
+        AuditAction::UserCreated,
+        format!("user {}", user.id),
+        serde_json::json!({"email": user.email, "role": new.role}),
+    );
+    ctx.store.audited(vec![event]).insert_user(&user).await?;
     ctx.store
         .set_membership(&Membership {
             org_id: new.org.clone(),
@@ -484,7 +530,16 @@ pub async fn create_credential(
     let secret = kind
         .has_secret()
         .then(|| new_secret_record(ctx, &client_id));
+    let event = ctx.audit(
+        actor,
+        Some(&credential.org_id),
+        AuditAction::CredentialCreated,
+        format!("credential {client_id}"),
+        serde_json::json!({"name": credential.name, "kind": credential.kind,
+                           "project_id": credential.project_id}),
+    );
     ctx.store
+        .audited(vec![event])
         .insert_credential(
             &credential,
             technical_account.as_ref(),
@@ -492,7 +547,17 @@ pub async fn create_credential(
         )
         .await?;
     if let Some(cert) = certificate {
-        ctx.store.insert_certificate(&cert).await?;
+        let event = ctx.audit(
+            actor,
+            Some(&credential.org_id),
+            AuditAction::CertificateAdded,
+            format!("credential {client_id}"),
+            serde_json::json!({"certificate_id": cert.id}),
+        );
+        ctx.store
+            .audited(vec![event])
+            .insert_certificate(&cert)
+            .await?;
     }
     products::provision_technical_account(ctx, &credential).await?;
     if let Some(tech) = &technical_account {

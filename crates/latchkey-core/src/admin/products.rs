@@ -10,6 +10,7 @@
 use super::authz::{Action, Actor, authorize, authorize_org};
 use super::{AdminError, AdminResult, Ctx, check_name};
 use crate::ids::{OrgId, UserId};
+use crate::model::AuditAction;
 use crate::model::{Credential, CredentialKind, Project};
 use crate::products::{ProductInstance, ProductProfile, ProductRole, ProfileMember};
 use crate::rand::lower_hex;
@@ -170,7 +171,16 @@ pub async fn add_profile_member(
     )
     .await?;
     let user = org_user(ctx, &i.org_id, who).await?;
+    let event = ctx.audit(
+        actor,
+        Some(&i.org_id),
+        AuditAction::ProfileMemberChanged,
+        format!("user {user}"),
+        serde_json::json!({"profile_id": p.id, "profile": p.name, "product": i.product,
+                           "admin": admin}),
+    );
     ctx.store
+        .audited(vec![event])
         .set_profile_member(&p.id, &user, admin, ctx.now)
         .await?;
     Ok(user)
@@ -193,7 +203,20 @@ pub async fn remove_profile_member(
     )
     .await?;
     let user = org_user(ctx, &i.org_id, who).await?;
-    if !ctx.store.remove_profile_member(&p.id, &user).await? {
+    let event = ctx.audit(
+        actor,
+        Some(&i.org_id),
+        AuditAction::ProfileMemberChanged,
+        format!("user {user}"),
+        serde_json::json!({"profile_id": p.id, "profile": p.name, "product": i.product,
+                           "removed": true}),
+    );
+    if !ctx
+        .store
+        .audited(vec![event])
+        .remove_profile_member(&p.id, &user)
+        .await?
+    {
         return Err(AdminError::NotFound(format!("{who} in profile {}", p.id)));
     }
     Ok(user)

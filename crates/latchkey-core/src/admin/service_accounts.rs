@@ -8,6 +8,7 @@ use crate::assertion::{self, RegisteredKey};
 use crate::clock::Timestamp;
 use crate::ids::ClientId;
 use crate::keys::KeyAlg;
+use crate::model::AuditAction;
 use crate::model::{Credential, CredentialKind};
 use crate::products::CertificateRecord;
 use crate::rand::lower_hex;
@@ -150,7 +151,17 @@ pub async fn add_certificate(
         )));
     }
     let rec = new_certificate(ctx, client_id, pem)?;
-    ctx.store.insert_certificate(&rec).await?;
+    let event = ctx.audit(
+        actor,
+        Some(&cred.org_id),
+        AuditAction::CertificateAdded,
+        format!("credential {client_id}"),
+        serde_json::json!({"certificate_id": rec.id}),
+    );
+    ctx.store
+        .audited(vec![event])
+        .insert_certificate(&rec)
+        .await?;
     Ok(rec)
 }
 
@@ -171,9 +182,21 @@ pub async fn expire_certificate(
     id: &str,
     at: Option<Timestamp>,
 ) -> AdminResult<Timestamp> {
-    managed_credential(ctx, actor, client_id).await?;
+    let cred = managed_credential(ctx, actor, client_id).await?;
     let at = at.unwrap_or(ctx.now);
-    if !ctx.store.set_certificate_expiry(client_id, id, at).await? {
+    let event = ctx.audit(
+        actor,
+        Some(&cred.org_id),
+        AuditAction::CredentialChanged,
+        format!("credential {client_id}"),
+        serde_json::json!({"certificate_id": id, "certificate_expires_at": at.0}),
+    );
+    if !ctx
+        .store
+        .audited(vec![event])
+        .set_certificate_expiry(client_id, id, at)
+        .await?
+    {
         return Err(AdminError::NotFound(format!("certificate {id}")));
     }
     Ok(at)
@@ -185,8 +208,20 @@ pub async fn remove_certificate(
     client_id: &ClientId,
     id: &str,
 ) -> AdminResult<()> {
-    managed_credential(ctx, actor, client_id).await?;
-    if !ctx.store.delete_certificate(client_id, id).await? {
+    let cred = managed_credential(ctx, actor, client_id).await?;
+    let event = ctx.audit(
+        actor,
+        Some(&cred.org_id),
+        AuditAction::CertificateRemoved,
+        format!("credential {client_id}"),
+        serde_json::json!({"certificate_id": id}),
+    );
+    if !ctx
+        .store
+        .audited(vec![event])
+        .delete_certificate(client_id, id)
+        .await?
+    {
         return Err(AdminError::NotFound(format!("certificate {id}")));
     }
     Ok(())
@@ -246,8 +281,17 @@ pub async fn convert_to_server_to_server(
             lost.join(",")
         )));
     }
+    let event = ctx.audit(
+        actor,
+        Some(&cred.org_id),
+        AuditAction::CredentialChanged,
+        format!("credential {client_id}"),
+        serde_json::json!({"kind": CredentialKind::ServerToServer,
+                           "was": CredentialKind::ServiceAccountJwt}),
+    );
     if !ctx
         .store
+        .audited(vec![event])
         .change_credential_kind(
             client_id,
             CredentialKind::ServiceAccountJwt,

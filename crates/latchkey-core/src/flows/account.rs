@@ -57,7 +57,22 @@ pub async fn revoke_app(cx: &Context<'_>, user: &User, grant_id: &str) -> Result
     }
     match cx.store.get_grant(&GrantId(grant_id.to_owned())).await? {
         Some(g) if g.user_id == user.id => {
-            cx.store.revoke_grant(&g.id, cx.now).await?;
+            let org = cx
+                .store
+                .get_credential(&g.client_id)
+                .await?
+                .map(|c| c.org_id);
+            let event = cx.audit(
+                org.as_ref(),
+                user.id.as_str(),
+                crate::model::AuditAction::ConsentRemoved,
+                format!("grant {}", g.id),
+                serde_json::json!({"client_id": g.client_id}),
+            );
+            cx.store
+                .audited(vec![event])
+                .revoke_grant(&g.id, cx.now)
+                .await?;
             Ok(true)
         }
         _ => Ok(false),

@@ -153,7 +153,20 @@ async fn issue_code(
     consent_given: bool,
 ) -> Result<Result<String, OAuthError>, StoreError> {
     let grant = if consent_given {
+        let org = cx
+            .store
+            .get_credential(&req.client_id)
+            .await?
+            .map(|c| c.org_id);
+        let event = cx.audit(
+            org.as_ref(),
+            user.id.as_str(),
+            crate::model::AuditAction::ConsentGiven,
+            format!("client {}", req.client_id),
+            serde_json::json!({"scopes": req.scopes}),
+        );
         cx.store
+            .audited(vec![event])
             .upsert_grant(
                 &GrantId(lower_hex(cx.rng, 16)),
                 &user.id,

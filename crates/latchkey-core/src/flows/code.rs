@@ -95,7 +95,17 @@ pub async fn redeem(
         CodeRedemption::Redeemed(_) => {}
         CodeRedemption::AlreadyUsed(c) => {
             // SEC-15: its own client presenting it again revokes everything it issued.
-            cx.store.revoke_grant(&c.grant_id, cx.now).await?;
+            let event = cx.audit(
+                Some(&cred.org_id),
+                cred.client_id.as_str(),
+                crate::model::AuditAction::CodeReplayed,
+                format!("grant {}", c.grant_id),
+                serde_json::json!({"user_id": c.user_id, "grant_revoked": true}),
+            );
+            cx.store
+                .audited(vec![event])
+                .revoke_grant(&c.grant_id, cx.now)
+                .await?;
             return Err(FlowError::logged(
                 bad(),
                 format!(

@@ -47,3 +47,64 @@ pub async fn registered_target(
         .filter(|c| matches_registered(uri, &c.redirect_uris, c.kind))
         .map(|_| uri.to_owned()))
 }
+
+/// Audit entries of `action` about `user`, one per org of theirs (`audit::per_user_org`).
+pub async fn user_events(
+    cx: &Context<'_>,
+    actor: &str,
+    user: &crate::ids::UserId,
+    action: crate::model::AuditAction,
+    details: serde_json::Value,
+) -> Result<Vec<crate::model::AuditEvent>, StoreError> {
+    crate::audit::per_user_org(
+        cx.store,
+        cx.rng,
+        cx.now,
+        cx.address,
+        user,
+        crate::audit::Entry {
+            org: None,
+            actor,
+            action,
+            target: format!("user {user}"),
+            details,
+        },
+    )
+    .await
+}
+
+/// Record a failed sign-in (never the password): in the orgs of the account it named,
+/// or, for an unknown email, once without an org (the operator's log).
+pub async fn record_failure(
+    cx: &Context<'_>,
+    username: &str,
+    account: Option<&User>,
+    action: crate::model::AuditAction,
+) -> Result<(), StoreError> {
+    let named: String = username.chars().take(254).collect();
+    let events = match account {
+        Some(u) => {
+            user_events(
+                cx,
+                "anonymous",
+                &u.id,
+                action,
+                serde_json::json!({"email": u.email}),
+            )
+            .await?
+        }
+        None => vec![crate::audit::event(
+            cx.rng,
+            cx.now,
+            cx.address,
+            crate::audit::Entry {
+                org: None,
+                actor: "anonymous",
+                action,
+                target: format!("email {named}"),
+                details: serde_json::json!({"email": named, "known": false}),
+            },
+        )],
+    };
+    cx.store.record_audit(&events).await
+}

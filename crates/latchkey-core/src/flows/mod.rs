@@ -49,6 +49,33 @@ pub struct Context<'a> {
     pub now: Timestamp,
     /// Access tokens already verified (`crate::verified`).
     pub verified: &'a crate::verified::VerifiedTokens,
+    /// The caller's IP address, for the audit log.
+    pub address: Option<std::net::IpAddr>,
+}
+
+impl Context<'_> {
+    /// An audit entry (see `crate::audit`).
+    pub fn audit(
+        &self,
+        org: Option<&crate::ids::OrgId>,
+        actor: &str,
+        action: crate::model::AuditAction,
+        target: String,
+        details: serde_json::Value,
+    ) -> crate::model::AuditEvent {
+        crate::audit::event(
+            self.rng,
+            self.now,
+            self.address,
+            crate::audit::Entry {
+                org,
+                actor,
+                action,
+                target,
+                details,
+            },
+        )
+    }
 }
 
 /// Why a flow did not succeed.

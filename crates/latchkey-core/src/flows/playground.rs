@@ -254,6 +254,7 @@ pub async fn token_for_manager(
         store: cx.store,
         rng: cx.rng,
         now: cx.now,
+        address: cx.address,
     };
     let cred = match managed_credential(&ctx, actor, &ClientId(client_id.to_owned())).await {
         Ok(c) => c,

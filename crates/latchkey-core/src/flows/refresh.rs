@@ -78,7 +78,17 @@ pub async fn rotate(
     match cx.store.rotate_refresh_token(&hash, &new, cx.now).await? {
         Rotation::Rotated => {}
         Rotation::Reused { grant_id } => {
-            cx.store.revoke_grant(&grant_id, cx.now).await?;
+            let event = cx.audit(
+                Some(&cred.org_id),
+                cred.client_id.as_str(),
+                crate::model::AuditAction::RefreshReused,
+                format!("grant {grant_id}"),
+                serde_json::json!({"user_id": user.id, "grant_revoked": true}),
+            );
+            cx.store
+                .audited(vec![event])
+                .revoke_grant(&grant_id, cx.now)
+                .await?;
             return Err(FlowError::logged(
                 bad(),
                 format!(

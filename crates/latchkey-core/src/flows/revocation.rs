@@ -47,7 +47,15 @@ pub async fn revoke(
             return not_yours(method);
         }
         let jti = Jti(claims.jti);
+        let event = cx.audit(
+            Some(&caller.org_id),
+            caller.client_id.as_str(),
+            crate::model::AuditAction::TokenRevoked,
+            format!("token {jti}"),
+            serde_json::json!({"subject": claims.sub}),
+        );
         cx.store
+            .audited(vec![event])
             .revoke_token(
                 &jti,
                 &caller.client_id,
@@ -67,7 +75,17 @@ pub async fn revoke(
     if rt.client_id != caller.client_id {
         return not_yours(method);
     }
-    cx.store.revoke_grant(&rt.grant_id, cx.now).await?;
+    let event = cx.audit(
+        Some(&caller.org_id),
+        caller.client_id.as_str(),
+        crate::model::AuditAction::GrantRevoked,
+        format!("grant {}", rt.grant_id),
+        serde_json::json!({"user_id": rt.user_id}),
+    );
+    cx.store
+        .audited(vec![event])
+        .revoke_grant(&rt.grant_id, cx.now)
+        .await?;
     Ok(Revoked::Grant {
         grant_id: rt.grant_id,
     })

@@ -41,7 +41,15 @@ pub async fn start(cx: &Context<'_>, user: &User) -> Result<(Session, String), S
         created_at: cx.now,
         expires_at: cx.now.plus_secs(cx.settings.lifetimes.session_secs),
     };
-    cx.store.insert_session(&session).await?;
+    let events = super::login::user_events(
+        cx,
+        user.id.as_str(),
+        &user.id,
+        crate::model::AuditAction::SignedIn,
+        serde_json::json!({"email": user.email}),
+    )
+    .await?;
+    cx.store.audited(events).insert_session(&session).await?;
     Ok((session, raw))
 }
 

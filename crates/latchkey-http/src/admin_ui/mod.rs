@@ -6,6 +6,7 @@
 //! share the Developer Console's session, CSRF, CSP and post/redirect/get (see
 //! `console_ui`); an invitation link is shown once, in the POST's own `no-store` answer.
 
+mod audit;
 mod invite;
 mod products;
 mod users;
@@ -42,6 +43,8 @@ pub fn routes() -> Router<AppState> {
             "/admin/orgs/{org}/settings",
             get(products::settings_get).post(products::settings_post),
         )
+        .route("/admin/orgs/{org}/audit", get(audit::audit_get))
+        .route("/admin/orgs/{org}/audit.jsonl", get(audit::export_get))
         .route("/admin/instances/{id}", get(products::instance_get))
         .route(
             "/admin/instances/{id}/{action}",
@@ -102,6 +105,7 @@ fn org_links(org: &str) -> minijinja::Value {
         users => format!("/admin/orgs/{s}/users"),
         products => format!("/admin/orgs/{s}/products"),
         settings => format!("/admin/orgs/{s}/settings"),
+        audit => format!("/admin/orgs/{s}/audit"),
         console => format!("/console/orgs/{s}"),
     }
 }

@@ -404,3 +404,41 @@ impl NoStore for StatusCode {
         r
     }
 }
+
+#[derive(Deserialize)]
+pub struct AuditSearch {
+    action: Option<String>,
+    search: Option<String>,
+    /// Milliseconds since the epoch.
+    since: Option<i64>,
+    until: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /console/api/organizations/{orgId}/audit`: the org's audit log, newest first.
+pub async fn audit_get(
+    State(st): State<AppState>,
+    ConsolePath(org): ConsolePath<String>,
+    ConsoleQuery(q): ConsoleQuery<AuditSearch>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    use latchkey_core::admin::audit_log::{self, Filter};
+    use latchkey_core::clock::Timestamp;
+    let c = caller(&st, &method, &headers).await?;
+    let ctx = st.admin_ctx();
+    let sent = org.clone();
+    let fail = |e| admin_fail(&st, hide_org(e, &sent));
+    let org = members::org_ref(&ctx, &org).await.map_err(fail)?;
+    let filter = Filter {
+        action: q.action.as_deref(),
+        text: q.search.as_deref(),
+        since: q.since.map(Timestamp),
+        until: q.until.map(Timestamp),
+        limit: q.limit,
+    };
+    let events = audit_log::search(&ctx, &c.actor, &org, &filter)
+        .await
+        .map_err(fail)?;
+    Ok(ok(json!({ "events": events })))
+}

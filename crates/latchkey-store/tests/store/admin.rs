@@ -6,7 +6,9 @@ use crate::fixtures::*;
 use crate::suite::{expect_conflict, expect_not_found};
 use latchkey_core::clock::Timestamp;
 use latchkey_core::ids::{OrgId, TokenHash, UserId};
-use latchkey_core::model::{CredentialKind, Invitation, Membership, OrgRole};
+use latchkey_core::model::{
+    AuditAction, AuditEvent, AuditQuery, CredentialKind, Invitation, Membership, OrgRole,
+};
 use latchkey_core::products::{ProductInstance, ProductProfile, ProductRoleKind};
 use latchkey_core::store::Store;
 use std::sync::Arc;
@@ -307,4 +309,116 @@ pub async fn profiles_rename_delete_and_instance_users(s: &dyn Store) {
     assert_eq!(roles[0].role, ProductRoleKind::Contributor);
     assert_eq!(s.instance_users("i1").await.unwrap().len(), 2);
     expect_not_found(s.set_profile_member("pf2", &tech, true, T0).await);
+}
+
+fn audit_event(id: &str, org: Option<&str>, action: AuditAction, at: i64) -> AuditEvent {
+    AuditEvent {
+        id: id.into(),
+        at: Timestamp(at),
+        org_id: org.map(|o| OrgId(o.into())),
+        actor: "A1@LatchkeyID".into(),
+        action,
+        target: format!("thing {id}"),
+        address: Some("127.0.0.1".into()),
+        details: serde_json::json!({"n": 1}),
+    }
+}
+
+fn all_of(org: Option<&str>) -> AuditQuery {
+    AuditQuery {
+        org_id: org.map(|o| OrgId(o.into())),
+        limit: 100,
+        ..AuditQuery::default()
+    }
+}
+
+/// An entry is committed with its change or not at all, once, on both the ordinary and
+/// the token-path (group commit) writes.
+pub async fn audit_entries_commit_with_their_change(s: &dyn Store) {
+    admins(s).await;
+    // A write that fails takes its entry with it.
+    let view = s.audited(vec![audit_event(
+        "e1",
+        Some("o1"),
+        AuditAction::UserCreated,
+        T0.0,
+    )]);
+    expect_conflict(view.insert_user(&person("dup", "GRACE@acme.example")).await);
+    assert!(s.search_audit(&all_of(None)).await.unwrap().is_empty());
+    // A write that succeeds has it; a second write through the view adds nothing.
+    let view = s.audited(vec![audit_event(
+        "e2",
+        Some("o1"),
+        AuditAction::UserCreated,
+        T0.0,
+    )]);
+    view.insert_user(&person("u2", "u2@acme.example"))
+        .await
+        .unwrap();
+    view.insert_user(&person("u3", "u3@acme.example"))
+        .await
+        .unwrap();
+    let got = s.search_audit(&all_of(Some("o1"))).await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0],
+        audit_event("e2", Some("o1"), AuditAction::UserCreated, T0.0)
+    );
+    // The token path (SQLite's group commit) carries entries too.
+    let view = s.audited(vec![audit_event(
+        "e3",
+        Some("o1"),
+        AuditAction::TokenRevoked,
+        T0.0 + 1,
+    )]);
+    view.revoke_token(
+        &jti("j1"),
+        &latchkey_core::ids::ClientId("c1".into()),
+        Timestamp(T0.0 + 9),
+        T0,
+    )
+    .await
+    .unwrap();
+    assert!(s.is_token_revoked(&jti("j1")).await.unwrap());
+    // Entries of no change of their own, and another org's.
+    s.record_audit(&[
+        audit_event("e4", Some("o1"), AuditAction::SignInFailed, T0.0 + 2),
+        audit_event("e5", Some("o2"), AuditAction::SignInFailed, T0.0 + 3),
+        audit_event("e6", None, AuditAction::SigningKeyRotated, T0.0 + 4),
+    ])
+    .await
+    .unwrap();
+    let ids = |q: &AuditQuery| {
+        let q = q.clone();
+        async move {
+            s.search_audit(&q)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        ids(&all_of(Some("o1"))).await,
+        vec!["e4", "e3", "e2"],
+        "newest first"
+    );
+    assert_eq!(ids(&all_of(None)).await.len(), 5);
+    let mut q = all_of(Some("o1"));
+    q.action = Some(AuditAction::SignInFailed);
+    assert_eq!(ids(&q).await, vec!["e4"]);
+    let mut q = all_of(None);
+    q.text = Some("THING E5".into());
+    assert_eq!(ids(&q).await, vec!["e5"]);
+    let mut q = all_of(None);
+    q.since = Some(Timestamp(T0.0 + 1));
+    q.until = Some(Timestamp(T0.0 + 3));
+    assert_eq!(ids(&q).await, vec!["e4", "e3"]);
+    let mut q = all_of(None);
+    q.limit = 2;
+    assert_eq!(ids(&q).await.len(), 2);
+    // Retention: only entries older than the cut go.
+    assert_eq!(s.purge_audit(Timestamp(T0.0 + 2)).await.unwrap(), 2);
+    assert_eq!(ids(&all_of(None)).await, vec!["e6", "e5", "e4"]);
 }

@@ -277,6 +277,42 @@ fn cli_lists_searches_changes_roles_and_invites() {
     ]);
     assert_eq!(r["role"], "system_admin");
 
+    // The audit log, as one object and as JSON lines.
+    let log = env.cli_json(&[
+        "audit",
+        "--org",
+        &org,
+        "--action",
+        "user.role_changed",
+        "--json",
+    ]);
+    let events = log["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{log}");
+    assert_eq!(events[0]["actor"], "operator");
+    assert_eq!(events[0]["details"]["role"], "system_admin");
+    let out = env
+        .command()
+        .args(["audit", "--org", &org, "--jsonl"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<&str> = lines
+        .iter()
+        .map(|l| l["action"].as_str().unwrap())
+        .collect();
+    for want in [
+        "user.created",
+        "credential.created",
+        "user.invited",
+        "user.role_changed",
+    ] {
+        assert!(actions.contains(&want), "{want} in {actions:?}");
+    }
     let instances = env.cli_json(&["product", "instances", "--org", &org, "--json"]);
     let instance = instances["instances"][0]["id"].as_str().unwrap().to_owned();
     let shown = env.cli_json(&["product", "show", "--instance", &instance, "--json"]);

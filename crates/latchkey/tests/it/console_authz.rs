@@ -475,6 +475,14 @@ fn rows() -> Vec<Row> {
         ),
         admin_op(
             "GET",
+            |t| format!("{}/audit?limit=5", a(t)),
+            None,
+            200,
+            false,
+            false,
+        ),
+        admin_op(
+            "GET",
             |t| format!("{}/settings", a(t)),
             None,
             200,

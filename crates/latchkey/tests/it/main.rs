@@ -11,6 +11,8 @@ mod support;
 mod admin;
 /// The Admin Console at `/admin` (SEC-40, SEC-34, the last-admin rule) and its CLI.
 mod admin_console;
+/// The audit log: each event once, with actor, org and address; per-org reading.
+mod audit_log;
 /// The authorization endpoint and consent.
 mod authorize;
 /// Bad input at the token endpoint.

@@ -49,7 +49,7 @@ impl Env {
             .unwrap_or_else(|| format!("sqlite://{}", self.db_path().display()))
     }
 
-    fn command(&self) -> Command {
+    pub fn command(&self) -> Command {
         let mut c = Command::new(bin());
         c.env("LATCHKEY_DATABASE_URL", self.database_url())
             .env_remove("LATCHKEY_MASTER_KEY")
