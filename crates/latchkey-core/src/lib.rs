@@ -13,6 +13,7 @@ pub mod client_auth;
 pub mod clock;
 pub mod csrf;
 pub mod error;
+pub mod events;
 pub mod flows;
 pub mod grants;
 pub mod ids;

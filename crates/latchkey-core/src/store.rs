@@ -75,7 +75,8 @@ pub trait ProjectStore: Send + Sync {
     async fn remove_project_api(&self, project: &ProjectId, api: &ApiId) -> StoreResult<bool>;
     /// `false` if the project does not exist.
     async fn rename_project(&self, project: &ProjectId, name: &str) -> StoreResult<bool>;
-    /// One transaction: remove the project and its API links. `Conflict` while it still
+    /// One transaction: remove the project, its API links and its event subscriptions
+    /// (with their deliveries). `Conflict` while it still
     /// has credentials (they are deleted one by one, each revoking what it issued);
     /// `false` if it does not exist.
     async fn delete_project(&self, project: &ProjectId) -> StoreResult<bool>;
@@ -432,6 +433,46 @@ pub trait AuditStore: Send + Sync {
     async fn purge_audit(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
+/// I/O Events: subscriptions and the durable delivery queue (`crate::events`). Deliveries
+/// are inserted by the audit log's writes (the outbox), in the change's transaction.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// `Conflict` when the project already has `MAX_SUBSCRIPTIONS`.
+    async fn insert_subscription(&self, s: &crate::events::Subscription) -> StoreResult<()>;
+    async fn get_subscription(&self, id: &str) -> StoreResult<Option<crate::events::Subscription>>;
+    async fn list_subscriptions(
+        &self,
+        project: &ProjectId,
+    ) -> StoreResult<Vec<crate::events::Subscription>>;
+    /// One transaction: the subscription and its deliveries. `false` if absent.
+    async fn delete_subscription(&self, id: &str) -> StoreResult<bool>;
+    /// Take up to `limit` pending deliveries due at `now` that no node holds, and hold
+    /// them until `lease_until` (a node that dies lets go when the lease ends). Several
+    /// nodes never take the same delivery at once (`FOR UPDATE SKIP LOCKED`; SQLite
+    /// serialises writers). Each comes with its subscription's URL.
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<(crate::events::Delivery, String)>>;
+    /// Record an attempt's outcome and let go of the delivery, durably.
+    async fn finish_delivery(
+        &self,
+        id: &str,
+        outcome: &crate::events::Outcome,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// The subscription's deliveries, newest first.
+    async fn list_deliveries(
+        &self,
+        subscription: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<crate::events::Delivery>>;
+    /// Queue a delivery again, at once, with its id. `false` if absent.
+    async fn redeliver(&self, id: &str, now: Timestamp) -> StoreResult<bool>;
+}
+
 /// Everything a Latchkey node needs from its database.
 #[async_trait]
 pub trait Store:
@@ -449,6 +490,7 @@ pub trait Store:
     + ConsoleIdStore
     + AdminStore
     + AuditStore
+    + EventStore
 {
     async fn ping(&self) -> StoreResult<()>;
     fn backend(&self) -> &'static str;

@@ -13,6 +13,7 @@ pub mod console_orgs;
 pub mod console_ui;
 pub mod discovery;
 pub mod error;
+pub mod events;
 pub mod exchange;
 pub mod extract;
 pub mod health;

@@ -9,6 +9,14 @@ use std::sync::OnceLock;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
+        "console_events.html",
+        include_str!("../templates/console_events.html"),
+    ),
+    (
+        "console_deliveries.html",
+        include_str!("../templates/console_deliveries.html"),
+    ),
+    (
         "admin_audit.html",
         include_str!("../templates/admin_audit.html"),
     ),

@@ -22,6 +22,8 @@ pub struct ServerSettings {
     pub address_limits: crate::throttle::AddressLimits,
     /// Connection and request time limits (docs/security-review.md finding 11, slowloris).
     pub timeouts: Timeouts,
+    /// I/O Events: targets allowed, retries, leases.
+    pub events: crate::events::EventSettings,
 }
 
 /// How long a client may take. A connection that has not sent a whole request head

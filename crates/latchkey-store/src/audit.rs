@@ -118,7 +118,8 @@ macro_rules! impl_audit {
                             .await
                             .map_err(backend)?;
                     }
-                    Ok(())
+                    // I/O Events' outbox, in the same transaction.
+                    Self::insert_outbox(conn, events).await
                 }
 
                 /// Commit a write transaction with the view's pending events in it.

@@ -1048,6 +1048,64 @@ impl AuditStore for CachedStore {
     }
 }
 
+#[async_trait]
+impl EventStore for CachedStore {
+    async fn insert_subscription(
+        &self,
+        s: &latchkey_core::events::Subscription,
+    ) -> StoreResult<()> {
+        self.inner.insert_subscription(s).await
+    }
+
+    async fn get_subscription(
+        &self,
+        id: &str,
+    ) -> StoreResult<Option<latchkey_core::events::Subscription>> {
+        self.inner.get_subscription(id).await
+    }
+
+    async fn list_subscriptions(
+        &self,
+        project: &ProjectId,
+    ) -> StoreResult<Vec<latchkey_core::events::Subscription>> {
+        self.inner.list_subscriptions(project).await
+    }
+
+    async fn delete_subscription(&self, id: &str) -> StoreResult<bool> {
+        self.inner.delete_subscription(id).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<(latchkey_core::events::Delivery, String)>> {
+        self.inner.claim_deliveries(now, lease_until, limit).await
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: &str,
+        outcome: &latchkey_core::events::Outcome,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.inner.finish_delivery(id, outcome, now).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        subscription: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<latchkey_core::events::Delivery>> {
+        self.inner.list_deliveries(subscription, limit).await
+    }
+
+    async fn redeliver(&self, id: &str, now: Timestamp) -> StoreResult<bool> {
+        self.inner.redeliver(id, now).await
+    }
+}
+
 /// `EventSource` over a store's pool: the same SQL on both databases.
 macro_rules! impl_events {
     ($store:ty) => {

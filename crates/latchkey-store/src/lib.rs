@@ -11,6 +11,7 @@ mod cache;
 mod credentials;
 mod directory;
 mod error;
+mod events;
 mod grants;
 mod group_commit;
 mod migrate;

@@ -65,6 +65,11 @@ pub(crate) const SQLITE: &[Script] = &[
         "audit_events",
         include_str!("../migrations/sqlite/0010_audit_events.sql"),
     ),
+    (
+        11,
+        "io_events",
+        include_str!("../migrations/sqlite/0011_io_events.sql"),
+    ),
 ];
 
 pub(crate) const POSTGRES: &[Script] = &[
@@ -117,6 +122,11 @@ pub(crate) const POSTGRES: &[Script] = &[
         10,
         "audit_events",
         include_str!("../migrations/postgres/0010_audit_events.sql"),
+    ),
+    (
+        11,
+        "io_events",
+        include_str!("../migrations/postgres/0011_io_events.sql"),
     ),
 ];
 

@@ -116,6 +116,7 @@ impl_grants!(PgStore, Postgres);
 impl_products!(PgStore, Postgres);
 crate::admin::impl_admin!(PgStore, Postgres);
 crate::audit::impl_audit!(PgStore, Postgres);
+crate::events::impl_event_store!(PgStore, Postgres);
 impl_credentials!(PgStore, Postgres, "postgres");
 
 impl_events!(PgStore);

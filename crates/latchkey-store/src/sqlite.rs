@@ -151,6 +151,7 @@ impl_grants!(SqliteStore, Sqlite);
 impl_products!(SqliteStore, Sqlite);
 crate::admin::impl_admin!(SqliteStore, Sqlite);
 crate::audit::impl_audit!(SqliteStore, Sqlite);
+crate::events::impl_event_store!(SqliteStore, Sqlite);
 impl_credentials!(SqliteStore, Sqlite, "sqlite");
 
 #[cfg(test)]

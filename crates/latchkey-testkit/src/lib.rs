@@ -118,6 +118,11 @@ impl TestServer {
             max_body_bytes: 64 * 1024,
             address_limits: AddressLimits::default(),
             timeouts: latchkey_http::Timeouts::default(),
+            // Tests' receivers listen on loopback.
+            events: latchkey_http::events::EventSettings {
+                allow_private_targets: true,
+                ..Default::default()
+            },
         };
         configure(&mut settings);
         let state = AppState::new(store, clock.clone(), Arc::new(SystemRng), settings, master)

@@ -49,9 +49,64 @@ pub enum Command {
     /// Read the audit log, newest first: --json prints one object, --jsonl one entry per
     /// line (an export).
     Audit(AuditArgs),
+    /// I/O Events: a project's webhook subscriptions and their delivery log.
+    #[command(subcommand)]
+    Events(EventsCmd),
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCmd {
+    /// Subscribe a webhook to event types (the audit log's, e.g. credential.created);
+    /// the URL must first answer a GET with ?challenge=X by echoing X.
+    Subscribe {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        url: String,
+        /// An event type; repeat for more. `latchkey events types` lists them.
+        #[arg(long = "event", required = true)]
+        events: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The event types one can subscribe to.
+    Types {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A project's subscriptions.
+    List {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A subscription's delivery log, newest first.
+    Deliveries {
+        #[arg(long)]
+        subscription: String,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a delivery again now (same delivery id).
+    Redeliver {
+        #[arg(long)]
+        delivery: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a subscription and its delivery log.
+    Unsubscribe {
+        #[arg(long)]
+        subscription: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

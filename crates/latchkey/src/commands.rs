@@ -278,6 +278,9 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             Ok(())
         }
         Command::Audit(args) => crate::members::audit(&ctx, args).await,
+        Command::Events(cmd) => {
+            crate::members::events(&ctx, config.events_allow_private_targets, cmd).await
+        }
         Command::User(UserCmd::List { .. } | UserCmd::SetRole { .. } | UserCmd::Invite { .. })
         | Command::Product(
             ProductCmd::RenameProfile { .. }

@@ -47,6 +47,13 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Audit-log entries older than this many days are deleted by the housekeeping loop.
     pub audit_retention_days: i64,
+    /// I/O Events may deliver to loopback and private addresses (off: SSRF guard).
+    pub events_allow_private_targets: bool,
+    /// The first retry of a failed delivery waits this long, each next twice as long.
+    pub events_retry_base_ms: i64,
+    /// How long a node holds a delivery it is sending (after a crash, another try
+    /// follows when it ends).
+    pub events_lease_secs: i64,
 }
 
 impl Default for Config {
@@ -70,6 +77,9 @@ impl Default for Config {
             header_read_timeout_secs: Timeouts::default().header_read.as_secs(),
             request_timeout_secs: Timeouts::default().request.as_secs(),
             audit_retention_days: 365,
+            events_allow_private_targets: false,
+            events_retry_base_ms: 5_000,
+            events_lease_secs: 60,
         }
     }
 }
@@ -124,6 +134,12 @@ impl Config {
         env_parse("LATCHKEY_SESSION_TTL_SECS", &mut c.session_ttl_secs)?;
         env_parse("LATCHKEY_AUDIT_RETENTION_DAYS", &mut c.audit_retention_days)?;
         env_parse(
+            "LATCHKEY_EVENTS_ALLOW_PRIVATE_TARGETS",
+            &mut c.events_allow_private_targets,
+        )?;
+        env_parse("LATCHKEY_EVENTS_RETRY_BASE_MS", &mut c.events_retry_base_ms)?;
+        env_parse("LATCHKEY_EVENTS_LEASE_SECS", &mut c.events_lease_secs)?;
+        env_parse(
             "LATCHKEY_HEADER_READ_TIMEOUT_SECS",
             &mut c.header_read_timeout_secs,
         )?;
@@ -145,6 +161,12 @@ impl Config {
             || self.refresh_absolute_ttl_secs > 365 * 86_400
         {
             return Err("refresh_idle_ttl_secs must be 1 hour to 1 year, and refresh_absolute_ttl_secs at least that and at most 1 year".into());
+        }
+        if !(10..=3_600_000).contains(&self.events_retry_base_ms) {
+            return Err("events_retry_base_ms must be between 10 and 3600000".into());
+        }
+        if !(1..=3600).contains(&self.events_lease_secs) {
+            return Err("events_lease_secs must be between 1 and 3600".into());
         }
         if !(1..=3650).contains(&self.audit_retention_days) {
             return Err("audit_retention_days must be between 1 and 3650".into());
@@ -222,6 +244,15 @@ impl Config {
         Timeouts {
             header_read: std::time::Duration::from_secs(self.header_read_timeout_secs),
             request: std::time::Duration::from_secs(self.request_timeout_secs),
+        }
+    }
+
+    pub fn event_settings(&self) -> latchkey_http::events::EventSettings {
+        latchkey_http::events::EventSettings {
+            allow_private_targets: self.events_allow_private_targets,
+            retry_base_ms: self.events_retry_base_ms,
+            lease_ms: self.events_lease_secs * 1000,
+            ..Default::default()
         }
     }
 

@@ -237,3 +237,93 @@ pub async fn audit(ctx: &Ctx<'_>, args: crate::cli::AuditArgs) -> CmdResult {
         .join("\n");
     say(args.json, json!({ "events": events }), human)
 }
+
+/// `latchkey events ...` (I/O Events), as the operator.
+pub async fn events(ctx: &Ctx<'_>, allow_private: bool, cmd: crate::cli::EventsCmd) -> CmdResult {
+    use crate::cli::EventsCmd;
+    use latchkey_core::admin::webhooks;
+    use latchkey_core::ids::ProjectId;
+    let op = Actor::Operator;
+    let (json_mode, v, human) = match cmd {
+        EventsCmd::Subscribe {
+            project,
+            url,
+            events,
+            json,
+        } => {
+            let sub = webhooks::prepare(ctx, &op, &ProjectId(project), &url, &events)
+                .await
+                .map_err(err)?;
+            let challenge = latchkey_core::rand::token(ctx.rng, 16);
+            latchkey_http::events::verify_challenge(&sub.url, &challenge, allow_private).await?;
+            webhooks::save(ctx, &sub).await.map_err(err)?;
+            let human = format!(
+                "subscribed {} ({}) to {} event type(s)",
+                sub.url,
+                sub.id,
+                sub.event_types.len()
+            );
+            (json, json!(sub), human)
+        }
+        EventsCmd::Types { json } => {
+            let types = latchkey_core::admin::audit_log::actions();
+            (json, json!({ "types": types }), types.join("\n"))
+        }
+        EventsCmd::List { project, json } => {
+            let subs = webhooks::list(ctx, &op, &ProjectId(project))
+                .await
+                .map_err(err)?;
+            let human = subs
+                .iter()
+                .map(|s| format!("{}  {}  {} type(s)", s.id, s.url, s.event_types.len()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (json, json!({ "subscriptions": subs }), human)
+        }
+        EventsCmd::Deliveries {
+            subscription,
+            limit,
+            json,
+        } => {
+            let log = webhooks::deliveries(ctx, &op, &subscription, limit)
+                .await
+                .map_err(err)?;
+            let human = log
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}  {}  {}  attempts {}  {}",
+                        d.id,
+                        d.event_type,
+                        d.status.as_str(),
+                        d.attempts,
+                        d.last_error.as_deref().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            (json, json!({ "deliveries": log }), human)
+        }
+        EventsCmd::Redeliver { delivery, json } => {
+            webhooks::redeliver(ctx, &op, &delivery)
+                .await
+                .map_err(err)?;
+            (
+                json,
+                json!({"id": delivery, "status": "pending"}),
+                format!("{delivery} queued again"),
+            )
+        }
+        EventsCmd::Unsubscribe { subscription, json } => {
+            webhooks::delete(ctx, &op, &subscription)
+                .await
+                .map_err(err)?;
+            (
+                json,
+                json!({"id": subscription, "deleted": true}),
+                format!("deleted {subscription}"),
+            )
+        }
+    };
+    say(json_mode, v, human)
+}

@@ -40,6 +40,7 @@ pub async fn serve(mut config: Config, args: ServeArgs) -> CmdResult {
         max_body_bytes: config.max_body_bytes,
         address_limits: config.address_limits(),
         timeouts: config.timeouts(),
+        events: config.event_settings(),
     };
     let state = AppState::new(store.clone(), clock, rng, settings, master)
         .await
@@ -48,6 +49,8 @@ pub async fn serve(mut config: Config, args: ServeArgs) -> CmdResult {
         seed_demo(&state, &issuer, args.json).await?;
     }
     spawn_housekeeping(state.clone(), config.audit_retention_days);
+    latchkey_http::events::spawn_worker(state.clone(), config.event_settings());
+    // (The same settings are in `state.settings.events` for the console's challenge.)
     let mut out = std::io::stdout();
     let _ = writeln!(
         out,

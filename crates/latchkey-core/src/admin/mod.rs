@@ -24,6 +24,7 @@ pub mod products;
 pub mod projects;
 pub mod redirect;
 pub mod service_accounts;
+pub mod webhooks;
 
 pub use authz::Actor;
 pub use credentials::{
@@ -259,7 +260,7 @@ async fn require_org(ctx: &Ctx<'_>, org: &OrgId) -> AdminResult<Org> {
         .ok_or_else(|| AdminError::NotFound(format!("org {org}")))
 }
 
-async fn require_project(ctx: &Ctx<'_>, id: &ProjectId) -> AdminResult<Project> {
+pub(crate) async fn require_project(ctx: &Ctx<'_>, id: &ProjectId) -> AdminResult<Project> {
     ctx.store
         .get_project(id)
         .await?

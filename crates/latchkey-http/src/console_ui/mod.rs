@@ -10,6 +10,7 @@
 
 mod credential_actions;
 mod credentials;
+mod events;
 mod orgs;
 mod projects;
 mod snippets;
@@ -65,6 +66,12 @@ pub fn routes() -> Router<AppState> {
             "/console/credentials/{id}",
             get(credentials::credential_get),
         )
+        .route(
+            "/console/projects/{project}/events",
+            get(events::events_get).post(events::subscribe_post),
+        )
+        .route("/console/events/{id}", get(events::log_get))
+        .route("/console/events/{id}/{action}", post(events::action_post))
         .route(
             "/console/credentials/{id}/workspace.json",
             get(credentials::download_get),
@@ -199,6 +206,11 @@ impl Flash {
             Some("disabled") => "Credential disabled: it gets no tokens and its tokens fail.",
             Some("enabled") => "Credential enabled.",
             Some("credential-deleted") => "Credential deleted.",
+            Some("subscribed") => "Webhook added: it answered the challenge.",
+            Some("unsubscribed") => "Webhook deleted.",
+            Some("redelivered") => {
+                "Queued again: it is sent in a moment, with the same delivery id."
+            }
             _ => return Msg::None,
         };
         Msg::Notice(text.to_owned())

@@ -41,6 +41,8 @@ mod hostile_assertions;
 mod hot_paths;
 /// Third-party client libraries against the real binary.
 mod interop;
+/// I/O Events against a loopback receiver: signed, retried, crash-safe, once per node pair.
+mod io_events;
 /// The OAuth 2.0 Playground and the token debugger.
 mod playground;
 /// Revocation, introspection, validation, and disabling accounts and clients.

@@ -16,6 +16,7 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     database: Option<String>,
     master_key: Option<String>,
+    vars: Vec<(String, String)>,
 }
 
 impl Env {
@@ -24,12 +25,20 @@ impl Env {
             dir: tempfile::tempdir().unwrap(),
             database: None,
             master_key: None,
+            vars: Vec::new(),
         }
     }
 
     /// Use `url` (e.g. PostgreSQL) instead of a SQLite file in the temp dir.
     pub fn with_database(mut self, url: &str) -> Self {
         self.database = Some(url.to_owned());
+        self
+    }
+
+    /// Set an environment variable for every command (and server).
+    pub fn with_var(mut self, name: &str, value: &str) -> Self {
+        self.vars.retain(|(n, _)| n != name);
+        self.vars.push((name.to_owned(), value.to_owned()));
         self
     }
 
@@ -57,6 +66,9 @@ impl Env {
             .current_dir(self.dir.path());
         if let Some(k) = &self.master_key {
             c.env("LATCHKEY_MASTER_KEY", k);
+        }
+        for (n, v) in &self.vars {
+            c.env(n, v);
         }
         c
     }

@@ -1,0 +1,35 @@
+-- I/O Events: projects' webhook subscriptions and the durable delivery queue. Deliveries
+-- are inserted with the audit entry of their event (the outbox), in the change's own
+-- transaction; a node holds a delivery while `locked_until` is in the future.
+-- PostgreSQL dialect; keep equivalent to ../sqlite/0011_io_events.sql.
+CREATE TABLE event_subscriptions (
+    id           TEXT    NOT NULL PRIMARY KEY,
+    org_id       TEXT    NOT NULL REFERENCES orgs (id),
+    project_id   TEXT    NOT NULL REFERENCES projects (id),
+    url          TEXT    NOT NULL,
+    -- JSON array of event types, e.g. ["credential.created","user.disabled"].
+    event_types  TEXT    NOT NULL,
+    created_at   BIGINT  NOT NULL
+);
+CREATE INDEX event_subscriptions_org ON event_subscriptions (org_id);
+CREATE INDEX event_subscriptions_project ON event_subscriptions (project_id);
+
+CREATE TABLE event_deliveries (
+    -- `<event id>.<subscription id>`: stable across retries, for de-duplication.
+    id               TEXT    NOT NULL PRIMARY KEY,
+    subscription_id  TEXT    NOT NULL REFERENCES event_subscriptions (id) ON DELETE CASCADE,
+    event_id         TEXT    NOT NULL,
+    event_type       TEXT    NOT NULL,
+    payload          TEXT    NOT NULL,
+    status           TEXT    NOT NULL,
+    attempts         BIGINT  NOT NULL DEFAULT 0,
+    created_at       BIGINT  NOT NULL,
+    next_attempt_at  BIGINT  NOT NULL,
+    locked_until     BIGINT,
+    last_attempt_at  BIGINT,
+    last_status      BIGINT,
+    last_error       TEXT,
+    delivered_at     BIGINT 
+);
+CREATE INDEX event_deliveries_due ON event_deliveries (status, next_attempt_at);
+CREATE INDEX event_deliveries_subscription ON event_deliveries (subscription_id, created_at);
