@@ -118,9 +118,11 @@ async fn check_password(st: &AppState, user: Option<User>, password: String) -> 
     let (user, memory) = tokio::task::spawn_blocking(move || {
         let user = match user {
             Some(u) if u.kind == UserKind::Person && !u.disabled => {
-                let hash = u.password_hash.as_deref();
-                let ok =
-                    hash.is_some_and(|h| password::verify_password_in(&mut memory, h, &password));
+                // An invited person without a password yet costs the same work as
+                // anyone else, so timing does not tell such accounts apart.
+                let hash = u.password_hash.as_deref().unwrap_or(password::DUMMY_HASH);
+                let ok = password::verify_password_in(&mut memory, hash, &password)
+                    && u.password_hash.is_some();
                 ok.then_some(u)
             }
             _ => {

@@ -5,10 +5,10 @@
 
 use crate::cli::{Command, ProductCmd, UserCmd};
 use crate::commands::CmdResult;
-use latchkey_core::admin::members::{self, NewMember};
+use latchkey_core::admin::members::{self, NewMember, member_json};
 use latchkey_core::admin::{Actor, AdminError, Ctx, products};
 use latchkey_core::ids::OrgId;
-use latchkey_core::model::{OrgRole, User, UserKind};
+use latchkey_core::model::OrgRole;
 use serde_json::{Value, json};
 
 fn err(e: AdminError) -> String {
@@ -17,14 +17,6 @@ fn err(e: AdminError) -> String {
 
 fn role(text: &str) -> Result<OrgRole, String> {
     text.parse()
-}
-
-fn user_json(u: &User) -> Value {
-    json!({
-        "id": u.id, "email": u.email, "name": u.display_name(), "kind": u.kind,
-        "disabled": u.disabled,
-        "invited": u.kind == UserKind::Person && u.password_hash.is_none(),
-    })
 }
 
 /// `base`: the server's public URL, for invitation links.
@@ -40,14 +32,7 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
                 .map(|m| format!("{}  {}  {}", m.user.email, m.user.kind, m.role))
                 .collect::<Vec<_>>()
                 .join("\n");
-            let users: Vec<Value> = found
-                .iter()
-                .map(|m| {
-                    let mut v = user_json(&m.user);
-                    v["role"] = json!(m.role);
-                    v
-                })
-                .collect();
+            let users: Vec<Value> = found.iter().map(member_json).collect();
             (json, json!({ "users": users }), human)
         }
         Command::User(UserCmd::SetRole {
@@ -136,30 +121,6 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
             let v = products::instance_view(ctx, &op, &instance)
                 .await
                 .map_err(err)?;
-            let profiles: Vec<Value> = v
-                .profiles
-                .iter()
-                .map(|p| {
-                    json!({"id": p.profile.id, "name": p.profile.name,
-                           "members": p.members.iter().map(|(u, admin)| json!({
-                               "id": u.id, "email": u.email, "admin": admin})).collect::<Vec<_>>()})
-                })
-                .collect();
-            let users: Vec<Value> = v
-                .users
-                .iter()
-                .map(|u| {
-                    let mut j = user_json(&u.user);
-                    j["role"] = json!(u.role);
-                    j["credential"] = match &u.credential {
-                        Some((client_id, name, project)) => {
-                            json!({"client_id": client_id, "name": name, "project_id": project})
-                        }
-                        None => Value::Null,
-                    };
-                    j
-                })
-                .collect();
             let mut human = format!(
                 "{} ({}) of org {}\n",
                 v.instance.name, v.instance.product, v.instance.org_id
@@ -177,7 +138,7 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
             }
             (
                 json,
-                json!({"instance": v.instance, "profiles": profiles, "users": users}),
+                products::instance_json(&v),
                 human.trim_end().to_owned(),
             )
         }
@@ -266,7 +227,7 @@ pub async fn events(ctx: &Ctx<'_>, allow_private: bool, cmd: crate::cli::EventsC
             (json, json!(sub), human)
         }
         EventsCmd::Types { json } => {
-            let types = latchkey_core::admin::audit_log::actions();
+            let types = webhooks::event_types();
             (json, json!({ "types": types }), types.join("\n"))
         }
         EventsCmd::List { project, json } => {

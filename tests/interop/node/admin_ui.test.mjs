@@ -20,6 +20,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createServer } from 'node:http'
 import { chromium } from 'playwright-core'
 
 function requiredEnv (name) {
@@ -67,6 +68,20 @@ async function signIn (browser, email, password = PASSWORD) {
   await page.fill('#password', password)
   await Promise.all([page.waitForURL((u) => u.pathname === '/admin'), page.click('button[type=submit]')])
   return { context, page }
+}
+
+// A webhook receiver on loopback: echoes the challenge, records each delivery.
+async function receiver () {
+  const got = []
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x')
+    if (req.method === 'GET') { res.end(url.searchParams.get('challenge') || ''); return }
+    let body = ''
+    req.on('data', (c) => { body += c })
+    req.on('end', () => { got.push({ headers: req.headers, body }); res.end('ok') })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${server.address().port}/hook`, got, close: () => server.close() }
 }
 
 async function go (page, locator) {
@@ -126,6 +141,22 @@ test('Chromium: the Admin Console', { timeout: 240000 }, async (t) => {
   assert.ok(await page.locator('#users tr[data-email]').count() >= 3, 'every member is listed')
   await shot(page, 'users')
 
+  // A webhook for profile changes, from the project's I/O Events page (the URL answers
+  // the challenge first).
+  const hook = await receiver()
+  t.after(() => hook.close())
+  await page.goto(`${BASE_URL}/console`)
+  await go(page, page.locator('#orgs').getByRole('link', { name: ORG_NAME }))
+  await go(page, page.locator('#projects').getByRole('link', { name: 'Sync' }))
+  await go(page, page.locator('#events-link'))
+  await page.getByLabel('Webhook URL').fill(hook.url)
+  await page.getByRole('checkbox', { name: 'product_profile.member_changed' }).check()
+  await go(page, page.getByRole('button', { name: 'Add webhook' }))
+  assert.equal(await page.locator('#notice').innerText(), 'Webhook added: it answered the challenge.')
+  const deliveriesUrl = new URL(await page.locator('#subscriptions a').first().getAttribute('href'), BASE_URL).href
+  await shot(page, 'events')
+  await page.goto(usersUrl)
+
   // Search "techacct": the technical account of the server-to-server credential, alone.
   await page.getByLabel('Search by email, name or id').fill('techacct')
   await go(page, page.getByRole('button', { name: 'Search' }))
@@ -173,6 +204,23 @@ test('Chromium: the Admin Console', { timeout: 240000 }, async (t) => {
   assert.equal(await page.locator('#notice').innerText(), 'Product profile deleted.')
   assert.equal(await page.locator('section.profile[data-profile="Workfront Approvers"]').count(), 0)
   assert.equal(await workfrontRole(), 'admin')
+
+  // The webhook got both profile changes, signed; the delivery log says delivered.
+  for (let i = 0; i < 100 && hook.got.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal(hook.got.length, 2, 'one delivery per profile change')
+  for (const d of hook.got) {
+    assert.equal(JSON.parse(d.body).type, 'product_profile.member_changed')
+    assert.match(d.headers['x-latchkey-signature'], /^[\w-]+\.[\w-]+\.[\w-]+$/)
+    assert.ok(d.headers['x-latchkey-delivery-id'])
+  }
+  await page.goto(deliveriesUrl)
+  assert.equal(await page.locator('#deliveries tr[data-status="delivered"]').count(), 2)
+  await go(page, page.locator('#deliveries tr[data-status="delivered"]').first().getByRole('button', { name: 'Redeliver' }))
+  assert.match(await page.locator('#notice').innerText(), /Queued again/)
+  for (let i = 0; i < 100 && hook.got.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal(hook.got.length, 3, 'redelivered')
+  assert.equal(hook.got[2].headers['x-latchkey-delivery-id'], hook.got[1].headers['x-latchkey-delivery-id'], 'with the same id')
+  await shot(page, 'deliveries')
 
   // The audit log shows who made the technical account an admin, and from where.
   await page.goto(`${BASE_URL}/admin/orgs/${encodeURIComponent(ORG_ID)}/audit`)

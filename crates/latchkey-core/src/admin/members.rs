@@ -432,3 +432,19 @@ pub async fn org_ref(ctx: &Ctx<'_>, org: &str) -> AdminResult<OrgId> {
         .map(OrgId)
         .ok_or_else(|| AdminError::NotFound(format!("organization {org}")))
 }
+
+/// A user as the console API and the CLI print them (never a password hash).
+pub fn user_json(u: &User) -> serde_json::Value {
+    serde_json::json!({
+        "id": u.id, "email": u.email, "name": u.display_name(), "kind": u.kind,
+        "disabled": u.disabled,
+        "invited": u.kind == UserKind::Person && u.password_hash.is_none(),
+    })
+}
+
+/// A member: `user_json` with the org role.
+pub fn member_json(m: &Member) -> serde_json::Value {
+    let mut v = user_json(&m.user);
+    v["role"] = serde_json::json!(m.role);
+    v
+}

@@ -45,6 +45,24 @@ async fn require_profile(
     Ok((p, i))
 }
 
+/// A profile with its instance, for one who may manage the org's products.
+async fn managed_profile(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    profile: &str,
+) -> AdminResult<(ProductProfile, ProductInstance)> {
+    let (p, i) = require_profile(ctx, profile).await?;
+    authorize(
+        ctx,
+        actor,
+        &i.org_id,
+        Action::ManageProducts,
+        &format!("product profile {profile}"),
+    )
+    .await?;
+    Ok((p, i))
+}
+
 async fn new_instance(
     ctx: &Ctx<'_>,
     org: &OrgId,
@@ -161,15 +179,7 @@ pub async fn add_profile_member(
     who: &str,
     admin: bool,
 ) -> AdminResult<UserId> {
-    let (p, i) = require_profile(ctx, profile).await?;
-    authorize(
-        ctx,
-        actor,
-        &i.org_id,
-        Action::ManageProducts,
-        &format!("product profile {profile}"),
-    )
-    .await?;
+    let (p, i) = managed_profile(ctx, actor, profile).await?;
     let user = org_user(ctx, &i.org_id, who).await?;
     let event = ctx.audit(
         actor,
@@ -193,15 +203,7 @@ pub async fn remove_profile_member(
     profile: &str,
     who: &str,
 ) -> AdminResult<UserId> {
-    let (p, i) = require_profile(ctx, profile).await?;
-    authorize(
-        ctx,
-        actor,
-        &i.org_id,
-        Action::ManageProducts,
-        &format!("product profile {profile}"),
-    )
-    .await?;
+    let (p, i) = managed_profile(ctx, actor, profile).await?;
     let user = org_user(ctx, &i.org_id, who).await?;
     let event = ctx.audit(
         actor,
@@ -324,15 +326,7 @@ pub async fn rename_profile(
     profile: &str,
     name: &str,
 ) -> AdminResult<ProductProfile> {
-    let (p, i) = require_profile(ctx, profile).await?;
-    authorize(
-        ctx,
-        actor,
-        &i.org_id,
-        Action::ManageProducts,
-        &format!("product profile {profile}"),
-    )
-    .await?;
+    let (p, _) = managed_profile(ctx, actor, profile).await?;
     let name = check_name("profile name", name)?;
     if !ctx.store.rename_profile(&p.id, &name).await? {
         return Err(AdminError::NotFound(format!("product profile {profile}")));
@@ -344,15 +338,7 @@ pub async fn rename_profile(
 /// instance through it, and stay its users (`contributor` unless another profile makes
 /// them admin).
 pub async fn delete_profile(ctx: &Ctx<'_>, actor: &Actor, profile: &str) -> AdminResult<()> {
-    let (p, i) = require_profile(ctx, profile).await?;
-    authorize(
-        ctx,
-        actor,
-        &i.org_id,
-        Action::ManageProducts,
-        &format!("product profile {profile}"),
-    )
-    .await?;
+    let (p, _) = managed_profile(ctx, actor, profile).await?;
     if !ctx.store.delete_profile(&p.id).await? {
         return Err(AdminError::NotFound(format!("product profile {profile}")));
     }
@@ -418,14 +404,35 @@ pub async fn instance_of_profile(
     actor: &Actor,
     profile: &str,
 ) -> AdminResult<String> {
-    let (p, i) = require_profile(ctx, profile).await?;
-    authorize(
-        ctx,
-        actor,
-        &i.org_id,
-        Action::ManageProducts,
-        &format!("product profile {profile}"),
-    )
-    .await?;
+    let (p, _) = managed_profile(ctx, actor, profile).await?;
     Ok(p.instance_id)
+}
+
+/// An instance view as the console API and the CLI print it.
+pub fn instance_json(v: &InstanceView) -> serde_json::Value {
+    let profiles: Vec<serde_json::Value> = v
+        .profiles
+        .iter()
+        .map(|p| {
+            serde_json::json!({"id": p.profile.id, "name": p.profile.name,
+                "members": p.members.iter().map(|(u, admin)| serde_json::json!({
+                    "id": u.id, "email": u.email, "admin": admin})).collect::<Vec<_>>()})
+        })
+        .collect();
+    let users: Vec<serde_json::Value> = v
+        .users
+        .iter()
+        .map(|u| {
+            let mut j = super::members::user_json(&u.user);
+            j["role"] = serde_json::json!(u.role);
+            j["credential"] = match &u.credential {
+                Some((client_id, name, project)) => {
+                    serde_json::json!({"client_id": client_id, "name": name, "project_id": project})
+                }
+                None => serde_json::Value::Null,
+            };
+            j
+        })
+        .collect();
+    serde_json::json!({"instance": v.instance, "profiles": profiles, "users": users})
 }

@@ -10,6 +10,16 @@ use crate::ids::ProjectId;
 use crate::model::AuditAction;
 use crate::rand::lower_hex;
 
+/// The event types a project may subscribe to: the audit log's actions that belong to
+/// an org (a signing-key rotation belongs to none, so no org's webhook would get it).
+pub fn event_types() -> Vec<&'static str> {
+    AuditAction::ALL
+        .iter()
+        .filter(|a| **a != AuditAction::SigningKeyRotated)
+        .map(|a| a.as_str())
+        .collect()
+}
+
 /// The most deliveries one log page shows.
 pub const MAX_LOG: i64 = 500;
 
@@ -35,6 +45,11 @@ pub async fn prepare(
             .trim()
             .parse::<AuditAction>()
             .map_err(AdminError::Invalid)?;
+        if a == AuditAction::SigningKeyRotated {
+            return Err(AdminError::Invalid(
+                "signing_key.rotated belongs to no org and cannot be subscribed to".into(),
+            ));
+        }
         if !event_types.contains(&a) {
             event_types.push(a);
         }

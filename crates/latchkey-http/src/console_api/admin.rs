@@ -14,9 +14,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::members::{self, Member, NewMember};
-use latchkey_core::admin::{AdminError, authz, products};
-use latchkey_core::model::{OrgRole, User, UserKind};
+use latchkey_core::admin::members::{self, Member, NewMember, member_json, user_json};
+use latchkey_core::admin::{AdminError, authz, products, webhooks};
+use latchkey_core::ids::ProjectId;
+use latchkey_core::model::OrgRole;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -29,20 +30,6 @@ fn hide_org(e: AdminError, sent: &str) -> AdminError {
         }
         other => other,
     }
-}
-
-fn user_json(u: &User) -> Value {
-    json!({
-        "id": u.id, "email": u.email, "name": u.display_name(), "kind": u.kind,
-        "disabled": u.disabled,
-        "invited": u.kind == UserKind::Person && u.password_hash.is_none(),
-    })
-}
-
-fn member_json(m: &Member) -> Value {
-    let mut v = user_json(&m.user);
-    v["role"] = json!(m.role);
-    v
 }
 
 #[derive(Deserialize)]
@@ -269,33 +256,7 @@ pub async fn instance_get(
     let v = products::instance_view(&st.admin_ctx(), &c.actor, &id)
         .await
         .map_err(|e| admin_fail(&st, e))?;
-    let profiles: Vec<Value> = v
-        .profiles
-        .iter()
-        .map(|p| {
-            json!({"id": p.profile.id, "name": p.profile.name,
-                "members": p.members.iter().map(|(u, admin)| json!({
-                    "id": u.id, "email": u.email, "admin": admin})).collect::<Vec<_>>()})
-        })
-        .collect();
-    let users: Vec<Value> = v
-        .users
-        .iter()
-        .map(|u| {
-            let mut j = user_json(&u.user);
-            j["role"] = json!(u.role);
-            j["credential"] = match &u.credential {
-                Some((client_id, name, project)) => {
-                    json!({"client_id": client_id, "name": name, "project_id": project})
-                }
-                None => Value::Null,
-            };
-            j
-        })
-        .collect();
-    Ok(ok(
-        json!({"instance": v.instance, "profiles": profiles, "users": users}),
-    ))
+    Ok(ok(products::instance_json(&v)))
 }
 
 #[derive(Deserialize)]
@@ -441,4 +402,107 @@ pub async fn audit_get(
         .await
         .map_err(fail)?;
     Ok(ok(json!({ "events": events })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeBody {
+    url: String,
+    event_types: Vec<String>,
+}
+
+/// `GET /console/api/projects/{projectId}/event-subscriptions`
+pub async fn subscriptions_get(
+    State(st): State<AppState>,
+    ConsolePath(project): ConsolePath<String>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let subs = webhooks::list(&st.admin_ctx(), &c.actor, &ProjectId(project))
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(json!({ "subscriptions": subs })))
+}
+
+/// `POST /console/api/projects/{projectId}/event-subscriptions`: 201 once the URL has
+/// answered the challenge.
+pub async fn subscriptions_post(
+    State(st): State<AppState>,
+    ConsolePath(project): ConsolePath<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let b: SubscribeBody = json_body(&st, &body)?;
+    let ctx = st.admin_ctx();
+    let fail = |e| admin_fail(&st, e);
+    let sub = webhooks::prepare(&ctx, &c.actor, &ProjectId(project), &b.url, &b.event_types)
+        .await
+        .map_err(fail)?;
+    let challenge = latchkey_core::rand::token(ctx.rng, 16);
+    crate::events::verify_challenge(
+        &sub.url,
+        &challenge,
+        st.settings.events.allow_private_targets,
+    )
+    .await
+    .map_err(|e| fail(AdminError::Invalid(e)))?;
+    webhooks::save(&ctx, &sub).await.map_err(fail)?;
+    Ok(reply(StatusCode::CREATED, sub))
+}
+
+/// `DELETE /console/api/event-subscriptions/{subscriptionId}`: 204.
+pub async fn subscription_delete(
+    State(st): State<AppState>,
+    ConsolePath(id): ConsolePath<String>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    webhooks::delete(&st.admin_ctx(), &c.actor, &id)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(StatusCode::NO_CONTENT.into_response_no_store())
+}
+
+#[derive(Deserialize)]
+pub struct LogQuery {
+    limit: Option<i64>,
+}
+
+/// `GET /console/api/event-subscriptions/{subscriptionId}/deliveries`: the delivery log.
+pub async fn deliveries_get(
+    State(st): State<AppState>,
+    ConsolePath(id): ConsolePath<String>,
+    ConsoleQuery(q): ConsoleQuery<LogQuery>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let log = webhooks::deliveries(&st.admin_ctx(), &c.actor, &id, q.limit.unwrap_or(50))
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(json!({ "deliveries": log })))
+}
+
+/// `POST /console/api/event-subscriptions/{subscriptionId}/deliveries/{deliveryId}/redeliver`
+pub async fn redeliver_post(
+    State(st): State<AppState>,
+    ConsolePath((id, delivery)): ConsolePath<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    if !delivery.ends_with(&format!(".{id}")) {
+        return Err(admin_fail(
+            &st,
+            AdminError::NotFound(format!("delivery {delivery}")),
+        ));
+    }
+    webhooks::redeliver(&st.admin_ctx(), &c.actor, &delivery)
+        .await
+        .map_err(|e| admin_fail(&st, e))?;
+    Ok(ok(json!({"id": delivery, "status": "pending"})))
 }

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::{AdminError, audit_log, console_pages, projects, webhooks};
+use latchkey_core::admin::{AdminError, console_pages, projects, webhooks};
 use latchkey_core::ids::ProjectId;
 use latchkey_core::model::User;
 use serde::Serialize;
@@ -78,7 +78,7 @@ async fn events_page(
             action => format!("{base}/events"),
             may_manage,
             subscriptions => rows,
-            types => audit_log::actions(),
+            types => webhooks::event_types(),
         },
     )
 }

@@ -9,7 +9,7 @@
 use super::console_writes::{call, call_form, person};
 use crate::helpers::RSA_CERT;
 use latchkey_core::admin::console_ids::{ConsoleKind, number_of};
-use latchkey_core::admin::{self, Actor, NewCredential, products};
+use latchkey_core::admin::{self, Actor, NewCredential, products, webhooks};
 use latchkey_core::ids::{ApiId, OrgId};
 use latchkey_core::model::{CredentialKind, OrgRole};
 use latchkey_testkit::TestServer;
@@ -34,6 +34,11 @@ struct Target {
     person: String,
     instance: String,
     profile: String,
+    /// I/O Events: the project's Latchkey id, a subscription of it (to the shared
+    /// receiver) and one of its deliveries.
+    project_id: String,
+    subscription: String,
+    delivery: String,
 }
 
 async fn target(s: &TestServer, org: &OrgId, n: usize) -> Target {
@@ -47,6 +52,16 @@ async fn target(s: &TestServer, org: &OrgId, n: usize) -> Target {
     admin::add_api_to_project(&ctx, &project.id, &ApiId("workfront".into()))
         .await
         .unwrap();
+    let hook = webhooks::prepare(
+        &ctx,
+        &Actor::Operator,
+        &project.id,
+        &crate::support::shared_receiver().url,
+        &["credential.created".to_owned()],
+    )
+    .await
+    .unwrap();
+    webhooks::save(&ctx, &hook).await.unwrap();
     let new = |kind| NewCredential {
         project: &project.id,
         kind,
@@ -106,13 +121,20 @@ async fn target(s: &TestServer, org: &OrgId, n: usize) -> Target {
             client_id.0,
             jwt.credential.client_id.0,
             project.name,
-            project.id.0,
+            project.id.0.clone(),
             person_id.0.clone(),
         ],
         n,
         person: person_id.0,
         instance: instance.id,
         profile: profile.id,
+        delivery: webhooks::deliveries(&ctx, &Actor::Operator, &hook.id, 1)
+            .await
+            .unwrap()[0]
+            .id
+            .clone(),
+        project_id: project.id.0.clone(),
+        subscription: hook.id,
     }
 }
 
@@ -555,6 +577,58 @@ fn rows() -> Vec<Row> {
             true,
             false,
         ),
+        // I/O Events: whoever may manage credentials subscribes; every member reads.
+        read(
+            |t| format!("/console/api/projects/{}/event-subscriptions", t.project_id),
+            false,
+        ),
+        Row {
+            nested: false,
+            ..write(
+                "POST",
+                |t| format!("/console/api/projects/{}/event-subscriptions", t.project_id),
+                Some(|_| {
+                    json!({"url": crate::support::shared_receiver().url,
+                           "event_types": ["user.created"]})
+                }),
+                201,
+                false,
+            )
+        },
+        read(
+            |t| {
+                format!(
+                    "/console/api/event-subscriptions/{}/deliveries",
+                    t.subscription
+                )
+            },
+            false,
+        ),
+        Row {
+            nested: false,
+            ..write(
+                "POST",
+                |t| {
+                    format!(
+                        "/console/api/event-subscriptions/{}/deliveries/{}/redeliver",
+                        t.subscription, t.delivery
+                    )
+                },
+                None,
+                200,
+                false,
+            )
+        },
+        Row {
+            nested: false,
+            ..write(
+                "DELETE",
+                |t| format!("/console/api/event-subscriptions/{}", t.subscription),
+                None,
+                204,
+                true,
+            )
+        },
     ]
 }
 
@@ -583,7 +657,9 @@ fn template(path: &str) -> String {
             let word = seg.ends_with("SDK") || seg == "oauth_server_to_server";
             // A user id (`…@AdobeID`), with or without a query after it.
             let user = seg.contains('@');
-            if number || hex || word || user {
+            // A delivery id: `<event uuid>.<subscription id>`.
+            let delivery = seg.len() > 40 && seg.contains('.');
+            if number || hex || word || user || delivery {
                 "{}"
             } else {
                 seg.split('?').next().unwrap_or(seg)

@@ -852,6 +852,12 @@ async fn the_openapi_document_matches_what_is_served() {
         "PATCH /console/api/organizations/{orgId}/users/{userId}".to_owned(),
         "GET /console/api/organizations/{orgId}/settings".to_owned(),
         "GET /console/api/organizations/{orgId}/audit".to_owned(),
+        "GET /console/api/projects/{projectId}/event-subscriptions".to_owned(),
+        "POST /console/api/projects/{projectId}/event-subscriptions".to_owned(),
+        "DELETE /console/api/event-subscriptions/{subscriptionId}".to_owned(),
+        "GET /console/api/event-subscriptions/{subscriptionId}/deliveries".to_owned(),
+        "POST /console/api/event-subscriptions/{subscriptionId}/deliveries/{deliveryId}/redeliver"
+            .to_owned(),
         "PATCH /console/api/organizations/{orgId}/settings".to_owned(),
         "GET /console/api/product-instances/{instanceId}".to_owned(),
         "POST /console/api/product-instances/{instanceId}/profiles".to_owned(),

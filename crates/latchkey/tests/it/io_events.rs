@@ -5,118 +5,14 @@
 //! delivers the event after its restart; two nodes on one PostgreSQL deliver each event
 //! once; loopback targets are refused unless the operator allows them (SSRF).
 
-use crate::support::{Env, PgTempDb, Server, http};
+use crate::support::{Env, Got, Mode, PgTempDb, Receiver, Server, http};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::time::Duration;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
-    /// 200 to everything.
-    Up,
-    /// 503 to deliveries (challenges still answered).
-    Down,
-    /// Take deliveries and never answer.
-    Hold,
-}
-
-/// One POST the receiver got.
-#[derive(Clone, Debug)]
-struct Got {
-    headers: HashMap<String, String>,
-    body: String,
-}
-
-#[derive(Clone)]
-struct Receiver {
-    url: String,
-    mode: Arc<Mutex<Mode>>,
-    got: Arc<Mutex<Vec<Got>>>,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let r = Receiver {
-            url,
-            mode: Arc::new(Mutex::new(Mode::Up)),
-            got: Arc::new(Mutex::new(Vec::new())),
-        };
-        let me = r.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().map_while(Result::ok) {
-                let me = me.clone();
-                std::thread::spawn(move || me.serve(stream));
-            }
-        });
-        r
-    }
-
-    fn set(&self, m: Mode) {
-        *self.mode.lock().unwrap() = m;
-    }
-
-    fn got(&self) -> Vec<Got> {
-        self.got.lock().unwrap().clone()
-    }
-
-    fn serve(&self, stream: TcpStream) {
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut headers = HashMap::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                break;
-            }
-            if let Some((k, v)) = h.trim_end().split_once(':') {
-                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-            }
-        }
-        let len: usize = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body).unwrap();
-        let mut out = stream;
-        let reply = |out: &mut TcpStream, status: &str, body: &str| {
-            let _ = write!(
-                out,
-                "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        };
-        let target = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-        if line.starts_with("GET ") {
-            let challenge = target
-                .split_once("challenge=")
-                .map(|(_, c)| c.split('&').next().unwrap_or("").to_owned())
-                .unwrap_or_default();
-            reply(&mut out, "200 OK", &challenge);
-            return;
-        }
-        let mode = *self.mode.lock().unwrap();
-        self.got.lock().unwrap().push(Got {
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        });
-        match mode {
-            Mode::Up => reply(&mut out, "200 OK", "ok"),
-            Mode::Down => reply(&mut out, "503 Service Unavailable", "down"),
-            Mode::Hold => std::thread::sleep(Duration::from_secs(120)),
-        }
-    }
-}
 
 /// Wait up to `secs` for `cond`.
 fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
@@ -375,6 +271,17 @@ fn registration_answers_a_challenge_and_refuses_private_targets_by_default() {
         "nope",
     ]);
     assert!(err.contains("unknown AuditAction"), "{err}");
+    let err = env.cli_fails(&[
+        "events",
+        "subscribe",
+        "--project",
+        &project,
+        "--url",
+        &rx.url,
+        "--event",
+        "signing_key.rotated",
+    ]);
+    assert!(err.contains("belongs to no org"), "{err}");
     let id = subscribe(&env, &project, &rx.url);
     let list = env.cli_json(&["events", "list", "--project", &project, "--json"]);
     assert_eq!(list["subscriptions"][0]["id"], id.as_str());

@@ -275,3 +275,121 @@ where
         assert!(check().await, "{what}: went back");
     }
 }
+
+// ---- A webhook receiver on loopback (I/O Events tests) -------------------------------
+
+use std::collections::HashMap;
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+/// How a `Receiver` answers deliveries.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// 200 to everything.
+    Up,
+    /// 503 to deliveries (challenges still answered).
+    Down,
+    /// Take deliveries and never answer.
+    Hold,
+}
+
+/// One POST a `Receiver` got.
+#[derive(Clone, Debug)]
+pub struct Got {
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    mode: Arc<Mutex<Mode>>,
+    got: Arc<Mutex<Vec<Got>>>,
+}
+
+impl Receiver {
+    pub fn start() -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let r = Receiver {
+            url,
+            mode: Arc::new(Mutex::new(Mode::Up)),
+            got: Arc::new(Mutex::new(Vec::new())),
+        };
+        let me = r.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                let me = me.clone();
+                std::thread::spawn(move || me.serve(stream));
+            }
+        });
+        r
+    }
+
+    pub fn set(&self, m: Mode) {
+        *self.mode.lock().unwrap() = m;
+    }
+
+    pub fn got(&self) -> Vec<Got> {
+        self.got.lock().unwrap().clone()
+    }
+
+    fn serve(&self, stream: TcpStream) {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut headers = HashMap::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = h.trim_end().split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+            }
+        }
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).unwrap();
+        let mut out = stream;
+        let reply = |out: &mut TcpStream, status: &str, body: &str| {
+            let _ = write!(
+                out,
+                "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        };
+        let target = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+        if line.starts_with("GET ") {
+            let challenge = target
+                .split_once("challenge=")
+                .map(|(_, c)| c.split('&').next().unwrap_or("").to_owned())
+                .unwrap_or_default();
+            reply(&mut out, "200 OK", &challenge);
+            return;
+        }
+        let mode = *self.mode.lock().unwrap();
+        self.got.lock().unwrap().push(Got {
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+        match mode {
+            Mode::Up => reply(&mut out, "200 OK", "ok"),
+            Mode::Down => reply(&mut out, "503 Service Unavailable", "down"),
+            Mode::Hold => std::thread::sleep(Duration::from_secs(120)),
+        }
+    }
+}
+
+/// One receiver for the whole test binary, answering 200 (for tests that only need a
+/// webhook that passes the challenge).
+pub fn shared_receiver() -> &'static Receiver {
+    static R: std::sync::OnceLock<Receiver> = std::sync::OnceLock::new();
+    R.get_or_init(Receiver::start)
+}
