@@ -34,6 +34,8 @@ where
         let make = make.clone();
         let n = total / conc + usize::from(w < total % conc);
         tasks.push(tokio::spawn(async move {
+            // reqwest's TLS (rustls) uses the process's aws-lc-rs provider.
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
             let client = reqwest::Client::builder()
                 .pool_max_idle_per_host(1)
                 .build()

@@ -73,9 +73,39 @@ async fn target(url: &url::Url, allow_private: bool) -> Result<(String, SocketAd
     Ok((host, addrs[0]))
 }
 
+/// An error with its causes (reqwest's own text omits why a request failed, such as a
+/// certificate the receiver's TLS presented).
+fn why(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+/// TLS for `https` webhooks: rustls with the aws-lc-rs provider and the Mozilla roots.
+fn tls() -> Result<rustls::ClientConfig, String> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    Ok(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("tls: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    )
+}
+
 /// A client that sends to `addr` only, for `host`.
 fn client(host: &str, addr: SocketAddr) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
+        .use_preconfigured_tls(tls()?)
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
@@ -101,7 +131,7 @@ pub async fn verify_challenge(
         .get(probe)
         .send()
         .await
-        .map_err(|e| format!("the webhook did not answer the challenge: {e}"))?;
+        .map_err(|e| format!("the webhook did not answer the challenge: {}", why(&e)))?;
     if !resp.status().is_success() {
         return Err(format!(
             "the webhook answered the challenge with HTTP {}",
@@ -189,7 +219,7 @@ async fn attempt(st: &AppState, settings: &EventSettings, d: &Delivery, url: &st
                 format!("the webhook answered HTTP {code}"),
             )
         }
-        Err(e) => fail(None, format!("sending failed: {e}")),
+        Err(e) => fail(None, format!("sending failed: {}", why(&e))),
     }
 }
 

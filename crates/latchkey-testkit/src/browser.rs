@@ -18,6 +18,8 @@ impl Browser {
     /// A browser whose connections come from `local` (any 127.x address reaches a server
     /// on 127.0.0.1): another "network address" for the per-address limits.
     pub fn from_address(base: &str, local: Option<std::net::IpAddr>) -> Self {
+        // reqwest's TLS (rustls) uses the process's aws-lc-rs provider.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         Browser {
             http: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())

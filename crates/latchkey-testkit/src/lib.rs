@@ -195,6 +195,9 @@ impl TestServer {
     }
 
     pub fn http(&self) -> reqwest::Client {
+        // reqwest's TLS (rustls) uses the process's aws-lc-rs provider; a second install
+        // is refused harmlessly.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

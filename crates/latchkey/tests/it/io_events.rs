@@ -496,3 +496,74 @@ async fn the_console_subscribes_lists_deliveries_and_redelivers() {
     assert_eq!(outsider.get(&page).await.status(), 404);
     assert_eq!(outsider.get(&log).await.status(), 404);
 }
+
+/// `https` webhooks speak TLS and verify the certificate against the Mozilla roots: a
+/// self-signed certificate (from `openssl s_server`) is refused at the challenge.
+#[test]
+fn https_webhooks_verify_the_receivers_certificate() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-days", "1", "-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed (.ci/run installs it)");
+    assert!(made.success());
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut server = Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-www",
+            "-accept",
+            &port.to_string(),
+            "-cert",
+        ])
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(20, "openssl s_server", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let env = Env::new().with_var("LATCHKEY_EVENTS_ALLOW_PRIVATE_TARGETS", "true");
+    let project = project(&env);
+    let err = env.cli_fails(&[
+        "events",
+        "subscribe",
+        "--project",
+        &project,
+        "--url",
+        &format!("https://127.0.0.1:{port}/hook"),
+        "--event",
+        "credential.created",
+    ]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(err.contains("did not answer the challenge"), "{err}");
+    assert!(
+        err.to_lowercase().contains("certificate"),
+        "refused for its certificate, after a TLS handshake: {err}"
+    );
+}
