@@ -471,6 +471,9 @@ pub trait EventStore: Send + Sync {
     ) -> StoreResult<Vec<crate::events::Delivery>>;
     /// Queue a delivery again, at once, with its id. `false` if absent.
     async fn redeliver(&self, id: &str, now: Timestamp) -> StoreResult<bool>;
+    /// Forget delivered and failed deliveries created before `before` (pending ones stay
+    /// until they are done). Returns how many.
+    async fn purge_deliveries(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
 /// Everything a Latchkey node needs from its database.

@@ -1104,6 +1104,10 @@ impl EventStore for CachedStore {
     async fn redeliver(&self, id: &str, now: Timestamp) -> StoreResult<bool> {
         self.inner.redeliver(id, now).await
     }
+
+    async fn purge_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
+        self.inner.purge_deliveries(before).await
+    }
 }
 
 /// `EventSource` over a store's pool: the same SQL on both databases.

@@ -286,6 +286,18 @@ macro_rules! impl_event_store {
                     found.into_iter().map(rows::delivery).collect()
                 }
 
+                async fn purge_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
+                    let done = sqlx::query(
+                        "DELETE FROM event_deliveries WHERE created_at < $1 AND status <> $2",
+                    )
+                    .bind(before.0)
+                    .bind(DeliveryStatus::Pending.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                    Ok(done.rows_affected())
+                }
+
                 async fn redeliver(&self, id: &str, now: Timestamp) -> StoreResult<bool> {
                     let done = sqlx::query(
                         "UPDATE event_deliveries SET status = $1, next_attempt_at = $2, \

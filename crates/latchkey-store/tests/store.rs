@@ -140,6 +140,7 @@ suite! {
         invitations_work_once_and_expire,
         profiles_rename_delete_and_instance_users,
         audit_entries_commit_with_their_change,
+        deliveries_are_queued_with_their_entry_and_purged_when_done,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,

@@ -103,7 +103,11 @@ fn spawn_housekeeping(state: AppState, audit_retention_days: i64) {
                 .await
             {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(n, audit_retention_days, "forgot old audit-log entries"),
+                Ok(n) => tracing::info!(
+                    n,
+                    audit_retention_days,
+                    "forgot old audit-log entries and finished event deliveries"
+                ),
                 Err(e) => tracing::warn!(error = %e, "audit-log purge failed"),
             }
         }

@@ -63,10 +63,13 @@ pub async fn search_as_operator(
     Ok(ctx.store.search_audit(&q).await?)
 }
 
-/// Forget entries older than `retention_days` (the housekeeping loop).
+/// Forget entries older than `retention_days`, and finished I/O Events deliveries of that
+/// age with them (the housekeeping loop). Returns how many rows went.
 pub async fn purge(ctx: &Ctx<'_>, retention_days: i64) -> AdminResult<u64> {
     let before = Timestamp(ctx.now.0 - retention_days.max(1) * 86_400_000);
-    Ok(ctx.store.purge_audit(before).await?)
+    let entries = ctx.store.purge_audit(before).await?;
+    let deliveries = ctx.store.purge_deliveries(before).await?;
+    Ok(entries + deliveries)
 }
 
 /// The emails of the people among the entries' actors (for display), by user id.

@@ -422,3 +422,79 @@ pub async fn audit_entries_commit_with_their_change(s: &dyn Store) {
     assert_eq!(s.purge_audit(Timestamp(T0.0 + 2)).await.unwrap(), 2);
     assert_eq!(ids(&all_of(None)).await, vec!["e6", "e5", "e4"]);
 }
+
+/// The outbox: an audit entry queues one delivery per matching subscription of its org,
+/// in its transaction; finished deliveries are purged by age, pending ones never.
+pub async fn deliveries_are_queued_with_their_entry_and_purged_when_done(s: &dyn Store) {
+    admins(s).await;
+    let sub = latchkey_core::events::Subscription {
+        id: "sub1".into(),
+        org_id: OrgId("o1".into()),
+        project_id: latchkey_core::ids::ProjectId("p1".into()),
+        url: "https://hooks.example.com/x".into(),
+        event_types: vec![AuditAction::UserCreated],
+        created_at: T0,
+    };
+    s.insert_subscription(&sub).await.unwrap();
+    // A failed change queues nothing; a done one queues its delivery; other types and
+    // other orgs nothing.
+    let view = s.audited(vec![audit_event(
+        "f1",
+        Some("o1"),
+        AuditAction::UserCreated,
+        T0.0,
+    )]);
+    expect_conflict(view.insert_user(&person("dup", "GRACE@acme.example")).await);
+    s.record_audit(&[
+        audit_event("a1", Some("o1"), AuditAction::UserCreated, T0.0),
+        audit_event("a2", Some("o1"), AuditAction::UserDisabled, T0.0),
+        audit_event("a3", Some("o2"), AuditAction::UserCreated, T0.0),
+        audit_event("a4", Some("o1"), AuditAction::UserCreated, T0.0 + 10),
+    ])
+    .await
+    .unwrap();
+    let log = s.list_deliveries("sub1", 10).await.unwrap();
+    let mut ids: Vec<&str> = log.iter().map(|d| d.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["a1.sub1", "a4.sub1"]);
+    // Claimed once; a second claim within the lease gets nothing.
+    let claimed = s
+        .claim_deliveries(Timestamp(T0.0 + 20), Timestamp(T0.0 + 1000), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert_eq!(claimed[0].1, "https://hooks.example.com/x");
+    assert!(
+        s.claim_deliveries(Timestamp(T0.0 + 30), Timestamp(T0.0 + 1000), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let done = latchkey_core::events::Outcome {
+        status: latchkey_core::events::DeliveryStatus::Delivered,
+        next_attempt_at: Timestamp(T0.0 + 40),
+        http_status: Some(200),
+        error: None,
+    };
+    s.finish_delivery("a1.sub1", &done, Timestamp(T0.0 + 40))
+        .await
+        .unwrap();
+    // a4 stays pending (its lease runs out); only the delivered a1 is purged.
+    assert_eq!(s.purge_deliveries(Timestamp(T0.0 + 100)).await.unwrap(), 1);
+    let left: Vec<String> = s
+        .list_deliveries("sub1", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(left, vec!["a4.sub1"]);
+    // After the lease, it is claimed again, with its id.
+    let again = s
+        .claim_deliveries(Timestamp(T0.0 + 1001), Timestamp(T0.0 + 2000), 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].0.id, "a4.sub1");
+    assert_eq!(again[0].0.attempts, 2);
+}
