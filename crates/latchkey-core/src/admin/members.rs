@@ -176,7 +176,7 @@ pub async fn change_role(
     role: OrgRole,
 ) -> AdminResult<Member> {
     authorize_org(ctx, actor, org, Action::ManageOrg).await?;
-    let (user, _) = require_member(ctx, org, who).await?;
+    let (user, was) = require_member(ctx, org, who).await?;
     if user.kind == UserKind::Technical {
         return Err(AdminError::Invalid(
             "a technical account's org role cannot be changed; make it an admin of a product \
@@ -184,7 +184,6 @@ pub async fn change_role(
                 .into(),
         ));
     }
-    let (_, was) = require_member(ctx, org, who).await?;
     let event = ctx.audit(
         actor,
         Some(org),

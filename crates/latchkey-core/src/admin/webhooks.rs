@@ -140,6 +140,20 @@ pub async fn redeliver(ctx: &Ctx<'_>, actor: &Actor, delivery: &str) -> AdminRes
     Ok(())
 }
 
+/// `redeliver`, for a delivery named under its subscription (a console path or form):
+/// a delivery of another subscription is not found.
+pub async fn redeliver_of(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    subscription: &str,
+    delivery: &str,
+) -> AdminResult<()> {
+    if delivery.rsplit_once('.').map(|(_, s)| s) != Some(subscription) {
+        return Err(AdminError::NotFound(format!("delivery {delivery}")));
+    }
+    redeliver(ctx, actor, delivery).await
+}
+
 /// One subscription, for anyone of its org.
 pub async fn get(ctx: &Ctx<'_>, actor: &Actor, id: &str) -> AdminResult<Subscription> {
     subscription_for(ctx, actor, id, Action::View).await

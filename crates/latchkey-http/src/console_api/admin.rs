@@ -32,6 +32,27 @@ fn hide_org(e: AdminError, sent: &str) -> AdminError {
     }
 }
 
+/// The org a path names (`members::org_ref`), and how this request's refusals read:
+/// through `hide_org`, so no answer names an org the caller may not see.
+async fn org_path<'a>(
+    st: &'a AppState,
+    ctx: &latchkey_core::admin::Ctx<'_>,
+    sent: String,
+) -> Result<
+    (
+        latchkey_core::ids::OrgId,
+        impl Fn(AdminError) -> ConsoleError + 'a,
+    ),
+    ConsoleError,
+> {
+    let org = members::org_ref(ctx, &sent).await;
+    let fail = move |e| admin_fail(st, hide_org(e, &sent));
+    match org {
+        Ok(org) => Ok((org, fail)),
+        Err(e) => Err(fail(e)),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct SearchQuery {
     #[serde(default)]
@@ -48,12 +69,10 @@ pub async fn users_get(
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
     let ctx = st.admin_ctx();
-    let sent = org.clone();
-    let fail = |e| admin_fail(&st, hide_org(e, &sent));
-    let org = members::org_ref(&ctx, &org).await.map_err(fail)?;
+    let (org, fail) = org_path(&st, &ctx, org).await?;
     let found = members::search(&ctx, &c.actor, &org, &q.search)
         .await
-        .map_err(fail)?;
+        .map_err(&fail)?;
     Ok(ok(
         json!({"users": found.iter().map(member_json).collect::<Vec<_>>()}),
     ))
@@ -86,9 +105,7 @@ pub async fn users_post(
     let c = caller(&st, &method, &headers).await?;
     let b: NewUserBody = json_body(&st, &body)?;
     let ctx = st.admin_ctx();
-    let sent = org.clone();
-    let fail = |e| admin_fail(&st, hide_org(e, &sent));
-    let org = members::org_ref(&ctx, &org).await.map_err(fail)?;
+    let (org, fail) = org_path(&st, &ctx, org).await?;
     let added = members::add(
         &ctx,
         &c.actor,
@@ -102,7 +119,7 @@ pub async fn users_post(
         },
     )
     .await
-    .map_err(fail)?;
+    .map_err(&fail)?;
     let mut v = user_json(&added.user);
     v["role"] = json!(b.role);
     v["invitation_url"] = match added.invitation {
@@ -124,12 +141,10 @@ pub async fn user_get(
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
     let ctx = st.admin_ctx();
-    let sent = org.clone();
-    let fail = |e| admin_fail(&st, hide_org(e, &sent));
-    let org = members::org_ref(&ctx, &org).await.map_err(fail)?;
+    let (org, fail) = org_path(&st, &ctx, org).await?;
     let d = members::detail(&ctx, &c.actor, &org, &who)
         .await
-        .map_err(fail)?;
+        .map_err(&fail)?;
     let mut v = user_json(&d.user);
     v["role"] = json!(d.role);
     v["product_roles"] = json!(d.product_roles);
@@ -168,18 +183,16 @@ pub async fn user_patch(
     let c = caller(&st, &method, &headers).await?;
     let patch: UserPatch = json_body(&st, &body)?;
     let ctx = st.admin_ctx();
-    let sent = org.clone();
-    let fail = |e| admin_fail(&st, hide_org(e, &sent));
-    let org = members::org_ref(&ctx, &org).await.map_err(fail)?;
+    let (org, fail) = org_path(&st, &ctx, org).await?;
     if let Some(role) = patch.role {
         members::change_role(&ctx, &c.actor, &org, &who, role)
             .await
-            .map_err(fail)?;
+            .map_err(&fail)?;
     }
     if let Some(disabled) = patch.disabled {
         members::set_disabled(&ctx, &c.actor, &org, &who, disabled)
             .await
-            .map_err(fail)?;
+            .map_err(&fail)?;
     }
     let d = members::detail(&ctx, &c.actor, &org, &who).await;
     match d {
@@ -202,12 +215,10 @@ pub async fn settings_get(
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
     let ctx = st.admin_ctx();
-    let sent = org.clone();
-    let fail = |e| admin_fail(&st, hide_org(e, &sent));
-    let org = members::org_ref(&ctx, &org).await.map_err(fail)?;
+    let (org, fail) = org_path(&st, &ctx, org).await?;
     let allowed = members::developers_may_manage_credentials(&ctx, &c.actor, &org)
         .await
-        .map_err(fail)?;
+        .map_err(&fail)?;
     Ok(ok(
         json!({"org_id": org, "developers_may_manage_credentials": allowed}),
     ))
@@ -230,9 +241,7 @@ pub async fn settings_patch(
     let c = caller(&st, &method, &headers).await?;
     let patch: SettingsPatch = json_body(&st, &body)?;
     let ctx = st.admin_ctx();
-    let sent = org.clone();
-    let fail = |e| admin_fail(&st, hide_org(e, &sent));
-    let org = members::org_ref(&ctx, &org).await.map_err(fail)?;
+    let (org, fail) = org_path(&st, &ctx, org).await?;
     authz::set_developers_may_manage_credentials(
         &ctx,
         &c.actor,
@@ -240,7 +249,7 @@ pub async fn settings_patch(
         patch.developers_may_manage_credentials,
     )
     .await
-    .map_err(fail)?;
+    .map_err(&fail)?;
     Ok(ok(json!({"org_id": org,
         "developers_may_manage_credentials": patch.developers_may_manage_credentials})))
 }
@@ -388,9 +397,7 @@ pub async fn audit_get(
     use latchkey_core::clock::Timestamp;
     let c = caller(&st, &method, &headers).await?;
     let ctx = st.admin_ctx();
-    let sent = org.clone();
-    let fail = |e| admin_fail(&st, hide_org(e, &sent));
-    let org = members::org_ref(&ctx, &org).await.map_err(fail)?;
+    let (org, fail) = org_path(&st, &ctx, org).await?;
     let filter = Filter {
         action: q.action.as_deref(),
         text: q.search.as_deref(),
@@ -400,7 +407,7 @@ pub async fn audit_get(
     };
     let events = audit_log::search(&ctx, &c.actor, &org, &filter)
         .await
-        .map_err(fail)?;
+        .map_err(&fail)?;
     Ok(ok(json!({ "events": events })))
 }
 
@@ -440,7 +447,7 @@ pub async fn subscriptions_post(
     let fail = |e| admin_fail(&st, e);
     let sub = webhooks::prepare(&ctx, &c.actor, &ProjectId(project), &b.url, &b.event_types)
         .await
-        .map_err(fail)?;
+        .map_err(&fail)?;
     let challenge = latchkey_core::rand::token(ctx.rng, 16);
     crate::events::verify_challenge(
         &sub.url,
@@ -449,7 +456,7 @@ pub async fn subscriptions_post(
     )
     .await
     .map_err(|e| fail(AdminError::Invalid(e)))?;
-    webhooks::save(&ctx, &sub).await.map_err(fail)?;
+    webhooks::save(&ctx, &sub).await.map_err(&fail)?;
     Ok(reply(StatusCode::CREATED, sub))
 }
 
@@ -495,13 +502,7 @@ pub async fn redeliver_post(
     headers: HeaderMap,
 ) -> Result<Response, ConsoleError> {
     let c = caller(&st, &method, &headers).await?;
-    if !delivery.ends_with(&format!(".{id}")) {
-        return Err(admin_fail(
-            &st,
-            AdminError::NotFound(format!("delivery {delivery}")),
-        ));
-    }
-    webhooks::redeliver(&st.admin_ctx(), &c.actor, &delivery)
+    webhooks::redeliver_of(&st.admin_ctx(), &c.actor, &id, &delivery)
         .await
         .map_err(|e| admin_fail(&st, e))?;
     Ok(ok(json!({"id": delivery, "status": "pending"})))

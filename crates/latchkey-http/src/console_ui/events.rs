@@ -274,14 +274,9 @@ pub(super) async fn action_post(
         },
         "redeliver" => {
             let d = f.delivery.unwrap_or_default();
-            let ours = d.ends_with(&format!(".{id}"));
-            if ours {
-                webhooks::redeliver(&ctx, &who, &d)
-                    .await
-                    .map(|_| (here.clone(), "redelivered"))
-            } else {
-                Err(AdminError::NotFound(format!("delivery {d}")))
-            }
+            webhooks::redeliver_of(&ctx, &who, &id, &d)
+                .await
+                .map(|_| (here.clone(), "redelivered"))
         }
         _ => return super::not_found(),
     };
