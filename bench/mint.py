@@ -3,10 +3,12 @@
 (standard library only): sign the demo user in to the demo web app once (login form,
 consent), then collect N authorization codes with that session.
 
-    mint.py BASE_URL DEMO_JSON N OUT_DIR
+    mint.py BASE_URL DEMO_JSON N OUT_DIR [SCOPE [CODES_FILE]]
 
-Writes OUT_DIR/codes.txt (one code per line), OUT_DIR/web.env (CLIENT_ID, SECRET,
-REDIRECT) and OUT_DIR/login.txt (a replayable login form POST body and its cookie).
+Writes OUT_DIR/CODES_FILE (default codes.txt; one code per line), OUT_DIR/web.env
+(CLIENT_ID, SECRET, REDIRECT) and OUT_DIR/login.txt (a replayable login form POST body
+and its cookie). SCOPE defaults to "openid email offline_access": an OIDC sign-in, whose
+code exchange also signs an ID token; "email offline_access" gives plain OAuth codes.
 """
 import html
 import http.cookiejar
@@ -54,6 +56,8 @@ def hidden(page, name):
 
 def main():
     base, demo_file, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    scope = sys.argv[5] if len(sys.argv) > 5 else "openid email offline_access"
+    codes_file = sys.argv[6] if len(sys.argv) > 6 else "codes.txt"
     with open(demo_file) as f:
         demo = json.loads(f.readline())["demo"]
     web = next(c for c in demo["credentials"] if c["kind"] == "oauth_web")
@@ -61,7 +65,7 @@ def main():
     redirect = web["redirect_uris"][0]
     authorize = base + "/oauth2/authorize?" + urllib.parse.urlencode({
         "response_type": "code", "client_id": web["client_id"], "redirect_uri": redirect,
-        "scope": "openid email offline_access", "state": "bench"})
+        "scope": scope, "state": "bench"})
     jar = http.cookiejar.CookieJar()
     op = opener(jar)
     status, headers, _ = get(op, authorize)
@@ -90,7 +94,7 @@ def main():
 
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(one, range(n)))
-    with open(out + "/codes.txt", "w") as f:
+    with open(out + "/" + codes_file, "w") as f:
         f.write("\n".join(codes) + "\n")
     with open(out + "/web.env", "w") as f:
         f.write("CLIENT_ID=%s\nSECRET=%s\nREDIRECT=%s\n" % (

@@ -1,7 +1,11 @@
 //! Authorization codes and refresh tokens: secrets with ≥ 256 random bits in their `id`,
 //! wrapped in a JWS because IMS clients decode them (docs/ims-contract.md §2.2: aio-lib-ims picks the
-//! grant type from the payload `type`). Only the SHA-256 of the `id` is stored, so the
-//! database never holds a usable code or refresh token.
+//! grant type from the payload `type`). Only the SHA-256 of the whole token is stored, so
+//! the database never holds a usable code or refresh token, and a presented one is found
+//! by that hash alone: a token changed anywhere (payload, header or signature) finds
+//! nothing, so redeeming needs no signature check, which would cost more than the lookup
+//! (docs/performance.md). Refresh tokens minted before this were stored under the SHA-256
+//! of their `id`; [`legacy_key_of`] still finds those until they expire.
 
 use crate::clock::Timestamp;
 use crate::error::OAuthError;
@@ -53,7 +57,7 @@ pub struct ArtifactClaims {
 #[derive(Debug, Clone)]
 pub struct Minted {
     pub token: String,
-    /// SHA-256 (hex) of the random id: the lookup key in the store.
+    /// SHA-256 (hex) of the whole token: the lookup key in the store ([`key_of`]).
     pub hash: TokenHash,
     pub expires_at: Timestamp,
 }
@@ -77,10 +81,9 @@ pub fn mint(
     let key = keyring
         .signer(alg, now)
         .ok_or_else(OAuthError::server_error)?;
-    let id = token(rng, 32);
     let expires_at = now.plus_secs(req.ttl_secs);
     let claims = ArtifactClaims {
-        id: id.clone(),
+        id: token(rng, 32),
         token_type: req.kind.type_claim().into(),
         client_id: req.client_id.into(),
         user_id: req.user_id.into(),
@@ -93,15 +96,33 @@ pub fn mint(
     let token = jws::sign(key, &[("itt", req.kind.itt())], &claims)
         .map_err(|_| OAuthError::server_error())?;
     Ok(Minted {
+        hash: key_of(&token),
         token,
-        hash: TokenHash(sha256_hex(&id)),
         expires_at,
     })
 }
 
-/// The store hash of a presented code or refresh token, if it is one of ours of `kind`
-/// (signature checked; expiry is decided from the stored record).
-pub fn hash_of(
+/// The store key of a presented code or refresh token: the SHA-256 of its text. Whether
+/// it is one of ours, of the right kind and unexpired is decided by the stored record.
+pub fn key_of(presented: &str) -> TokenHash {
+    TokenHash(sha256_hex(presented))
+}
+
+/// The key a refresh token minted before [`key_of`] was stored under (the SHA-256 of its
+/// `id`), if `presented` is one of ours of `kind`: signature checked, since the key does
+/// not cover the rest of the token.
+pub fn legacy_key_of(
+    keyring: &Keyring,
+    now: Timestamp,
+    kind: ArtifactKind,
+    presented: &str,
+) -> Option<TokenHash> {
+    hash_of(keyring, now, kind, presented).map(|(hash, _)| hash)
+}
+
+/// The `id` hash of a presented code or refresh token, if it is one of ours of `kind`
+/// (signature checked), with its claims.
+fn hash_of(
     keyring: &Keyring,
     now: Timestamp,
     kind: ArtifactKind,
@@ -141,12 +162,52 @@ mod tests {
             ttl_secs: 60,
         };
         let m = mint(&ring, KeyAlg::Es256, &rng, now, &req).unwrap();
-        let (hash, claims) =
+        assert_eq!(
+            m.hash,
+            key_of(&m.token),
+            "stored under the hash of the whole token"
+        );
+        let (legacy, claims) =
             hash_of(&ring, now, ArtifactKind::AuthorizationCode, &m.token).unwrap();
-        assert_eq!(hash, m.hash);
+        assert_eq!(legacy, TokenHash(sha256_hex(&claims.id)));
+        assert_ne!(legacy, m.hash);
         assert_eq!(claims.token_type, "authorization_code");
         assert_eq!(claims.expires_in, "60000");
         assert!(claims.id.len() >= 43, "256 random bits");
         assert!(hash_of(&ring, now, ArtifactKind::RefreshToken, &m.token).is_none());
+        assert!(legacy_key_of(&ring, now, ArtifactKind::RefreshToken, &m.token).is_none());
+    }
+
+    #[test]
+    fn fuzz_09_a_token_changed_anywhere_has_another_key() {
+        let rng = SystemRng;
+        let mk = MasterKey::generate(&rng);
+        let now = Timestamp(1_700_000_000_000);
+        let ring = Keyring::load(
+            &[SigningKey::generate(&rng, &mk, KeyAlg::Es256, now, now).unwrap()],
+            &mk,
+        )
+        .unwrap();
+        let req = ArtifactRequest {
+            kind: ArtifactKind::RefreshToken,
+            client_id: "c",
+            user_id: "u",
+            scope: "openid",
+            ims_as: "ims-na1",
+            ttl_secs: 60,
+        };
+        let m = mint(&ring, KeyAlg::Es256, &rng, now, &req).unwrap();
+        let sig_start = m.token.rfind('.').unwrap() + 1;
+        for at in [0, m.token.find('.').unwrap() + 3, sig_start + 2] {
+            let mut t = m.token.clone().into_bytes();
+            t[at] = if t[at] == b'A' { b'B' } else { b'A' };
+            let t = String::from_utf8(t).unwrap();
+            assert_ne!(key_of(&t), m.hash, "byte {at} changed");
+            assert!(
+                legacy_key_of(&ring, now, ArtifactKind::RefreshToken, &t).is_none(),
+                "a changed token is not ours either (byte {at})"
+            );
+        }
+        assert_ne!(key_of(&format!("{}=", m.token)), m.hash);
     }
 }

@@ -258,27 +258,33 @@ macro_rules! impl_grants {
                     refresh: Option<&RefreshToken>,
                 ) -> StoreResult<CodeRedemption> {
                     let hash = hash.as_str();
-                    let grant_id: Option<String> =
-                        sqlx::query_scalar("SELECT grant_id FROM auth_codes WHERE hash = $1")
-                            .bind(hash)
-                            .fetch_optional(&mut *conn)
-                            .await
-                            .map_err(backend)?;
-                    let Some(grant_id) = grant_id else {
-                        return Ok(CodeRedemption::Unknown);
-                    };
-                    // Lock order: the grant first (see the module doc). Held until commit,
-                    // so a revocation of the grant either waits for this redemption and
-                    // then kills the refresh token inserted here, or runs first and has
-                    // consumed the code, which then reads as `AlreadyUsed` below.
-                    sqlx::query(&format!(
-                        "SELECT id FROM grants WHERE id = $1{}",
-                        Self::FOR_UPDATE
-                    ))
-                    .bind(&grant_id)
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(backend)?;
+                    // SQLite: the batch's `BEGIN IMMEDIATE` already holds the database's one
+                    // write lock, so the grant needs no lock of its own, and each statement
+                    // saved is one trip to SQLite's thread on the hot path.
+                    if !Self::FOR_UPDATE.is_empty() {
+                        let grant_id: Option<String> =
+                            sqlx::query_scalar("SELECT grant_id FROM auth_codes WHERE hash = $1")
+                                .bind(hash)
+                                .fetch_optional(&mut *conn)
+                                .await
+                                .map_err(backend)?;
+                        let Some(grant_id) = grant_id else {
+                            return Ok(CodeRedemption::Unknown);
+                        };
+                        // Lock order: the grant first (see the module doc). Held until
+                        // commit, so a revocation of the grant either waits for this
+                        // redemption and then kills the refresh token inserted here, or runs
+                        // first and has consumed the code, which then reads as `AlreadyUsed`
+                        // below.
+                        sqlx::query(&format!(
+                            "SELECT id FROM grants WHERE id = $1{}",
+                            Self::FOR_UPDATE
+                        ))
+                        .bind(&grant_id)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(backend)?;
+                    }
                     // One statement: the row lock (PostgreSQL) or the write lock (SQLite)
                     // lets exactly one caller see `consumed_at IS NULL`. `fetch_all` runs
                     // the statement to completion; the hash is the key, so one row at most.
@@ -296,10 +302,13 @@ macro_rules! impl_grants {
                             "SELECT {CODE_COLUMNS} FROM auth_codes WHERE hash = $1"
                         ))
                         .bind(hash)
-                        .fetch_one(&mut *conn)
+                        .fetch_optional(&mut *conn)
                         .await
                         .map_err(backend)?;
-                        return Ok(CodeRedemption::AlreadyUsed(rows::code(seen)?));
+                        return Ok(match seen {
+                            Some(seen) => CodeRedemption::AlreadyUsed(rows::code(seen)?),
+                            None => CodeRedemption::Unknown,
+                        });
                     };
                     let code = rows::code(row)?;
                     if let Some(rt) = refresh {
@@ -324,46 +333,48 @@ macro_rules! impl_grants {
                     now: Timestamp,
                 ) -> StoreResult<Rotation> {
                     let old_hash = old_hash.as_str();
-                    let grant_id: Option<String> =
-                        sqlx::query_scalar("SELECT grant_id FROM refresh_tokens WHERE hash = $1")
-                            .bind(old_hash)
-                            .fetch_optional(&mut *conn)
-                            .await
-                            .map_err(backend)?;
-                    let Some(grant_id) = grant_id else {
-                        return Ok(Rotation::Invalid);
-                    };
-                    // Held until commit (PostgreSQL): a revocation waits for this rotation
-                    // and then revokes the new token too; or this waits and sees it revoked.
-                    // Exclusive, because the winner also writes the grant's last use: two
-                    // rotations sharing the lock would each wait for the other to let go.
-                    let active: Option<String> = sqlx::query_scalar(&format!(
-                        "SELECT id FROM grants WHERE id = $1 AND revoked_at IS NULL{}",
-                        Self::FOR_UPDATE
-                    ))
-                    .bind(&grant_id)
-                    .fetch_optional(&mut *conn)
+                    // PostgreSQL: lock the grant first (the module doc's lock order). Held
+                    // until commit: a revocation waits for this rotation and then revokes
+                    // the new token too; or this waits and sees it revoked. Exclusive,
+                    // because the winner also writes the grant's last use: two rotations
+                    // sharing the lock would each wait for the other to let go. SQLite: the
+                    // batch already holds the one write lock (see `redeem_code_in`).
+                    if !Self::FOR_UPDATE.is_empty() {
+                        let grant_id: Option<String> = sqlx::query_scalar(
+                            "SELECT grant_id FROM refresh_tokens WHERE hash = $1",
+                        )
+                        .bind(old_hash)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(backend)?;
+                        let Some(grant_id) = grant_id else {
+                            return Ok(Rotation::Invalid);
+                        };
+                        sqlx::query(&format!(
+                            "SELECT id FROM grants WHERE id = $1{}",
+                            Self::FOR_UPDATE
+                        ))
+                        .bind(&grant_id)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(backend)?;
+                    }
+                    // Only an unused, unrevoked, unexpired token of an unrevoked grant
+                    // rotates; the row lock (PostgreSQL) or the write lock (SQLite) lets one
+                    // caller at most see `used_at IS NULL`.
+                    let mut rotated: Vec<String> = sqlx::query_scalar(
+                        "UPDATE refresh_tokens SET used_at = $1 \
+                         WHERE hash = $2 AND used_at IS NULL AND revoked_at IS NULL \
+                         AND expires_at > $1 AND EXISTS (SELECT 1 FROM grants g \
+                         WHERE g.id = refresh_tokens.grant_id AND g.revoked_at IS NULL) \
+                         RETURNING grant_id",
+                    )
+                    .bind(now.0)
+                    .bind(old_hash)
+                    .fetch_all(&mut *conn)
                     .await
                     .map_err(backend)?;
-                    let rotated = if active.is_some() {
-                        sqlx::query(
-                            "UPDATE refresh_tokens SET used_at = $1 \
-                             WHERE hash = $2 AND used_at IS NULL AND revoked_at IS NULL \
-                             AND expires_at > $1 AND grant_id IN \
-                             (SELECT id FROM grants WHERE id = $3 AND revoked_at IS NULL)",
-                        )
-                        .bind(now.0)
-                        .bind(old_hash)
-                        .bind(&grant_id)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(backend)?
-                        .rows_affected()
-                            == 1
-                    } else {
-                        false
-                    };
-                    if rotated {
+                    if let Some(grant_id) = rotated.pop() {
                         if new.grant_id.as_str() != grant_id {
                             return Err(StoreError::Conflict(format!(
                                 "a refresh token of grant {grant_id} cannot rotate into grant {}",
@@ -375,14 +386,15 @@ macro_rules! impl_grants {
                         return Ok(Rotation::Rotated);
                     }
                     // After a concurrent winner committed, this read sees its `used_at`.
-                    let used_at: Option<Option<i64>> =
-                        sqlx::query_scalar("SELECT used_at FROM refresh_tokens WHERE hash = $1")
-                            .bind(old_hash)
-                            .fetch_optional(&mut *conn)
-                            .await
-                            .map_err(backend)?;
-                    Ok(match used_at {
-                        Some(Some(_)) => Rotation::Reused {
+                    let seen: Option<(String, Option<i64>)> = sqlx::query_as(
+                        "SELECT grant_id, used_at FROM refresh_tokens WHERE hash = $1",
+                    )
+                    .bind(old_hash)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    Ok(match seen {
+                        Some((grant_id, Some(_))) => Rotation::Reused {
                             grant_id: GrantId(grant_id),
                         },
                         _ => Rotation::Invalid,

@@ -147,11 +147,12 @@ async fn run_batch(
     answers: &mut Vec<Answer>,
 ) -> StoreResult<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+    // Each job in its own savepoint. Releasing one and opening the next is one trip to
+    // SQLite's thread, not two; COMMIT releases the last.
+    let mut open = "SAVEPOINT job";
     for job in jobs {
-        sqlx::query("SAVEPOINT job")
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        sqlx::query(open).execute(&mut *tx).await.map_err(backend)?;
+        open = "RELEASE job; SAVEPOINT job";
         let (ok, answer) = job(&mut tx).await;
         answers.push(answer);
         if !ok {
@@ -160,10 +161,6 @@ async fn run_batch(
                 .await
                 .map_err(backend)?;
         }
-        sqlx::query("RELEASE job")
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
     }
     tx.commit().await.map_err(backend)
 }

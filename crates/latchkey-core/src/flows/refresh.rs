@@ -9,6 +9,7 @@ use super::user_tokens::{self, UserTokenRequest, mint_refresh};
 use super::{Context, FlowError, FlowResult};
 use crate::artifact::{self, ArtifactKind};
 use crate::authorize::is_browser_client;
+use crate::ids::TokenHash;
 use crate::model::{Credential, RefreshToken, Rotation};
 use crate::scope::ScopeSet;
 use crate::token::Dialect;
@@ -16,6 +17,24 @@ use crate::{ErrorCode, OAuthError};
 
 fn bad() -> OAuthError {
     OAuthError::invalid_grant("the refresh token is invalid, expired or revoked")
+}
+
+/// The stored refresh token `presented` is, with its key: found by the hash of the whole
+/// token (`artifact::key_of`), or, for one minted before that, by the hash of its `id`.
+pub(super) async fn find(
+    cx: &Context<'_>,
+    presented: &str,
+) -> FlowResult<Option<(TokenHash, RefreshToken)>> {
+    let key = artifact::key_of(presented);
+    if let Some(rt) = cx.store.find_refresh_token(&key).await? {
+        return Ok(Some((key, rt)));
+    }
+    let Some(old) =
+        artifact::legacy_key_of(cx.keyring, cx.now, ArtifactKind::RefreshToken, presented)
+    else {
+        return Ok(None);
+    };
+    Ok(cx.store.find_refresh_token(&old).await?.map(|rt| (old, rt)))
 }
 
 pub async fn rotate(
@@ -32,9 +51,7 @@ pub async fn rotate(
         )
         .into());
     }
-    let (hash, _) = artifact::hash_of(cx.keyring, cx.now, ArtifactKind::RefreshToken, presented)
-        .ok_or_else(bad)?;
-    let old = cx.store.find_refresh_token(&hash).await?.ok_or_else(bad)?;
+    let (hash, old) = find(cx, presented).await?.ok_or_else(bad)?;
     if old.client_id != cred.client_id {
         return Err(bad().into()); // SEC-21
     }

@@ -6,7 +6,6 @@
 
 use super::{Context, FlowResult};
 use crate::OAuthError;
-use crate::artifact::{self, ArtifactKind};
 use crate::client_auth::AuthMethod;
 use crate::clock::Timestamp;
 use crate::ids::{GrantId, Jti};
@@ -65,11 +64,7 @@ pub async fn revoke(
             .await?;
         return Ok(Revoked::AccessToken { jti });
     }
-    let Some((hash, _)) = artifact::hash_of(cx.keyring, cx.now, ArtifactKind::RefreshToken, raw)
-    else {
-        return Ok(Revoked::Nothing);
-    };
-    let Some(rt) = cx.store.find_refresh_token(&hash).await? else {
+    let Some((_, rt)) = super::refresh::find(cx, raw).await? else {
         return Ok(Revoked::Nothing);
     };
     if rt.client_id != caller.client_id {

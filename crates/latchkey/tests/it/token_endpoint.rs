@@ -148,6 +148,81 @@ async fn sec_22_neg_14_refresh_reuse_revokes_the_whole_grant() {
     assert_oauth_error(r, 401, "invalid_token").await;
 }
 
+/// Refresh tokens are found by the hash of their whole text, with no signature check
+/// (docs/performance.md): one changed anywhere is refused without touching the real one;
+/// one stored before that, under the hash of its `id`, still refreshes.
+#[tokio::test]
+async fn sec_26_fuzz_09_a_changed_refresh_token_is_refused_and_an_old_one_still_refreshes() {
+    use latchkey_core::artifact::{self, ArtifactKind, ArtifactRequest};
+    use latchkey_core::keys::KeyAlg;
+    use latchkey_core::model::RefreshToken;
+
+    let a = app(CredentialKind::OAuthWeb).await;
+    let (_, t) = tokens_for(&a, "openid offline_access").await;
+    let rt1 = t["refresh_token"].as_str().unwrap();
+    let last = rt1.len() - 3;
+    for at in [2, rt1.find('.').unwrap() + 5, last] {
+        let mut changed = rt1.to_owned().into_bytes();
+        changed[at] = if changed[at] == b'x' { b'y' } else { b'x' };
+        let changed = String::from_utf8(changed).unwrap();
+        assert_oauth_error(refresh(&a, &changed).await, 400, "invalid_grant").await;
+    }
+    let t2: Value = refresh(&a, rt1).await.json().await.unwrap();
+    let rt2 = t2["refresh_token"]
+        .as_str()
+        .expect("the real one was untouched");
+
+    let st = &a.s.state;
+    let stored = st
+        .store
+        .find_refresh_token(&artifact::key_of(rt2))
+        .await
+        .unwrap()
+        .expect("stored under the hash of the whole token");
+    let now = st.clock.now();
+    let keyring = st.keyring();
+    let old = artifact::mint(
+        &keyring,
+        KeyAlg::Es256,
+        st.rng.as_ref(),
+        now,
+        &ArtifactRequest {
+            kind: ArtifactKind::RefreshToken,
+            client_id: stored.client_id.as_str(),
+            user_id: stored.user_id.as_str(),
+            scope: "openid offline_access",
+            ims_as: "ims-na1",
+            ttl_secs: 3600,
+        },
+    )
+    .unwrap();
+    let legacy =
+        artifact::legacy_key_of(&keyring, now, ArtifactKind::RefreshToken, &old.token).unwrap();
+    st.store
+        .insert_refresh_token(&RefreshToken {
+            hash: legacy,
+            created_at: now,
+            expires_at: now.plus_secs(3600),
+            ..stored
+        })
+        .await
+        .unwrap();
+    let r = refresh(&a, &old.token).await;
+    assert_eq!(
+        r.status(),
+        200,
+        "a token stored under its id hash still refreshes"
+    );
+    let t3: Value = r.json().await.unwrap();
+    assert_eq!(
+        userinfo(&a, t3["access_token"].as_str().unwrap())
+            .await
+            .status(),
+        200
+    );
+    assert_oauth_error(refresh(&a, &old.token).await, 400, "invalid_grant").await;
+}
+
 #[tokio::test]
 async fn sec_23_concurrent_refresh_and_code_redemption_exactly_one_wins() {
     let a = app(CredentialKind::OAuthWeb).await;
