@@ -143,8 +143,8 @@ mod tests {
     use crate::keys::{MasterKey, SigningKey};
     use crate::rand::SystemRng;
 
-    #[test]
-    fn codes_are_ims_shaped_and_not_refresh_tokens() {
+    /// A keyring with one ES256 key, its time, and a `kind` minted with it.
+    fn minted(kind: ArtifactKind) -> (Keyring, Timestamp, Minted) {
         let rng = SystemRng;
         let mk = MasterKey::generate(&rng);
         let now = Timestamp(1_700_000_000_000);
@@ -154,7 +154,7 @@ mod tests {
         )
         .unwrap();
         let req = ArtifactRequest {
-            kind: ArtifactKind::AuthorizationCode,
+            kind,
             client_id: "c",
             user_id: "u",
             scope: "openid",
@@ -162,6 +162,12 @@ mod tests {
             ttl_secs: 60,
         };
         let m = mint(&ring, KeyAlg::Es256, &rng, now, &req).unwrap();
+        (ring, now, m)
+    }
+
+    #[test]
+    fn codes_are_ims_shaped_and_not_refresh_tokens() {
+        let (ring, now, m) = minted(ArtifactKind::AuthorizationCode);
         assert_eq!(
             m.hash,
             key_of(&m.token),
@@ -180,23 +186,7 @@ mod tests {
 
     #[test]
     fn fuzz_09_a_token_changed_anywhere_has_another_key() {
-        let rng = SystemRng;
-        let mk = MasterKey::generate(&rng);
-        let now = Timestamp(1_700_000_000_000);
-        let ring = Keyring::load(
-            &[SigningKey::generate(&rng, &mk, KeyAlg::Es256, now, now).unwrap()],
-            &mk,
-        )
-        .unwrap();
-        let req = ArtifactRequest {
-            kind: ArtifactKind::RefreshToken,
-            client_id: "c",
-            user_id: "u",
-            scope: "openid",
-            ims_as: "ims-na1",
-            ttl_secs: 60,
-        };
-        let m = mint(&ring, KeyAlg::Es256, &rng, now, &req).unwrap();
+        let (ring, now, m) = minted(ArtifactKind::RefreshToken);
         let sig_start = m.token.rfind('.').unwrap() + 1;
         for at in [0, m.token.find('.').unwrap() + 3, sig_start + 2] {
             let mut t = m.token.clone().into_bytes();

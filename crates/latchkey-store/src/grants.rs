@@ -251,6 +251,31 @@ macro_rules! impl_grants {
                     Ok(())
                 }
 
+                /// Lock the grant of the code or refresh token `hash` in `table`, on
+                /// PostgreSQL: the grant first (the module doc's lock order). SQLite needs
+                /// no lock of its own: the group commit's `BEGIN IMMEDIATE` already holds
+                /// the database's one write lock, and each statement saved is one trip to
+                /// SQLite's thread on the hot path.
+                async fn lock_grant_of(
+                    conn: &mut <$db as sqlx::Database>::Connection,
+                    table: &'static str,
+                    hash: &str,
+                ) -> StoreResult<()> {
+                    if Self::FOR_UPDATE.is_empty() {
+                        return Ok(());
+                    }
+                    sqlx::query(&format!(
+                        "SELECT id FROM grants WHERE id = \
+                         (SELECT grant_id FROM {table} WHERE hash = $1){}",
+                        Self::FOR_UPDATE
+                    ))
+                    .bind(hash)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(backend)?;
+                    Ok(())
+                }
+
                 async fn redeem_code_in(
                     conn: &mut <$db as sqlx::Database>::Connection,
                     hash: &TokenHash,
@@ -258,33 +283,11 @@ macro_rules! impl_grants {
                     refresh: Option<&RefreshToken>,
                 ) -> StoreResult<CodeRedemption> {
                     let hash = hash.as_str();
-                    // SQLite: the batch's `BEGIN IMMEDIATE` already holds the database's one
-                    // write lock, so the grant needs no lock of its own, and each statement
-                    // saved is one trip to SQLite's thread on the hot path.
-                    if !Self::FOR_UPDATE.is_empty() {
-                        let grant_id: Option<String> =
-                            sqlx::query_scalar("SELECT grant_id FROM auth_codes WHERE hash = $1")
-                                .bind(hash)
-                                .fetch_optional(&mut *conn)
-                                .await
-                                .map_err(backend)?;
-                        let Some(grant_id) = grant_id else {
-                            return Ok(CodeRedemption::Unknown);
-                        };
-                        // Lock order: the grant first (see the module doc). Held until
-                        // commit, so a revocation of the grant either waits for this
-                        // redemption and then kills the refresh token inserted here, or runs
-                        // first and has consumed the code, which then reads as `AlreadyUsed`
-                        // below.
-                        sqlx::query(&format!(
-                            "SELECT id FROM grants WHERE id = $1{}",
-                            Self::FOR_UPDATE
-                        ))
-                        .bind(&grant_id)
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err(backend)?;
-                    }
+                    // Held until commit (PostgreSQL): a revocation of the grant either waits
+                    // for this redemption and then kills the refresh token inserted here, or
+                    // runs first and has consumed the code, which then reads as
+                    // `AlreadyUsed` below.
+                    Self::lock_grant_of(&mut *conn, "auth_codes", hash).await?;
                     // One statement: the row lock (PostgreSQL) or the write lock (SQLite)
                     // lets exactly one caller see `consumed_at IS NULL`. `fetch_all` runs
                     // the statement to completion; the hash is the key, so one row at most.
@@ -333,32 +336,11 @@ macro_rules! impl_grants {
                     now: Timestamp,
                 ) -> StoreResult<Rotation> {
                     let old_hash = old_hash.as_str();
-                    // PostgreSQL: lock the grant first (the module doc's lock order). Held
-                    // until commit: a revocation waits for this rotation and then revokes
-                    // the new token too; or this waits and sees it revoked. Exclusive,
-                    // because the winner also writes the grant's last use: two rotations
-                    // sharing the lock would each wait for the other to let go. SQLite: the
-                    // batch already holds the one write lock (see `redeem_code_in`).
-                    if !Self::FOR_UPDATE.is_empty() {
-                        let grant_id: Option<String> = sqlx::query_scalar(
-                            "SELECT grant_id FROM refresh_tokens WHERE hash = $1",
-                        )
-                        .bind(old_hash)
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err(backend)?;
-                        let Some(grant_id) = grant_id else {
-                            return Ok(Rotation::Invalid);
-                        };
-                        sqlx::query(&format!(
-                            "SELECT id FROM grants WHERE id = $1{}",
-                            Self::FOR_UPDATE
-                        ))
-                        .bind(&grant_id)
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err(backend)?;
-                    }
+                    // Held until commit (PostgreSQL): a revocation waits for this rotation
+                    // and then revokes the new token too; or this waits and sees it revoked.
+                    // Exclusive, because the winner also writes the grant's last use: two
+                    // rotations sharing the lock would each wait for the other to let go.
+                    Self::lock_grant_of(&mut *conn, "refresh_tokens", old_hash).await?;
                     // Only an unused, unrevoked, unexpired token of an unrevoked grant
                     // rotates; the row lock (PostgreSQL) or the write lock (SQLite) lets one
                     // caller at most see `used_at IS NULL`.
