@@ -224,9 +224,6 @@ pub async fn remove_profile_member(
     Ok(user)
 }
 
-/// Make a credential's technical account a `contributor` of the org's instance of every
-/// product behind its project's APIs. Idempotent; returns the instances. A no-op for
-/// credentials without a technical account.
 /// Check the product profiles a new credential's technical account should join: only a
 /// credential with a technical account joins any; each profile must exist in the
 /// project's org (another org's is not found) and belong to a product that one of the
@@ -272,6 +269,9 @@ pub async fn profiles_to_join(
     Ok(out)
 }
 
+/// Make a credential's technical account a `contributor` of the org's instance of every
+/// product behind its project's APIs. Idempotent; returns the instances. A no-op for
+/// credentials without a technical account.
 pub async fn provision_technical_account(
     ctx: &Ctx<'_>,
     cred: &Credential,

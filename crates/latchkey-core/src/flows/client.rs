@@ -43,8 +43,9 @@ pub async fn authenticate(
         Some(c) if c.kind.has_secret() => cx.store.active_secrets(&id).await?,
         _ => Vec::new(),
     };
-    let (cred, used) = client_auth::authenticate(&presented, cred.as_ref(), &secrets)?;
-    let cred = cred.clone();
+    let (_, used) = client_auth::authenticate(&presented, cred.as_ref(), &secrets)?;
+    // Authenticated, so there is a credential: taken, not cloned (a hot-path allocation).
+    let cred = cred.ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
     if let Some(used) = used
         && used
             .last_used_at
