@@ -2,7 +2,9 @@
 //! calls this binary for the parts that need Latchkey's own code:
 //! - `latchkey-bench raw SECS DIR`: raw crypto, Argon2id, fsync and SQLite commit rates
 //!   (`raw.rs`);
-//! - `latchkey-bench seed-grants FILE N`: N grants in a database (`seed.rs`).
+//! - `latchkey-bench seed-grants FILE N`: N grants in a database (`seed.rs`);
+//! - `latchkey-bench floor ADDR [bare|sign]`: a bare HTTP server, the floor under every
+//!   workload (`floor.rs`).
 //!
 //! `cargo run --release -p latchkey-bench -- [REQUESTS] [CONCURRENCY]` is the quick
 //! in-process check: a server on 127.0.0.1 (fresh SQLite file) driven from the same
@@ -15,6 +17,7 @@
     clippy::disallowed_methods
 )]
 
+mod floor;
 mod raw;
 mod seed;
 
@@ -86,6 +89,10 @@ async fn main() {
                 .and_then(|a| a.parse().ok())
                 .unwrap_or(1_000_000);
             return seed::run(args.get(2).expect("seed-grants FILE N"), n).await;
+        }
+        Some("floor") => {
+            let addr = args.get(2).expect("floor ADDR [bare|sign]");
+            return floor::run(addr, args.get(3).is_some_and(|a| a == "sign")).await;
         }
         _ => {}
     }

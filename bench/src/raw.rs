@@ -25,7 +25,7 @@ fn rate(secs: f64, mut op: impl FnMut()) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-fn key(alg: KeyAlg) -> SigningKey {
+pub(crate) fn key(alg: KeyAlg) -> SigningKey {
     let master = MasterKey::generate(&SystemRng);
     let stored =
         SigningKey::generate(&SystemRng, &master, alg, Timestamp(0), Timestamp(0)).unwrap();

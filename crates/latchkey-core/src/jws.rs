@@ -127,19 +127,34 @@ pub fn verify<'k>(
     }
 }
 
+/// Header members, serialized as a JSON object in their order.
+struct Members<'a>(&'a [(&'a str, &'a str)]);
+
+impl Serialize for Members<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().copied())
+    }
+}
+
 /// Sign `payload` with `key` under a header carrying `alg`, `kid` and `extra` members.
 pub fn sign<P: Serialize>(
     key: &SigningKey,
     extra_header: &[(&str, &str)],
     payload: &P,
 ) -> Result<String, KeyError> {
-    let mut header = Map::new();
-    header.insert("alg".into(), Value::from(key.alg.as_str()));
-    header.insert("kid".into(), Value::from(key.kid.as_str()));
-    for (k, v) in extra_header {
-        header.insert((*k).into(), Value::from(*v));
+    // The members in name order, a later one replacing an earlier of the same name: the
+    // JSON a map would give, without a map of owned strings per token.
+    let mut header: Vec<(&str, &str)> = Vec::with_capacity(2 + extra_header.len());
+    for (k, v) in [("alg", key.alg.as_str()), ("kid", key.kid.as_str())]
+        .into_iter()
+        .chain(extra_header.iter().copied())
+    {
+        match header.binary_search_by(|(name, _)| name.cmp(&k)) {
+            Ok(i) => header[i].1 = v,
+            Err(i) => header.insert(i, (k, v)),
+        }
     }
-    let h = serde_json::to_vec(&header).map_err(|_| KeyError::Generate)?;
+    let h = serde_json::to_vec(&Members(&header)).map_err(|_| KeyError::Generate)?;
     let p = serde_json::to_vec(payload).map_err(|_| KeyError::Generate)?;
     let mut out = String::with_capacity(h.len() * 2 + p.len() * 2 + 400);
     URL_SAFE_NO_PAD.encode_string(h, &mut out);
@@ -181,6 +196,26 @@ mod tests {
         let p = parse(&t).unwrap();
         assert_eq!(p.header.itt.as_deref(), Some("at"));
         assert!(verify(&p, &ring, now).is_ok());
+    }
+
+    #[test]
+    fn the_header_lists_its_members_by_name_and_an_extra_member_replaces_a_default() {
+        let (ring, now) = ring();
+        let k = ring.signer(KeyAlg::Es256, now).unwrap();
+        let header = |t: &str| {
+            let h = t.split('.').next().unwrap();
+            String::from_utf8(URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap()
+        };
+        let t = sign(k, &[("typ", "at+jwt"), ("itt", "at")], &json!({})).unwrap();
+        assert_eq!(
+            header(&t),
+            format!(
+                r#"{{"alg":"ES256","itt":"at","kid":"{}","typ":"at+jwt"}}"#,
+                k.kid
+            )
+        );
+        let t = sign(k, &[("kid", "other"), ("x5u", "a.cer")], &json!({})).unwrap();
+        assert_eq!(header(&t), r#"{"alg":"ES256","kid":"other","x5u":"a.cer"}"#);
     }
 
     #[test]

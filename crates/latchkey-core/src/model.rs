@@ -269,6 +269,19 @@ pub struct Api {
     pub metascopes: Vec<String>,
 }
 
+/// The scope names of those `apis` that accept `auth`, in API order, each once.
+pub fn scope_names(apis: &[Api], auth: AuthKind) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for api in apis.iter().filter(|a| a.auth.contains(&auth)) {
+        for s in &api.scopes {
+            if !out.contains(&s.name) {
+                out.push(s.name.clone());
+            }
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
     pub client_id: ClientId,

@@ -10,7 +10,7 @@ use crate::ids::{ApiId, ClientId, GrantId, Jti, OrgId, ProjectId, TokenHash, Use
 use crate::keys::StoredKey;
 use crate::model::CredentialKind;
 use crate::model::{
-    Api, AuditEvent, AuditQuery, AuthCode, CodeRedemption, Credential, Grant, Invitation,
+    Api, AuditEvent, AuditQuery, AuthCode, AuthKind, CodeRedemption, Credential, Grant, Invitation,
     Membership, Org, OrgRole, Project, RefreshToken, Rotation, SecretRecord, Session, User,
 };
 use crate::products::{
@@ -71,6 +71,18 @@ pub trait ProjectStore: Send + Sync {
     /// Idempotent: adding an API twice leaves one link.
     async fn add_project_api(&self, project: &ProjectId, api: &ApiId) -> StoreResult<()>;
     async fn project_apis(&self, project: &ProjectId) -> StoreResult<Vec<Api>>;
+    /// The scope names of the project's APIs that accept `auth`
+    /// (`crate::model::scope_names`). A cache answers it without copying the APIs.
+    async fn project_scope_names(
+        &self,
+        project: &ProjectId,
+        auth: AuthKind,
+    ) -> StoreResult<Vec<String>> {
+        Ok(crate::model::scope_names(
+            &self.project_apis(project).await?,
+            auth,
+        ))
+    }
     /// Take an API off a project; `false` when the project did not have it.
     async fn remove_project_api(&self, project: &ProjectId, api: &ApiId) -> StoreResult<bool>;
     /// `false` if the project does not exist.

@@ -17,8 +17,7 @@ pub async fn authenticate_client(
 ) -> Result<(Credential, AuthMethod), ApiError> {
     let keyring = st.keyring();
     let cx = st.flow(&keyring);
-    let urls = crate::token::token_urls(&st.tokens().issuer);
-    Ok(flows::client::authenticate(&cx, req.basic(), &req.params, &urls).await?)
+    Ok(flows::client::authenticate(&cx, req.basic(), &req.params, &st.token_urls).await?)
 }
 
 /// Full validation of an access token at the current time

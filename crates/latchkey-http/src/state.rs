@@ -75,6 +75,8 @@ pub struct Shared {
     keyring: Arc<RwLock<Arc<Keyring>>>,
     /// Access tokens already verified, by hash (`latchkey_core::verified`).
     pub verified: Arc<latchkey_core::verified::VerifiedTokens>,
+    /// Every token endpoint URL of this issuer (`crate::token::token_urls`), made once.
+    pub token_urls: Vec<String>,
 }
 
 impl AppState {
@@ -96,6 +98,7 @@ impl AppState {
             admin::keys::ensure_keys(&ctx, &master).await?
         };
         let throttles = Arc::new(crate::throttle::Throttles::new(settings.address_limits));
+        let token_urls = crate::token::token_urls(&settings.tokens.issuer);
         Ok(AppState(Arc::new(Shared {
             store,
             clock,
@@ -111,6 +114,7 @@ impl AppState {
             master: Arc::new(master),
             keyring: Arc::new(RwLock::new(Arc::new(keyring))),
             verified: Arc::new(latchkey_core::verified::VerifiedTokens::default()),
+            token_urls,
         })))
     }
 

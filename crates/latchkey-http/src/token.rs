@@ -14,6 +14,7 @@ use axum::routing::{MethodRouter, post};
 use latchkey_core::flows::token::{self as flow, IssuedTokens, TOKEN_PATHS};
 use latchkey_core::idtoken;
 use latchkey_core::token::Dialect;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// One token endpoint path and its quirks.
@@ -87,61 +88,84 @@ pub async fn token_post(
 ) -> Result<Response, ApiError> {
     let keyring = st.keyring();
     let cx = st.flow(&keyring);
-    let all_urls = token_urls(&st.tokens().issuer);
-    let url = format!("{}{}", st.tokens().issuer.trim_end_matches('/'), ep.path());
+    let all_urls = &st.token_urls;
+    // `token_urls` lists the paths in `Endpoint::ALL`'s order (tested below).
+    let url = Endpoint::ALL
+        .iter()
+        .position(|e| *e == ep)
+        .and_then(|i| all_urls.get(i))
+        .map_or("", String::as_str);
     let at = flow::Endpoint {
         dialect: ep.dialect(),
-        url: &url,
-        all_urls: &all_urls,
+        url,
+        all_urls,
     };
     let (grant, issued) = flow::issue(&cx, req.basic(), &req.params, &at).await?;
     st.metrics.token_issued(grant.as_str());
-    let mut resp = Json(Value::Object(format(ep, &issued))).into_response();
+    let mut resp = Json(format(ep, &issued)).into_response();
     no_store(&mut resp);
     Ok(resp)
 }
 
-/// The JSON of a token response on `ep` (RFC 6749 §5.1; docs/ims-contract.md §2.2): the
-/// standard dialect adds `scope`; IMS adds the user's `sub` to user flows, and the legacy
-/// endpoint the profile too.
-fn format(ep: Endpoint, issued: &IssuedTokens) -> Map<String, Value> {
-    let mut body = Map::new();
-    body.insert(
-        "access_token".into(),
-        Value::from(issued.access_token.as_str()),
-    );
-    body.insert("token_type".into(), Value::from(ep.token_type()));
-    body.insert(
-        "expires_in".into(),
-        Value::from(ep.expires_in(issued.expires_in_secs)),
-    );
-    if let Some(r) = &issued.refresh_token {
-        body.insert("refresh_token".into(), Value::from(r.as_str()));
-    }
-    if let Some(id) = &issued.id_token {
-        body.insert("id_token".into(), Value::from(id.as_str()));
-    }
-    match ep.dialect() {
-        Dialect::Standard => {
-            body.insert("scope".into(), Value::from(issued.scopes.to_standard()));
-        }
-        Dialect::Ims => {
-            if let Some(user) = &issued.user {
-                body.insert("sub".into(), Value::from(user.id.as_str()));
-                if ep == Endpoint::ImsLegacy {
-                    for (k, v) in idtoken::profile_claims(user, &issued.scopes) {
-                        let v = if k == "email_verified" {
-                            Value::from("true")
-                        } else {
-                            v
-                        };
-                        body.entry(k).or_insert(v);
-                    }
-                }
+/// A token response (RFC 6749 §5.1; docs/ims-contract.md §2.2), serialized straight from
+/// the issued tokens: no map of owned keys and values per request.
+#[derive(Serialize)]
+struct TokenResponse<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<&'a str>,
+    /// The legacy endpoint's profile members; empty elsewhere.
+    #[serde(flatten)]
+    profile: Map<String, Value>,
+}
+
+/// The token response on `ep`: the standard dialect adds `scope`; IMS adds the user's
+/// `sub` to user flows, and the legacy endpoint the profile too.
+fn format(ep: Endpoint, issued: &IssuedTokens) -> TokenResponse<'_> {
+    let standard = ep.dialect() == Dialect::Standard;
+    let user = issued.user.as_ref().filter(|_| !standard);
+    let mut profile = Map::new();
+    if let Some(user) = user.filter(|_| ep == Endpoint::ImsLegacy) {
+        for (k, v) in idtoken::profile_claims(user, &issued.scopes) {
+            // A member the response already has keeps the response's value.
+            if matches!(
+                k.as_str(),
+                "access_token"
+                    | "token_type"
+                    | "expires_in"
+                    | "refresh_token"
+                    | "id_token"
+                    | "scope"
+                    | "sub"
+            ) {
+                continue;
             }
+            let v = if k == "email_verified" {
+                Value::from("true")
+            } else {
+                v
+            };
+            profile.insert(k, v);
         }
     }
-    body
+    TokenResponse {
+        access_token: &issued.access_token,
+        token_type: ep.token_type(),
+        expires_in: ep.expires_in(issued.expires_in_secs),
+        refresh_token: issued.refresh_token.as_deref(),
+        id_token: issued.id_token.as_deref(),
+        scope: standard.then(|| issued.scopes.to_standard()),
+        sub: user.map(|u| u.id.as_str()),
+        profile,
+    }
 }
 
 #[cfg(test)]
@@ -152,5 +176,9 @@ mod tests {
     fn every_endpoint_path_is_a_token_path_of_the_core() {
         let paths: Vec<&str> = Endpoint::ALL.iter().map(|e| e.path()).collect();
         assert_eq!(paths, TOKEN_PATHS);
+        let urls = token_urls("https://ims.example/");
+        for (ep, url) in Endpoint::ALL.iter().zip(&urls) {
+            assert_eq!(url, &format!("https://ims.example{}", ep.path()));
+        }
     }
 }

@@ -23,11 +23,11 @@ use async_trait::async_trait;
 use latchkey_core::clock::Timestamp;
 use latchkey_core::ids::{ApiId, ClientId, GrantId, Jti, OrgId, ProjectId, TokenHash, UserId};
 use latchkey_core::keys::StoredKey;
-use latchkey_core::model::CredentialKind;
 use latchkey_core::model::{
     Api, AuditEvent, AuditQuery, AuthCode, CodeRedemption, Credential, Grant, Invitation,
     Membership, Org, OrgRole, Project, RefreshToken, Rotation, SecretRecord, Session, User,
 };
+use latchkey_core::model::{AuthKind, CredentialKind};
 use latchkey_core::products::{
     CertificateRecord, InstanceUser, ProductInstance, ProductProfile, ProductRole, ProfileMember,
 };
@@ -150,6 +150,19 @@ impl Cache {
             }
         }
         Ok(v)
+    }
+
+    /// `f` of the value for `key` when it is in memory and fresh: read in place, not cloned.
+    fn peek<K, V, R>(&self, map: &Map<K, V>, key: &K, f: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        K: Eq + Hash,
+    {
+        if !self.fresh() {
+            return None;
+        }
+        let r = read(map).get(key).map(f)?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(r)
     }
 
     fn bump(&self) {
@@ -466,6 +479,18 @@ impl ProjectStore for CachedStore {
                 self.inner.project_apis(project)
             })
             .await
+    }
+
+    async fn project_scope_names(
+        &self,
+        project: &ProjectId,
+        auth: AuthKind,
+    ) -> StoreResult<Vec<String>> {
+        let names = |apis: &Vec<Api>| latchkey_core::model::scope_names(apis, auth);
+        if let Some(n) = self.cache.peek(&self.cache.project_apis, &project.0, names) {
+            return Ok(n);
+        }
+        Ok(names(&self.project_apis(project).await?))
     }
 
     async fn remove_project_api(&self, project: &ProjectId, api: &ApiId) -> StoreResult<bool> {

@@ -355,13 +355,12 @@ pub async fn allowed_scopes(
     if cred.kind.auth_kind() == AuthKind::OAuthUser {
         out.push(OFFLINE_ACCESS.to_owned());
     }
-    for api in store.project_apis(&cred.project_id).await? {
-        if api.auth.contains(&cred.kind.auth_kind()) {
-            for s in api.scopes {
-                if !out.contains(&s.name) {
-                    out.push(s.name);
-                }
-            }
+    let names = store
+        .project_scope_names(&cred.project_id, cred.kind.auth_kind())
+        .await?;
+    for name in names {
+        if !out.contains(&name) {
+            out.push(name);
         }
     }
     Ok(out)

@@ -7,7 +7,7 @@
 use crate::fixtures::*;
 use latchkey_core::clock::Timestamp;
 use latchkey_core::ids::{ClientId, Jti, ProjectId, UserId};
-use latchkey_core::model::CredentialKind;
+use latchkey_core::model::{AuthKind, CredentialKind};
 use latchkey_core::store::Store;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -68,6 +68,8 @@ pub async fn a_change_on_one_node_reaches_the_others_cache_within_a_second(url: 
     assert_eq!(b.active_secrets(&c1).await.unwrap().len(), 1);
     assert!(!b.is_token_revoked(&jti_x).await.unwrap());
     assert!(b.project_apis(&p1).await.unwrap().is_empty());
+    let s2s = AuthKind::ServerToServer;
+    assert!(b.project_scope_names(&p1, s2s).await.unwrap().is_empty());
     assert!(!b.get_user(&tech.id).await.unwrap().unwrap().disabled);
     assert_eq!(b.tokens_revoked_before(&c1, &tech.id).await.unwrap(), None);
     // Node B answers from memory now: a second read is the same.
@@ -118,6 +120,15 @@ pub async fn a_change_on_one_node_reaches_the_others_cache_within_a_second(url: 
         b.project_apis(&p1).await.unwrap().len() == 1
     })
     .await;
+    // The scope names the token endpoint reads from the same cached entry.
+    assert_eq!(b.project_scope_names(&p1, s2s).await.unwrap(), ["z.read"]);
+    assert!(
+        b.project_scope_names(&p1, AuthKind::ApiKey)
+            .await
+            .unwrap()
+            .is_empty(),
+        "an API that does not accept the credential's kind brings no scope"
+    );
 
     // The technical account disabled.
     a.update_user_security(&tech.id, Some(true), None, T0)
