@@ -304,19 +304,16 @@ macro_rules! impl_admin {
                 }
 
                 async fn delete_profile(&self, id: &str) -> StoreResult<bool> {
-                    let mut tx = self.begin_write().await?;
-                    sqlx::query("DELETE FROM profile_members WHERE profile_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    let done = sqlx::query("DELETE FROM product_profiles WHERE id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    self.commit_audited(tx).await?;
-                    Ok(done.rows_affected() > 0)
+                    let tx = self.begin_write().await?;
+                    self.delete_in_order(
+                        tx,
+                        id,
+                        &[
+                            "DELETE FROM profile_members WHERE profile_id = $1",
+                            "DELETE FROM product_profiles WHERE id = $1",
+                        ],
+                    )
+                    .await
                 }
 
                 async fn instance_users(&self, instance: &str) -> StoreResult<Vec<InstanceUser>> {

@@ -131,6 +131,28 @@ macro_rules! impl_audit {
                     Self::insert_audit(&mut tx, &events).await?;
                     tx.commit().await.map_err(backend)
                 }
+
+                /// Run `statements` in order in `tx`, each with `id` as `$1` (the children's
+                /// rows first, the parent's last), then commit with the view's pending events:
+                /// whether the last statement deleted a row.
+                pub(crate) async fn delete_in_order(
+                    &self,
+                    mut tx: sqlx::Transaction<'static, $db>,
+                    id: &str,
+                    statements: &[&str],
+                ) -> StoreResult<bool> {
+                    let mut deleted = 0;
+                    for sql in statements {
+                        deleted = sqlx::query(sql)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?
+                            .rows_affected();
+                    }
+                    self.commit_audited(tx).await?;
+                    Ok(deleted > 0)
+                }
             }
 
             #[async_trait]

@@ -378,25 +378,18 @@ macro_rules! impl_directory {
                             "project {project} still has {creds} credential(s); delete them first"
                         )));
                     }
-                    for sql in [
-                        "DELETE FROM project_apis WHERE project_id = $1",
-                        "DELETE FROM event_deliveries WHERE subscription_id IN \
-                         (SELECT id FROM event_subscriptions WHERE project_id = $1)",
-                        "DELETE FROM event_subscriptions WHERE project_id = $1",
-                    ] {
-                        sqlx::query(sql)
-                            .bind(project.as_str())
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                    }
-                    let done = sqlx::query("DELETE FROM projects WHERE id = $1")
-                        .bind(project.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    self.commit_audited(tx).await?;
-                    Ok(done.rows_affected() > 0)
+                    self.delete_in_order(
+                        tx,
+                        project.as_str(),
+                        &[
+                            "DELETE FROM project_apis WHERE project_id = $1",
+                            "DELETE FROM event_deliveries WHERE subscription_id IN \
+                             (SELECT id FROM event_subscriptions WHERE project_id = $1)",
+                            "DELETE FROM event_subscriptions WHERE project_id = $1",
+                            "DELETE FROM projects WHERE id = $1",
+                        ],
+                    )
+                    .await
                 }
 
                 async fn add_project_api(

@@ -186,19 +186,16 @@ macro_rules! impl_event_store {
                 }
 
                 async fn delete_subscription(&self, id: &str) -> StoreResult<bool> {
-                    let mut tx = self.begin_write().await?;
-                    sqlx::query("DELETE FROM event_deliveries WHERE subscription_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    let done = sqlx::query("DELETE FROM event_subscriptions WHERE id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    self.commit_audited(tx).await?;
-                    Ok(done.rows_affected() > 0)
+                    let tx = self.begin_write().await?;
+                    self.delete_in_order(
+                        tx,
+                        id,
+                        &[
+                            "DELETE FROM event_deliveries WHERE subscription_id = $1",
+                            "DELETE FROM event_subscriptions WHERE id = $1",
+                        ],
+                    )
+                    .await
                 }
 
                 async fn claim_deliveries(
