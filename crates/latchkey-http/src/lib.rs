@@ -46,7 +46,8 @@ fn post_only(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
     r.fallback(error::method_not_allowed)
 }
 
-/// The whole application.
+/// Every route, with the layers that depend on the route (CORS, the client-authentication
+/// throttle, metrics). `app` wraps it in the rest.
 pub fn router(state: AppState) -> Router {
     use token::Endpoint;
     // SEC-07: CORS is allowed on token, JWKS and discovery, and nowhere on authorize.
@@ -201,23 +202,46 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz_get))
         .route("/metrics", get(health::metrics_get))
         .fallback(error::not_found)
+        // Metrics label requests by route pattern, which only a layer inside the router
+        // sees (`MatchedPath`); the layers that need no route wrap the router in `app`.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
+        ))
+        .with_state(state)
+}
+
+/// The whole application: `router` inside the layers every request passes whatever its
+/// route. They wrap the router once rather than through `Router::layer`, which wraps each
+/// route: axum clones a route's whole layer stack, one allocation per layer, for every
+/// request it serves (docs/performance.md, "What changed in session 9").
+pub fn app(
+    state: AppState,
+) -> impl tower::Service<
+    axum::extract::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
+    let request_timeout = state.settings.timeouts.request;
+    tower::ServiceBuilder::new()
+        .map_response(|r: axum::http::Response<_>| r.map(axum::body::Body::new))
+        // Defence in depth: a panic becomes a logged 500, never a dropped connection.
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        // A request that is not answered in time (a body sent byte by byte, say) is cut
+        // off with 408 rather than holding its task (docs/security-review.md finding 11).
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
         ))
-        // A request that is not answered in time (a body sent byte by byte, say) is cut
-        // off with 408 rather than holding its task (docs/security-review.md finding 11).
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            state.settings.timeouts.request,
-        ))
-        // Defence in depth: a panic becomes a logged 500, never a dropped connection.
-        .layer(CatchPanicLayer::custom(error::panic_response))
-        .with_state(state)
+        .service(router(state))
 }
 
 /// Serve the application on `listener` until `shutdown` completes, then drain in-flight
@@ -233,7 +257,7 @@ pub async fn serve(
     use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt;
     let header_read = state.settings.timeouts.header_read;
-    let app = router(state);
+    let app = app(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -254,7 +278,7 @@ pub async fn serve(
         let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
             req.extensions_mut()
                 .insert(axum::extract::ConnectInfo(peer));
-            app.clone().oneshot(req)
+            app.clone().oneshot(req.map(axum::body::Body::new))
         });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())

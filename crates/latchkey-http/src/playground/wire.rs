@@ -126,7 +126,7 @@ pub async fn send(st: &AppState, peer: Option<SocketAddr>, c: Call<'_>, client_i
             .extensions_mut()
             .insert(axum::extract::ConnectInfo(p));
     }
-    let response = match crate::router(st.clone()).oneshot(request).await {
+    let response = match crate::app(st.clone()).oneshot(request).await {
         Ok(r) => r,
         Err(never) => match never {},
     };

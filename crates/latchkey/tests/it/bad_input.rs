@@ -529,3 +529,69 @@ async fn unknown_paths_and_methods_get_json_errors() {
         "{m}"
     );
 }
+
+/// The layers every answer passes, whatever its route or outcome: a token, a refused
+/// client, an HTML page, an unknown path and a wrong method all say
+/// `X-Content-Type-Options: nosniff`, and `/metrics` counts each under its route pattern
+/// (the unknown path as `unmatched`, never its raw path).
+#[tokio::test]
+async fn every_answer_says_nosniff_and_is_counted_under_its_route() {
+    let s = TestServer::start().await;
+    let c = s.s2s().await;
+    let mut wrong = cc(&c);
+    wrong[2].1 = "not-the-secret".into();
+    let answers = [
+        (s.post(V3).form(&cc(&c)).send().await.unwrap(), 200),
+        (s.post(V3).form(&wrong).send().await.unwrap(), 401),
+        (
+            s.http()
+                .get(format!("{}/login", s.url))
+                .send()
+                .await
+                .unwrap(),
+            200,
+        ),
+        (
+            s.http()
+                .get(format!("{}/no/such/path", s.url))
+                .send()
+                .await
+                .unwrap(),
+            404,
+        ),
+        (
+            s.http().get(format!("{}{V3}", s.url)).send().await.unwrap(),
+            405,
+        ),
+    ];
+    for (r, status) in answers {
+        assert_eq!(r.status(), status, "{}", r.url());
+        assert_eq!(
+            r.headers()
+                .get("x-content-type-options")
+                .map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..]),
+            "{} {status}",
+            r.url()
+        );
+    }
+    let m = s
+        .http()
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "latchkey_http_requests_total{route=\"/ims/token/v3\",status=\"200\"} 1",
+        "latchkey_http_requests_total{route=\"/ims/token/v3\",status=\"401\"} 1",
+        "latchkey_http_requests_total{route=\"/ims/token/v3\",status=\"405\"} 1",
+        "latchkey_http_requests_total{route=\"/login\",status=\"200\"} 1",
+        "latchkey_http_requests_total{route=\"unmatched\",status=\"404\"} 1",
+    ] {
+        assert!(m.contains(line), "{line} not in\n{m}");
+    }
+    assert!(!m.contains("/no/such/path"), "{m}");
+}
