@@ -226,6 +226,17 @@ impl TestServer {
         self.http().post(format!("{}{path}", self.url))
     }
 
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.get("/metrics")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// `/ims/validate_token/v1` for an access token sent in the form; the JSON answer
     /// (200 even for a bad token, with `valid: false`).
     pub async fn validate(&self, token: &str) -> Value {

@@ -515,15 +515,7 @@ async fn unknown_paths_and_methods_get_json_errors() {
         .await
         .unwrap();
     assert_eq!(ready.status(), 200);
-    let m = s
-        .http()
-        .get(format!("{}/metrics", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = s.metrics().await;
     assert!(
         m.contains("latchkey_http_requests_total{route=\"/readyz\",status=\"200\"} 1"),
         "{m}"
@@ -575,15 +567,7 @@ async fn every_answer_says_nosniff_and_is_counted_under_its_route() {
             r.url()
         );
     }
-    let m = s
-        .http()
-        .get(format!("{}/metrics", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = s.metrics().await;
     for line in [
         "latchkey_http_requests_total{route=\"/ims/token/v3\",status=\"200\"} 1",
         "latchkey_http_requests_total{route=\"/ims/token/v3\",status=\"401\"} 1",

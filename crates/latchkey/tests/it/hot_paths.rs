@@ -7,14 +7,7 @@ use latchkey_testkit::TestServer;
 use serde_json::Value;
 
 async fn misses(s: &TestServer) -> (u64, u64) {
-    let body = s
-        .get("/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = s.metrics().await;
     let read = |result: &str| -> u64 {
         body.lines()
             .find_map(|l| {
