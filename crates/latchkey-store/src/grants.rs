@@ -1,6 +1,5 @@
-//! `GrantStore` and `SessionStore`, written once as a macro that `sqlite.rs` and
-//! `postgres.rs` each expand for their store type (see `directory.rs` for what a backend
-//! provides). Single use of codes and refresh tokens rests on one conditional `UPDATE`
+//! `GrantStore`, written once as a macro that `sqlite.rs` and `postgres.rs` each expand
+//! for their store type (see `directory.rs` for what a backend provides). Single use of codes and refresh tokens rests on one conditional `UPDATE`
 //! each, which exactly one of any number of concurrent callers can win.
 //!
 //! Lock order, so that nothing here deadlocks on PostgreSQL: a grant row first, then the
@@ -9,10 +8,10 @@
 //! also revokes the refresh token that a concurrent rotation inserted.
 //!
 //! The token-path writes (`upsert_grant`, `insert_code`, `redeem_code`,
-//! `rotate_refresh_token`, `revoke_grant`, `insert_session`, and `revoke_token` in
-//! `credentials.rs`) are written as `*_in` functions over one connection and run through
-//! the backend's `in_write`: on SQLite several of them share one transaction and one
-//! fsync (`group_commit.rs`); on PostgreSQL each gets its own transaction.
+//! `rotate_refresh_token`, `revoke_grant`, `insert_session` in `sessions.rs` and
+//! `revoke_token` in `revocations.rs`) are written as `*_in` functions over one connection
+//! and run through the backend's `in_write`: on SQLite several of them share one
+//! transaction and one fsync (`group_commit.rs`); on PostgreSQL each gets its own.
 
 /// How often `upsert_grant` retries when a concurrent transaction created or revoked the
 /// active grant between its read and its write (PostgreSQL only: SQLite's `BEGIN
@@ -40,7 +39,7 @@ macro_rules! impl_grants {
             use latchkey_core::model::{
                 AuthCode, CodeRedemption, Grant, RefreshToken, Rotation, Session,
             };
-            use latchkey_core::store::{GrantStore, SessionStore, StoreError, StoreResult};
+            use latchkey_core::store::{GrantStore, StoreError, StoreResult};
             use $crate::error::{self, backend};
             use $crate::grants::{UPSERT_ATTEMPTS, union_scopes};
             use $crate::rows;
@@ -553,89 +552,6 @@ macro_rules! impl_grants {
                         })
                     })
                     .await
-                }
-            }
-
-            #[async_trait]
-            impl SessionStore for $store {
-                async fn insert_session(&self, s: &Session) -> StoreResult<()> {
-                    let session = s.clone();
-                    self.in_write(move |c| {
-                        Box::pin(async move { Self::insert_session_in(c, &session).await })
-                    })
-                    .await
-                }
-
-                async fn get_session(
-                    &self,
-                    hash: &TokenHash,
-                    now: Timestamp,
-                ) -> StoreResult<Option<Session>> {
-                    let hash = hash.as_str();
-                    let row = sqlx::query_as::<_, rows::SessionRow>(&format!(
-                        "SELECT {SESSION_COLUMNS} FROM sessions WHERE hash = $1 AND expires_at > $2"
-                    ))
-                    .bind(hash)
-                    .bind(now.0)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    Ok(row.map(rows::session))
-                }
-
-                async fn delete_session(&self, hash: &TokenHash) -> StoreResult<()> {
-                    let hash = hash.as_str();
-                    sqlx::query("DELETE FROM sessions WHERE hash = $1")
-                        .bind(hash)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(backend)?;
-                    Ok(())
-                }
-
-                async fn put_playground(
-                    &self,
-                    hash: &TokenHash,
-                    sealed: &[u8],
-                    expires_at: Timestamp,
-                ) -> StoreResult<()> {
-                    sqlx::query(
-                        "INSERT INTO playground_sessions (hash, sealed, expires_at) \
-                         VALUES ($1, $2, $3) ON CONFLICT (hash) DO UPDATE \
-                         SET sealed = excluded.sealed, expires_at = excluded.expires_at",
-                    )
-                    .bind(hash.as_str())
-                    .bind(sealed)
-                    .bind(expires_at.0)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(backend)?;
-                    Ok(())
-                }
-
-                async fn get_playground(
-                    &self,
-                    hash: &TokenHash,
-                    now: Timestamp,
-                ) -> StoreResult<Option<Vec<u8>>> {
-                    sqlx::query_scalar::<_, Vec<u8>>(
-                        "SELECT sealed FROM playground_sessions \
-                         WHERE hash = $1 AND expires_at > $2",
-                    )
-                    .bind(hash.as_str())
-                    .bind(now.0)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(backend)
-                }
-
-                async fn delete_playground(&self, hash: &TokenHash) -> StoreResult<()> {
-                    sqlx::query("DELETE FROM playground_sessions WHERE hash = $1")
-                        .bind(hash.as_str())
-                        .execute(&self.pool)
-                        .await
-                        .map_err(backend)?;
-                    Ok(())
                 }
             }
         };

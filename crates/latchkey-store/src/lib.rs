@@ -2,8 +2,8 @@
 //! store traits ([`latchkey_core::store`]), and [`open`], which picks one by URL.
 //!
 //! Both backends share one implementation of the traits (`directory.rs`, `credentials.rs`,
-//! `grants.rs`)
-//! and equivalent schemas (`migrations/sqlite`, `migrations/postgres`), migrated at open.
+//! `revocations.rs`, `grants.rs`, `sessions.rs`, ...) and equivalent schemas
+//! (`migrations/sqlite`, `migrations/postgres`), migrated at open.
 
 mod admin;
 mod audit;
@@ -17,7 +17,9 @@ mod group_commit;
 mod migrate;
 mod postgres;
 mod products;
+mod revocations;
 mod rows;
+mod sessions;
 mod sqlite;
 
 pub use cache::CachedStore;

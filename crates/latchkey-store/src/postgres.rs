@@ -112,11 +112,13 @@ impl PgStore {
 }
 
 impl_directory!(PgStore, Postgres);
+crate::sessions::impl_sessions!(PgStore);
 impl_grants!(PgStore, Postgres);
 impl_products!(PgStore, Postgres);
 crate::admin::impl_admin!(PgStore, Postgres);
 crate::audit::impl_audit!(PgStore, Postgres);
 crate::events::impl_event_store!(PgStore, Postgres);
+crate::revocations::impl_revocations!(PgStore);
 impl_credentials!(PgStore, Postgres, "postgres");
 
 impl_events!(PgStore);

@@ -147,11 +147,13 @@ impl SqliteStore {
 }
 
 impl_directory!(SqliteStore, Sqlite);
+crate::sessions::impl_sessions!(SqliteStore);
 impl_grants!(SqliteStore, Sqlite);
 impl_products!(SqliteStore, Sqlite);
 crate::admin::impl_admin!(SqliteStore, Sqlite);
 crate::audit::impl_audit!(SqliteStore, Sqlite);
 crate::events::impl_event_store!(SqliteStore, Sqlite);
+crate::revocations::impl_revocations!(SqliteStore);
 impl_credentials!(SqliteStore, Sqlite, "sqlite");
 
 #[cfg(test)]
