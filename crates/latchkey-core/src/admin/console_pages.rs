@@ -188,15 +188,7 @@ pub async fn profile_choices(
     if !kind.has_technical_account() {
         return Ok(Vec::new());
     }
-    let auth = kind.auth_kind();
-    let products: Vec<String> = ctx
-        .store
-        .project_apis(project)
-        .await?
-        .into_iter()
-        .filter(|a| a.auth.contains(&auth))
-        .filter_map(|a| a.product)
-        .collect();
+    let products = super::products::products_for_kind(ctx, project, kind).await?;
     let mut out = Vec::new();
     for i in ctx.store.list_instances(&p.org_id).await? {
         if products.contains(&i.product) {

@@ -9,7 +9,7 @@
 
 use super::authz::{Action, Actor, authorize, authorize_org};
 use super::{AdminError, AdminResult, Ctx, check_name};
-use crate::ids::{OrgId, UserId};
+use crate::ids::{OrgId, ProjectId, UserId};
 use crate::model::AuditAction;
 use crate::model::{Credential, CredentialKind, Project};
 use crate::products::{ProductInstance, ProductProfile, ProductRole, ProfileMember};
@@ -224,6 +224,26 @@ pub async fn remove_profile_member(
     Ok(user)
 }
 
+/// The products the project's APIs bring for credentials of `kind` (an API may serve
+/// several kinds; only those listing `kind`'s way of authenticating count), each once, in
+/// the order the project's APIs were added.
+pub(crate) async fn products_for_kind(
+    ctx: &Ctx<'_>,
+    project: &ProjectId,
+    kind: CredentialKind,
+) -> AdminResult<Vec<String>> {
+    let auth = kind.auth_kind();
+    let mut products: Vec<String> = Vec::new();
+    for api in ctx.store.project_apis(project).await? {
+        if let Some(p) = api.product.filter(|_| api.auth.contains(&auth))
+            && !products.contains(&p)
+        {
+            products.push(p);
+        }
+    }
+    Ok(products)
+}
+
 /// Check the product profiles a new credential's technical account should join: only a
 /// credential with a technical account joins any; each profile must exist in the
 /// project's org (another org's is not found) and belong to a product that one of the
@@ -243,15 +263,7 @@ pub async fn profiles_to_join(
             kind.as_str()
         )));
     }
-    let auth = kind.auth_kind();
-    let products: Vec<String> = ctx
-        .store
-        .project_apis(&project.id)
-        .await?
-        .into_iter()
-        .filter(|a| a.auth.contains(&auth))
-        .filter_map(|a| a.product)
-        .collect();
+    let products = products_for_kind(ctx, &project.id, kind).await?;
     let mut out = Vec::new();
     for id in ids {
         let (profile, instance) = require_profile(ctx, id).await?;
@@ -279,15 +291,7 @@ pub async fn provision_technical_account(
     let Some(tech) = &cred.technical_account else {
         return Ok(Vec::new());
     };
-    let kind = cred.kind.auth_kind();
-    let mut products: Vec<String> = Vec::new();
-    for api in ctx.store.project_apis(&cred.project_id).await? {
-        if let Some(p) = api.product.filter(|_| api.auth.contains(&kind))
-            && !products.contains(&p)
-        {
-            products.push(p);
-        }
-    }
+    let products = products_for_kind(ctx, &cred.project_id, cred.kind).await?;
     let mut out = Vec::new();
     for product in products {
         let existing = ctx
