@@ -90,6 +90,10 @@ string_enum!(AuditAction {
     UserEnabled => "user.enabled",
     PasswordChanged => "user.password_changed",
     RoleChanged => "user.role_changed",
+    ProductInstanceCreated => "product_instance.created",
+    ProfileCreated => "product_profile.created",
+    ProfileRenamed => "product_profile.renamed",
+    ProfileDeleted => "product_profile.deleted",
     ProfileMemberChanged => "product_profile.member_changed",
     SigningKeyRotated => "signing_key.rotated",
 });

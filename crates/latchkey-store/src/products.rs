@@ -313,6 +313,7 @@ macro_rules! impl_products {
                 }
 
                 async fn insert_instance(&self, i: &ProductInstance) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await?;
                     sqlx::query(
                         "INSERT INTO product_instances (id, org_id, product, name, created_at) \
                          VALUES ($1, $2, $3, $4, $5)",
@@ -322,7 +323,7 @@ macro_rules! impl_products {
                     .bind(&i.product)
                     .bind(&i.name)
                     .bind(i.created_at.0)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(|e| {
                         error::write(
@@ -331,6 +332,7 @@ macro_rules! impl_products {
                             || format!("org {} or product {}", i.org_id, i.product),
                         )
                     })?;
+                    self.commit_audited(tx).await?;
                     Ok(())
                 }
 
@@ -359,6 +361,7 @@ macro_rules! impl_products {
                 }
 
                 async fn insert_profile(&self, p: &ProductProfile) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await?;
                     sqlx::query(
                         "INSERT INTO product_profiles (id, instance_id, name, created_at) \
                          VALUES ($1, $2, $3, $4)",
@@ -367,7 +370,7 @@ macro_rules! impl_products {
                     .bind(&p.instance_id)
                     .bind(&p.name)
                     .bind(p.created_at.0)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(|e| {
                         error::write(
@@ -376,6 +379,7 @@ macro_rules! impl_products {
                             || format!("product instance {}", p.instance_id),
                         )
                     })?;
+                    self.commit_audited(tx).await?;
                     Ok(())
                 }
 

@@ -141,6 +141,8 @@ suite! {
         profiles_rename_delete_and_instance_users,
         audit_entries_commit_with_their_change,
         deliveries_are_queued_with_their_entry_and_purged_when_done,
+        product_writes_commit_their_audit_entries,
+        deleting_a_subscription_takes_its_deliveries,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,

@@ -96,7 +96,23 @@ pub async fn create_instance(
     authorize_org(ctx, actor, org, Action::ManageProducts).await?;
     let product = check_name("product name", product)?;
     let name = check_name("instance name", name.unwrap_or(&product))?;
-    new_instance(ctx, org, &product, &name).await
+    ctx.store.ensure_product(&product, ctx.now).await?;
+    let i = ProductInstance {
+        id: lower_hex(ctx.rng, 12),
+        org_id: org.clone(),
+        product,
+        name,
+        created_at: ctx.now,
+    };
+    let event = ctx.audit(
+        actor,
+        Some(org),
+        AuditAction::ProductInstanceCreated,
+        format!("product instance {}", i.id),
+        serde_json::json!({"product": i.product, "name": i.name}),
+    );
+    ctx.store.audited(vec![event]).insert_instance(&i).await?;
+    Ok(i)
 }
 
 pub async fn list_instances(
@@ -129,7 +145,14 @@ pub async fn create_profile(
         name: check_name("profile name", name)?,
         created_at: ctx.now,
     };
-    ctx.store.insert_profile(&p).await?;
+    let event = ctx.audit(
+        actor,
+        Some(&i.org_id),
+        AuditAction::ProfileCreated,
+        format!("product profile {}", p.id),
+        serde_json::json!({"profile": p.name, "product": i.product, "instance_id": p.instance_id}),
+    );
+    ctx.store.audited(vec![event]).insert_profile(&p).await?;
     Ok(p)
 }
 
@@ -330,9 +353,21 @@ pub async fn rename_profile(
     profile: &str,
     name: &str,
 ) -> AdminResult<ProductProfile> {
-    let (p, _) = managed_profile(ctx, actor, profile).await?;
+    let (p, i) = managed_profile(ctx, actor, profile).await?;
     let name = check_name("profile name", name)?;
-    if !ctx.store.rename_profile(&p.id, &name).await? {
+    let event = ctx.audit(
+        actor,
+        Some(&i.org_id),
+        AuditAction::ProfileRenamed,
+        format!("product profile {}", p.id),
+        serde_json::json!({"from": p.name, "to": name, "product": i.product}),
+    );
+    if !ctx
+        .store
+        .audited(vec![event])
+        .rename_profile(&p.id, &name)
+        .await?
+    {
         return Err(AdminError::NotFound(format!("product profile {profile}")));
     }
     Ok(ProductProfile { name, ..p })
@@ -342,8 +377,15 @@ pub async fn rename_profile(
 /// instance through it, and stay its users (`contributor` unless another profile makes
 /// them admin).
 pub async fn delete_profile(ctx: &Ctx<'_>, actor: &Actor, profile: &str) -> AdminResult<()> {
-    let (p, _) = managed_profile(ctx, actor, profile).await?;
-    if !ctx.store.delete_profile(&p.id).await? {
+    let (p, i) = managed_profile(ctx, actor, profile).await?;
+    let event = ctx.audit(
+        actor,
+        Some(&i.org_id),
+        AuditAction::ProfileDeleted,
+        format!("product profile {}", p.id),
+        serde_json::json!({"profile": p.name, "product": i.product}),
+    );
+    if !ctx.store.audited(vec![event]).delete_profile(&p.id).await? {
         return Err(AdminError::NotFound(format!("product profile {profile}")));
     }
     Ok(())

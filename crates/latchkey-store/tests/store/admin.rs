@@ -498,3 +498,118 @@ pub async fn deliveries_are_queued_with_their_entry_and_purged_when_done(s: &dyn
     assert_eq!(again[0].0.id, "a4.sub1");
     assert_eq!(again[0].0.attempts, 2);
 }
+
+/// Product instances and profiles are written with their audit entries: a created
+/// instance and profile, a rename and a delete each commit theirs; a refused one
+/// (a clashing profile name) leaves none.
+pub async fn product_writes_commit_their_audit_entries(s: &dyn Store) {
+    admins(s).await;
+    let o1 = OrgId("o1".into());
+    s.ensure_product("Workfront", T0).await.unwrap();
+    s.audited(vec![audit_event(
+        "i",
+        Some("o1"),
+        AuditAction::ProductInstanceCreated,
+        T0.0,
+    )])
+    .insert_instance(&ProductInstance {
+        id: "i1".into(),
+        org_id: o1.clone(),
+        product: "Workfront".into(),
+        name: "Workfront".into(),
+        created_at: T0,
+    })
+    .await
+    .unwrap();
+    let profile = |id: &str, name: &str| ProductProfile {
+        id: id.into(),
+        instance_id: "i1".into(),
+        name: name.into(),
+        created_at: T0,
+    };
+    for (id, name) in [("pf1", "Admins"), ("pf2", "Reviewers")] {
+        let ev = audit_event(id, Some("o1"), AuditAction::ProfileCreated, T0.0 + 1);
+        s.audited(vec![ev])
+            .insert_profile(&profile(id, name))
+            .await
+            .unwrap();
+    }
+    let clash = audit_event("clash", Some("o1"), AuditAction::ProfileCreated, T0.0 + 2);
+    expect_conflict(
+        s.audited(vec![clash])
+            .insert_profile(&profile("pf3", "Admins"))
+            .await,
+    );
+    let renamed = audit_event("ren", Some("o1"), AuditAction::ProfileRenamed, T0.0 + 3);
+    let view = s.audited(vec![renamed]);
+    assert!(view.rename_profile("pf2", "Approvers").await.unwrap());
+    let deleted = audit_event("del", Some("o1"), AuditAction::ProfileDeleted, T0.0 + 4);
+    assert!(
+        s.audited(vec![deleted])
+            .delete_profile("pf1")
+            .await
+            .unwrap()
+    );
+    let ids: Vec<String> = s
+        .search_audit(&all_of(Some("o1")))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(ids, vec!["del", "ren", "pf2", "pf1", "i"]);
+    let left: Vec<String> = s
+        .list_profiles("i1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(left, vec!["Approvers"]);
+}
+
+/// Deleting a subscription takes its queued deliveries with it (no node claims them
+/// afterwards); the project's other subscriptions and theirs stay.
+pub async fn deleting_a_subscription_takes_its_deliveries(s: &dyn Store) {
+    admins(s).await;
+    let sub = |id: &str| latchkey_core::events::Subscription {
+        id: id.into(),
+        org_id: OrgId("o1".into()),
+        project_id: latchkey_core::ids::ProjectId("p1".into()),
+        url: format!("https://hooks.example.com/{id}"),
+        event_types: vec![AuditAction::UserCreated],
+        created_at: T0,
+    };
+    s.insert_subscription(&sub("gone")).await.unwrap();
+    s.insert_subscription(&sub("kept")).await.unwrap();
+    s.record_audit(&[audit_event(
+        "a1",
+        Some("o1"),
+        AuditAction::UserCreated,
+        T0.0,
+    )])
+    .await
+    .unwrap();
+    assert_eq!(s.list_deliveries("gone", 10).await.unwrap().len(), 1);
+    assert!(s.delete_subscription("gone").await.unwrap());
+    assert!(s.get_subscription("gone").await.unwrap().is_none());
+    assert!(s.list_deliveries("gone", 10).await.unwrap().is_empty());
+    assert!(
+        !s.delete_subscription("gone").await.unwrap(),
+        "already gone"
+    );
+    let listed: Vec<String> = s
+        .list_subscriptions(&latchkey_core::ids::ProjectId("p1".into()))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, vec!["kept"]);
+    let claimed = s
+        .claim_deliveries(Timestamp(T0.0 + 1), Timestamp(T0.0 + 100), 10)
+        .await
+        .unwrap();
+    let urls: Vec<&str> = claimed.iter().map(|(_, url)| url.as_str()).collect();
+    assert_eq!(urls, vec!["https://hooks.example.com/kept"]);
+}

@@ -178,6 +178,21 @@ async fn each_listed_event_is_recorded_once_with_its_actor_and_org() {
     products::add_profile_member(&ctx, &boss, &profile.id, tech.as_str(), true)
         .await
         .unwrap();
+    products::rename_profile(&ctx, &boss, &profile.id, "Workfront admins")
+        .await
+        .unwrap();
+    // A refused change leaves no entry: the instance already has a profile of that name.
+    let twin = products::create_profile(&ctx, &boss, &instance.id, "Twin")
+        .await
+        .unwrap();
+    assert!(matches!(
+        products::rename_profile(&ctx, &boss, &twin.id, "Workfront admins").await,
+        Err(AdminError::Conflict(_))
+    ));
+    // Deleting a profile takes admin rights away from its members: on the record.
+    products::delete_profile(&ctx, &boss, &twin.id)
+        .await
+        .unwrap();
     admin::delete_credential(&ctx, &boss, &cid).await.unwrap();
     let added = members::add(
         &ctx,
@@ -235,6 +250,10 @@ async fn each_listed_event_is_recorded_once_with_its_actor_and_org() {
         (AuditAction::CertificateRemoved, 1, boss_id),
         (AuditAction::CredentialDisabled, 1, boss_id),
         (AuditAction::CredentialEnabled, 1, boss_id),
+        (AuditAction::ProductInstanceCreated, 1, boss_id),
+        (AuditAction::ProfileCreated, 2, boss_id),
+        (AuditAction::ProfileRenamed, 1, boss_id),
+        (AuditAction::ProfileDeleted, 1, boss_id),
         (AuditAction::ProfileMemberChanged, 1, boss_id),
         (AuditAction::CredentialDeleted, 1, boss_id),
         (AuditAction::UserInvited, 1, boss_id),
@@ -274,6 +293,15 @@ async fn each_listed_event_is_recorded_once_with_its_actor_and_org() {
     assert_eq!(
         (role.details["was"].as_str(), role.details["role"].as_str()),
         (Some("developer"), Some("user"))
+    );
+    let renamed = of(&events, AuditAction::ProfileRenamed)[0];
+    assert_eq!(renamed.target, format!("product profile {}", profile.id));
+    assert_eq!(
+        (
+            renamed.details["from"].as_str(),
+            renamed.details["to"].as_str()
+        ),
+        (Some("Admins"), Some("Workfront admins"))
     );
     // Never a password or a secret in the log.
     let text = serde_json::to_string(&events).unwrap();
