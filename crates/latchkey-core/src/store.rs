@@ -395,6 +395,9 @@ pub trait AdminStore: Send + Sync {
     /// the user is not a member. Concurrent calls on one org are serialised, so two
     /// admins demoting each other cannot both succeed.
     async fn change_role(&self, org: &OrgId, user: &UserId, role: OrgRole) -> StoreResult<bool>;
+    /// One transaction: a new person and their membership `m` (both or neither, so a
+    /// failed membership leaves no user behind whose email blocks a retry).
+    async fn insert_member_user(&self, user: &User, m: &Membership) -> StoreResult<()>;
     /// One transaction: a new person without a password, their membership with `role`,
     /// and the invitation that lets them set one.
     async fn insert_invited_user(

@@ -186,6 +186,17 @@ macro_rules! impl_admin {
                     Ok(true)
                 }
 
+                async fn insert_member_user(
+                    &self,
+                    user: &User,
+                    m: &latchkey_core::model::Membership,
+                ) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await?;
+                    Self::insert_user_with(&mut *tx, user).await?;
+                    Self::set_membership_with(&mut *tx, m).await?;
+                    self.commit_audited(tx).await
+                }
+
                 async fn insert_invited_user(
                     &self,
                     user: &User,

@@ -143,6 +143,7 @@ suite! {
         deliveries_are_queued_with_their_entry_and_purged_when_done,
         product_writes_commit_their_audit_entries,
         deleting_a_subscription_takes_its_deliveries,
+        a_member_user_is_written_with_its_membership_or_not_at_all,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,

@@ -242,13 +242,14 @@ pub(crate) async fn create_user_by(
         format!("user {}", user.id),
         serde_json::json!({"email": user.email, "role": new.role}),
     );
-    ctx.store.audited(vec![event]).insert_user(&user).await?;
+    let membership = Membership {
+        org_id: new.org.clone(),
+        user_id: user.id.clone(),
+        role: new.role,
+    };
     ctx.store
-        .set_membership(&Membership {
-            org_id: new.org.clone(),
-            user_id: user.id.clone(),
-            role: new.role,
-        })
+        .audited(vec![event])
+        .insert_member_user(&user, &membership)
         .await?;
     Ok(user)
 }

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use latchkey_core::clock::Timestamp;
 use latchkey_core::ids::{ClientId, GrantId, Jti, OrgId, ProjectId, TokenHash, UserId};
 use latchkey_core::model::{
-    AuditEvent, AuditQuery, AuthCode, CodeRedemption, CredentialKind, Grant, Invitation, OrgRole,
-    RefreshToken, Rotation, Session, User,
+    AuditEvent, AuditQuery, AuthCode, CodeRedemption, CredentialKind, Grant, Invitation,
+    Membership, OrgRole, RefreshToken, Rotation, Session, User,
 };
 use latchkey_core::products::{
     CertificateRecord, InstanceUser, ProductInstance, ProductProfile, ProductRole, ProfileMember,
@@ -310,6 +310,12 @@ impl AdminStore for CachedStore {
 
     async fn change_role(&self, org: &OrgId, user: &UserId, role: OrgRole) -> StoreResult<bool> {
         self.inner.change_role(org, user, role).await
+    }
+
+    async fn insert_member_user(&self, user: &User, m: &Membership) -> StoreResult<()> {
+        let r = self.inner.insert_member_user(user, m).await;
+        self.cache.invalidate_all();
+        r
     }
 
     async fn insert_invited_user(

@@ -613,3 +613,42 @@ pub async fn deleting_a_subscription_takes_its_deliveries(s: &dyn Store) {
     let urls: Vec<&str> = claimed.iter().map(|(_, url)| url.as_str()).collect();
     assert_eq!(urls, vec!["https://hooks.example.com/kept"]);
 }
+
+/// A new person and their membership are written together: a membership that cannot be
+/// written (its org is gone) leaves no user behind, so the same email can be used again.
+pub async fn a_member_user_is_written_with_its_membership_or_not_at_all(s: &dyn Store) {
+    admins(s).await;
+    let ada = person("n1", "ada@acme.example");
+    expect_not_found(
+        s.insert_member_user(&ada, &member("no-such-org", "n1", OrgRole::Developer))
+            .await,
+    );
+    assert!(s.get_user(&UserId("n1".into())).await.unwrap().is_none());
+    assert!(
+        s.find_user_by_email("ada@acme.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    s.insert_member_user(&ada, &member("o1", "n1", OrgRole::Developer))
+        .await
+        .unwrap();
+    let m = s
+        .membership(&OrgId("o1".into()), &UserId("n1".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.role, OrgRole::Developer);
+    // A taken email is a conflict, and writes no membership either.
+    let twin = person("n2", "ADA@acme.example");
+    expect_conflict(
+        s.insert_member_user(&twin, &member("o2", "n2", OrgRole::User))
+            .await,
+    );
+    assert!(
+        s.membership(&OrgId("o2".into()), &UserId("n2".into()))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
