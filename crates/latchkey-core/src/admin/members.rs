@@ -177,13 +177,7 @@ pub async fn change_role(
 ) -> AdminResult<Member> {
     authorize_org(ctx, actor, org, Action::ManageOrg).await?;
     let (user, was) = require_member(ctx, org, who).await?;
-    if user.kind == UserKind::Technical {
-        return Err(AdminError::Invalid(
-            "a technical account's org role cannot be changed; make it an admin of a product \
-             profile instead"
-                .into(),
-        ));
-    }
+    may_change_role(&user)?;
     let event = ctx.audit(
         actor,
         Some(org),
@@ -202,6 +196,55 @@ pub async fn change_role(
     Ok(Member { user, role })
 }
 
+fn may_change_role(user: &User) -> AdminResult<()> {
+    if user.kind == UserKind::Technical {
+        return Err(AdminError::Invalid(
+            "a technical account's org role cannot be changed; make it an admin of a product \
+             profile instead"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+fn may_set_disabled(actor: &Actor, user: &User, disabled: bool) -> AdminResult<()> {
+    if matches!(actor, Actor::User(me) if *me == user.id) && disabled {
+        return Err(AdminError::Invalid(
+            "you cannot disable your own account".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Change a member's role and/or disable or enable them, refusing before writing
+/// anything when either change would be refused, so a request is applied whole or not
+/// at all (the console's `PATCH …/users/{userId}`). The last-admin rule is the store's,
+/// checked by the first write: a role change it refuses leaves the account as it was.
+pub async fn update(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    who: &str,
+    role: Option<OrgRole>,
+    disabled: Option<bool>,
+) -> AdminResult<()> {
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    let (user, _) = require_member(ctx, org, who).await?;
+    if role.is_some() {
+        may_change_role(&user)?;
+    }
+    if let Some(disabled) = disabled {
+        may_set_disabled(actor, &user, disabled)?;
+    }
+    if let Some(role) = role {
+        change_role(ctx, actor, org, who, role).await?;
+    }
+    if let Some(disabled) = disabled {
+        set_disabled(ctx, actor, org, who, disabled).await?;
+    }
+    Ok(())
+}
+
 /// Disable or enable a member's account (disabling ends their sessions and revokes what
 /// their apps hold, SEC-25; the last enabled system admin cannot be disabled).
 pub async fn set_disabled(
@@ -213,11 +256,7 @@ pub async fn set_disabled(
 ) -> AdminResult<User> {
     authorize_org(ctx, actor, org, Action::ManageOrg).await?;
     let (user, _) = require_member(ctx, org, who).await?;
-    if matches!(actor, Actor::User(me) if *me == user.id) && disabled {
-        return Err(AdminError::Invalid(
-            "you cannot disable your own account".into(),
-        ));
-    }
+    may_set_disabled(actor, &user, disabled)?;
     let event = ctx.audit(
         actor,
         Some(org),

@@ -184,16 +184,9 @@ pub async fn user_patch(
     let patch: UserPatch = json_body(&st, &body)?;
     let ctx = st.admin_ctx();
     let (org, fail) = org_path(&st, &ctx, org).await?;
-    if let Some(role) = patch.role {
-        members::change_role(&ctx, &c.actor, &org, &who, role)
-            .await
-            .map_err(&fail)?;
-    }
-    if let Some(disabled) = patch.disabled {
-        members::set_disabled(&ctx, &c.actor, &org, &who, disabled)
-            .await
-            .map_err(&fail)?;
-    }
+    members::update(&ctx, &c.actor, &org, &who, patch.role, patch.disabled)
+        .await
+        .map_err(&fail)?;
     let d = members::detail(&ctx, &c.actor, &org, &who).await;
     match d {
         Ok(d) => Ok(ok(member_json(&Member {

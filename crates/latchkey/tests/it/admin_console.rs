@@ -6,7 +6,8 @@
 //! `user list|set-role|invite` and `product show` answer as the pages do.
 
 use crate::support::Env;
-use latchkey_core::admin::{self, NewUser};
+use latchkey_core::admin::members;
+use latchkey_core::admin::{self, Actor, AdminError, NewUser};
 use latchkey_core::model::OrgRole;
 use latchkey_testkit::TestServer;
 use latchkey_testkit::browser::{Browser, hidden, location};
@@ -320,4 +321,68 @@ fn cli_lists_searches_changes_roles_and_invites() {
     assert_eq!(u["email"], tech);
     assert_eq!(u["role"], "contributor");
     assert_eq!(u["credential"]["client_id"], cred["client_id"]);
+}
+
+/// The console's `PATCH …/users/{userId}` (`members::update`) changes a member's role and
+/// account state together or not at all: a request whose second half would be refused
+/// changes nothing, not just the first half.
+#[tokio::test]
+async fn a_member_update_is_applied_whole_or_not_at_all() {
+    let s = TestServer::start().await;
+    let ctx = s.ctx();
+    let org = admin::create_org(&ctx, "Acme").await.unwrap();
+    let mut ids = Vec::new();
+    for email in ["boss@acme.example", "second@acme.example"] {
+        let u = admin::create_user(
+            &ctx,
+            NewUser {
+                org: &org.id,
+                email,
+                password: PASSWORD,
+                role: OrgRole::SystemAdmin,
+                given_name: None,
+                family_name: None,
+                country: None,
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(u.id);
+    }
+    let boss = Actor::User(ids[0].clone());
+    let role_of = |i: usize| {
+        let (store, org, id) = (s.state.store.clone(), org.id.clone(), ids[i].clone());
+        async move { store.membership(&org, &id).await.unwrap().unwrap().role }
+    };
+    // Stepping down and disabling oneself: the role change alone would be allowed (another
+    // admin stays), disabling oneself is not, so neither happens.
+    let err = members::update(
+        &ctx,
+        &boss,
+        &org.id,
+        "boss@acme.example",
+        Some(OrgRole::Developer),
+        Some(true),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, AdminError::Invalid(m) if m.contains("your own account")),
+        "{err:?}"
+    );
+    assert_eq!(role_of(0).await, OrgRole::SystemAdmin);
+    // Both halves allowed: both happen.
+    members::update(
+        &ctx,
+        &boss,
+        &org.id,
+        "second@acme.example",
+        Some(OrgRole::User),
+        Some(true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(role_of(1).await, OrgRole::User);
+    let second = s.state.store.get_user(&ids[1]).await.unwrap().unwrap();
+    assert!(second.disabled);
 }
