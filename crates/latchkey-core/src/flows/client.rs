@@ -9,7 +9,7 @@ use crate::admin::service_accounts;
 use crate::client_auth::{self, AuthMethod, PresentedAssertion};
 use crate::grants::jwt_bearer;
 use crate::ids::{ClientId, Jti, UserId};
-use crate::model::Credential;
+use crate::model::{Credential, SecretRecord};
 use crate::params::Params;
 use crate::scope::ScopeSet;
 use crate::token::{AccessTokenRequest, CTP_TECHNICAL, Dialect, issue_access_token};
@@ -46,14 +46,26 @@ pub async fn authenticate(
     let (_, used) = client_auth::authenticate(&presented, cred.as_ref(), &secrets)?;
     // Authenticated, so there is a credential: taken, not cloned (a hot-path allocation).
     let cred = cred.ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?;
+    record_secret_use(cx, &id, used).await?;
+    Ok((cred, presented.method))
+}
+
+/// Note that `used` (the secret a request authenticated with, if any) was used now, for
+/// the console's "last used" column: written when the stored time is older than
+/// `SECRET_USE_GRANULARITY_SECS`, so a busy client costs one write per five minutes.
+pub(super) async fn record_secret_use(
+    cx: &Context<'_>,
+    id: &ClientId,
+    used: Option<&SecretRecord>,
+) -> FlowResult<()> {
     if let Some(used) = used
         && used
             .last_used_at
             .is_none_or(|t| t.plus_secs(SECRET_USE_GRANULARITY_SECS) <= cx.now)
     {
-        cx.store.touch_secret(&id, &used.id, cx.now).await?;
+        cx.store.touch_secret(id, &used.id, cx.now).await?;
     }
-    Ok((cred, presented.method))
+    Ok(())
 }
 
 /// A secret's "last used" time is written when it is older than this, so a busy client

@@ -39,9 +39,9 @@ pub async fn exchange(
     if presented.secret.is_none() {
         return Err(ims(ErrorCode::InvalidClient, 401, "client_secret is required").into());
     }
-    let cred = client_auth::authenticate(&presented, Some(&cred), &secrets)?
-        .0
-        .clone();
+    let (cred, used) = client_auth::authenticate(&presented, Some(&cred), &secrets)?;
+    let cred = cred.clone();
+    client::record_secret_use(cx, &id, used).await?;
     let subject = client::technical_account(cx, &cred).await?;
     let keys = service_accounts::registered_keys(cx.store, &id).await?;
     let apis = cx.store.project_apis(&cred.project_id).await?;

@@ -564,3 +564,32 @@ async fn a_generated_key_pair_signs_assertions_the_exchange_accepts() {
         "{refused:?}"
     );
 }
+
+/// The IMS JWT exchange authenticates with the credential's client secret, so it counts
+/// as a use of that secret (the console's "last used"), as the token endpoint does; a
+/// refused secret does not.
+#[tokio::test]
+async fn the_ims_exchange_records_its_secrets_last_use() {
+    async fn exchange(s: &TestServer, c: &Sa, secret: &str) -> u16 {
+        let jwt = rs256(&ims_claims(s, c));
+        let form = [
+            ("client_id", c.client_id.as_str()),
+            ("client_secret", secret),
+            ("jwt_token", jwt.as_str()),
+        ];
+        s.post_form("/ims/exchange/jwt", &form)
+            .await
+            .status()
+            .as_u16()
+    }
+    let s = TestServer::start().await;
+    let c = service_account(&s, CredentialKind::ServiceAccountJwt, Some(RSA_CERT)).await;
+    let id = ClientId(c.client_id.clone());
+    let last_used = || async { s.state.store.active_secrets(&id).await.unwrap()[0].last_used_at };
+    assert_eq!(last_used().await, None);
+    s.clock.advance_secs(60);
+    assert_eq!(exchange(&s, &c, "wrong").await, 401);
+    assert_eq!(last_used().await, None, "a refused secret is not a use");
+    assert_eq!(exchange(&s, &c, &c.client_secret).await, 200);
+    assert_eq!(last_used().await, Some(s.clock.now()));
+}
