@@ -88,6 +88,7 @@ string_enum!(AuditAction {
     UserInvited => "user.invited",
     UserDisabled => "user.disabled",
     UserEnabled => "user.enabled",
+    UserRemoved => "user.removed",
     PasswordChanged => "user.password_changed",
     RoleChanged => "user.role_changed",
     ProductInstanceCreated => "product_instance.created",

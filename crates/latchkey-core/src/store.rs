@@ -395,6 +395,12 @@ pub trait AdminStore: Send + Sync {
     /// the user is not a member. Concurrent calls on one org are serialised, so two
     /// admins demoting each other cannot both succeed.
     async fn change_role(&self, org: &OrgId, user: &UserId, role: OrgRole) -> StoreResult<bool>;
+    /// One transaction: take `user` out of `org`, with what the membership gave them there
+    /// (their product profiles and product access in the org's instances, and unused
+    /// invitations to it). `Conflict`, changing nothing, when that leaves the org without
+    /// an enabled system admin; `false` when the user is not a member. The person stays
+    /// (their account and other orgs are theirs).
+    async fn remove_member(&self, org: &OrgId, user: &UserId) -> StoreResult<bool>;
     /// One transaction: a new person and their membership `m` (both or neither, so a
     /// failed membership leaves no user behind whose email blocks a retry).
     async fn insert_member_user(&self, user: &User, m: &Membership) -> StoreResult<()>;

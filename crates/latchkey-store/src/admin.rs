@@ -186,6 +186,45 @@ macro_rules! impl_admin {
                     Ok(true)
                 }
 
+                async fn remove_member(&self, org: &OrgId, user: &UserId) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
+                    if !Self::lock_org(&mut *tx, org.as_str()).await? {
+                        return Ok(false);
+                    }
+                    for sql in [
+                        "DELETE FROM profile_members WHERE user_id = $1 AND profile_id IN \
+                         (SELECT p.id FROM product_profiles p JOIN product_instances i \
+                          ON i.id = p.instance_id WHERE i.org_id = $2)",
+                        "DELETE FROM product_users WHERE user_id = $1 AND instance_id IN \
+                         (SELECT id FROM product_instances WHERE org_id = $2)",
+                        "DELETE FROM invitations WHERE user_id = $1 AND org_id = $2 \
+                         AND used_at IS NULL",
+                    ] {
+                        sqlx::query(sql)
+                            .bind(user.as_str())
+                            .bind(org.as_str())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    }
+                    let done =
+                        sqlx::query("DELETE FROM org_members WHERE org_id = $1 AND user_id = $2")
+                            .bind(org.as_str())
+                            .bind(user.as_str())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    if done.rows_affected() == 0 {
+                        // Dropping the transaction rolls the deletions above back.
+                        return Ok(false);
+                    }
+                    if Self::enabled_admins(&mut *tx, org.as_str()).await? == 0 {
+                        return Err(last_admin(org.as_str()));
+                    }
+                    self.commit_audited(tx).await?;
+                    Ok(true)
+                }
+
                 async fn insert_member_user(
                     &self,
                     user: &User,

@@ -144,6 +144,7 @@ suite! {
         product_writes_commit_their_audit_entries,
         deleting_a_subscription_takes_its_deliveries,
         a_member_user_is_written_with_its_membership_or_not_at_all,
+        removing_a_member_takes_their_org_access_only,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,

@@ -195,6 +195,17 @@ pub enum UserCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Remove a person from an org, with their product profiles there (their account
+    /// and other orgs stay; an org always keeps an enabled system admin).
+    Remove {
+        #[arg(long)]
+        org: String,
+        /// User id or email.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Invite a person to an org: prints a one-time link (valid 7 days) where they set
     /// their password.
     Invite {

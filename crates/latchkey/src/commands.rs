@@ -281,7 +281,12 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
         Command::Events(cmd) => {
             crate::members::events(&ctx, config.events_allow_private_targets, cmd).await
         }
-        Command::User(UserCmd::List { .. } | UserCmd::SetRole { .. } | UserCmd::Invite { .. })
+        Command::User(
+            UserCmd::List { .. }
+            | UserCmd::SetRole { .. }
+            | UserCmd::Remove { .. }
+            | UserCmd::Invite { .. },
+        )
         | Command::Product(
             ProductCmd::RenameProfile { .. }
             | ProductCmd::DeleteProfile { .. }

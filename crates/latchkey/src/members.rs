@@ -51,6 +51,17 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
                 human,
             )
         }
+        Command::User(UserCmd::Remove { org, user, json }) => {
+            let removed = members::remove(ctx, &op, &OrgId(org.clone()), &user)
+                .await
+                .map_err(err)?;
+            let human = format!("{} is no longer a member of {org}", removed.email);
+            (
+                json,
+                json!({"id": removed.id, "org_id": org, "removed": true}),
+                human,
+            )
+        }
         Command::User(UserCmd::Invite {
             org,
             email,

@@ -265,6 +265,20 @@ test('Chromium: the Admin Console', { timeout: 240000 }, async (t) => {
   assert.equal(again.status(), 404, 'the link works once')
   await invitee.close()
 
+  // Remove a member: invited by mistake, taken out again from their page (the confirm
+  // dialog is accepted), and gone from the list.
+  await page.goto(usersUrl)
+  await page.getByLabel('Email', { exact: true }).fill('oops@acme.example')
+  await page.getByLabel('Org role').selectOption('user')
+  await go(page, page.getByRole('button', { name: 'Add user' }))
+  await go(page, page.locator('#users tr[data-email="oops@acme.example"]').getByRole('link'))
+  await shot(page, 'member')
+  await go(page, page.getByRole('button', { name: 'Remove from organization' }))
+  assert.equal(new URL(page.url()).pathname, new URL(usersUrl).pathname)
+  assert.match(await page.locator('#notice').innerText(), /removed from the organization/)
+  assert.equal(await page.locator('#users tr[data-email="oops@acme.example"]').count(), 0)
+  await shot(page, 'member-removed')
+
   // Promote the new developer to system admin; now the first admin may step down.
   await page.goto(`${usersUrl}?q=marie`)
   await go(page, page.locator('#users tr[data-email="marie@acme.example"]').getByRole('link'))

@@ -245,6 +245,38 @@ pub async fn update(
     Ok(())
 }
 
+/// Take a person out of the org (the Admin Console's "Remove from organization"): their
+/// role, product profiles and product access in the org's instances, and unused
+/// invitations go; their account and other orgs stay. A technical account leaves with its
+/// credential instead, and the org keeps an enabled system admin (409).
+pub async fn remove(ctx: &Ctx<'_>, actor: &Actor, org: &OrgId, who: &str) -> AdminResult<User> {
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    let (user, role) = require_member(ctx, org, who).await?;
+    if user.kind == UserKind::Technical {
+        return Err(AdminError::Invalid(
+            "a technical account leaves the org with its credential; delete the credential \
+             instead"
+                .into(),
+        ));
+    }
+    let event = ctx.audit(
+        actor,
+        Some(org),
+        AuditAction::UserRemoved,
+        format!("user {}", user.id),
+        serde_json::json!({"email": user.email, "role": role}),
+    );
+    if !ctx
+        .store
+        .audited(vec![event])
+        .remove_member(org, &user.id)
+        .await?
+    {
+        return Err(AdminError::NotFound(format!("user {who}")));
+    }
+    Ok(user)
+}
+
 /// Disable or enable a member's account (disabling ends their sessions and revokes what
 /// their apps hold, SEC-25; the last enabled system admin cannot be disabled).
 pub async fn set_disabled(

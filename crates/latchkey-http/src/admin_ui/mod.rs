@@ -75,6 +75,9 @@ impl Flash {
                 "User disabled: they cannot sign in, and their apps lost their tokens."
             }
             Some("enabled") => "User enabled.",
+            Some("user-removed") => {
+                "User removed from the organization, with their product profiles here."
+            }
             Some("profile-added") => "Added to the product profile.",
             Some("profile-removed") => "Removed from the product profile.",
             Some("admin-added") => "Technical account added as product profile admin.",

@@ -412,6 +412,16 @@ pub(super) async fn action_post(
         "enable" => members::set_disabled(&ctx, &a, &org, &who, false)
             .await
             .map(|_| "enabled"),
+        // Their page is gone with their membership: back to the list.
+        "remove" => match members::remove(&ctx, &a, &org, &who).await {
+            Ok(_) => {
+                return done(
+                    &format!("/admin/orgs/{}/users", seg(org.as_str())),
+                    "user-removed",
+                );
+            }
+            Err(e) => Err(e),
+        },
         "add-profile" => {
             let admin = f.admin.as_deref() == Some("1");
             match members::detail(&ctx, &a, &org, &who).await {

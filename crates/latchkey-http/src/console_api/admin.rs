@@ -199,6 +199,22 @@ pub async fn user_patch(
     }
 }
 
+/// `DELETE /console/api/organizations/{orgId}/users/{userId}`
+pub async fn user_delete(
+    State(st): State<AppState>,
+    ConsolePath((org, who)): ConsolePath<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let ctx = st.admin_ctx();
+    let (org, fail) = org_path(&st, &ctx, org).await?;
+    members::remove(&ctx, &c.actor, &org, &who)
+        .await
+        .map_err(&fail)?;
+    Ok(StatusCode::NO_CONTENT.into_response_no_store())
+}
+
 /// `GET /console/api/organizations/{orgId}/settings`
 pub async fn settings_get(
     State(st): State<AppState>,

@@ -312,6 +312,12 @@ impl AdminStore for CachedStore {
         self.inner.change_role(org, user, role).await
     }
 
+    async fn remove_member(&self, org: &OrgId, user: &UserId) -> StoreResult<bool> {
+        let r = self.inner.remove_member(org, user).await;
+        self.cache.invalidate_all();
+        r
+    }
+
     async fn insert_member_user(&self, user: &User, m: &Membership) -> StoreResult<()> {
         let r = self.inner.insert_member_user(user, m).await;
         self.cache.invalidate_all();

@@ -652,3 +652,81 @@ pub async fn a_member_user_is_written_with_its_membership_or_not_at_all(s: &dyn 
             .is_none()
     );
 }
+
+/// Removing a member takes what the membership gave in that org (product profiles,
+/// product access, an unused invitation) and nothing in another org; the org keeps an
+/// enabled system admin.
+pub async fn removing_a_member_takes_their_org_access_only(s: &dyn Store) {
+    admins(s).await;
+    let (o1, o2, d1) = (OrgId("o1".into()), OrgId("o2".into()), UserId("d1".into()));
+    s.set_membership(&member("o2", "d1", OrgRole::Developer))
+        .await
+        .unwrap();
+    s.ensure_product("Workfront", T0).await.unwrap();
+    for (i, org) in [("i1", &o1), ("i2", &o2)] {
+        s.insert_instance(&ProductInstance {
+            id: i.into(),
+            org_id: org.clone(),
+            product: "Workfront".into(),
+            name: format!("Workfront {i}"),
+            created_at: T0,
+        })
+        .await
+        .unwrap();
+        let pf = format!("pf-{i}");
+        s.insert_profile(&ProductProfile {
+            id: pf.clone(),
+            instance_id: i.into(),
+            name: "Admins".into(),
+            created_at: T0,
+        })
+        .await
+        .unwrap();
+        s.set_profile_member(&pf, &d1, true, T0).await.unwrap();
+    }
+    let mut invited = person("n1", "new@acme.example");
+    invited.password_hash = None;
+    let inv = Invitation {
+        hash: TokenHash("h1".into()),
+        user_id: invited.id.clone(),
+        org_id: o1.clone(),
+        created_at: T0,
+        expires_at: Timestamp(T0.0 + 1000),
+    };
+    s.insert_invited_user(&invited, OrgRole::User, &inv)
+        .await
+        .unwrap();
+    let in_instance = |i: &'static str| async move {
+        s.instance_users(i)
+            .await
+            .unwrap()
+            .into_iter()
+            .any(|u| u.user.id.0 == "d1")
+    };
+    assert!(in_instance("i1").await && in_instance("i2").await);
+
+    assert!(s.remove_member(&o1, &d1).await.unwrap());
+    assert!(s.membership(&o1, &d1).await.unwrap().is_none());
+    assert!(s.profile_members("pf-i1").await.unwrap().is_empty());
+    assert!(!in_instance("i1").await, "no product access left in o1");
+    // Org o2 is untouched, and so is the person.
+    assert!(s.membership(&o2, &d1).await.unwrap().is_some());
+    assert_eq!(s.profile_members("pf-i2").await.unwrap().len(), 1);
+    assert!(in_instance("i2").await);
+    assert!(s.get_user(&d1).await.unwrap().is_some());
+    assert!(!s.remove_member(&o1, &d1).await.unwrap(), "not a member");
+    // An invited person's unused invitation goes with them.
+    assert!(s.remove_member(&o1, &invited.id).await.unwrap());
+    assert!(s.get_invitation(&th("h1"), T0).await.unwrap().is_none());
+    // Two admins: one may go, the last enabled one may not (and stays, with nothing
+    // of the refused removal applied).
+    assert!(s.remove_member(&o1, &UserId("a2".into())).await.unwrap());
+    expect_conflict(s.remove_member(&o1, &UserId("a1".into())).await);
+    assert_eq!(
+        s.membership(&o1, &UserId("a1".into()))
+            .await
+            .unwrap()
+            .map(|m| m.role),
+        Some(OrgRole::SystemAdmin)
+    );
+}

@@ -6,8 +6,9 @@
 //! `user list|set-role|invite` and `product show` answer as the pages do.
 
 use crate::support::Env;
-use latchkey_core::admin::members;
+use latchkey_core::admin::audit_log;
 use latchkey_core::admin::{self, Actor, AdminError, NewUser};
+use latchkey_core::admin::{members, products};
 use latchkey_core::model::OrgRole;
 use latchkey_testkit::TestServer;
 use latchkey_testkit::browser::{Browser, hidden, location};
@@ -321,6 +322,139 @@ fn cli_lists_searches_changes_roles_and_invites() {
     assert_eq!(u["email"], tech);
     assert_eq!(u["role"], "contributor");
     assert_eq!(u["credential"]["client_id"], cred["client_id"]);
+
+    // Removing members: a technical account leaves with its credential instead; a person
+    // goes, and is no longer listed.
+    let err = env.cli_fails(&["user", "remove", "--org", &org, "--user", tech]);
+    assert!(err.contains("delete the credential"), "{err}");
+    let r = env.cli_json(&[
+        "user",
+        "remove",
+        "--org",
+        &org,
+        "--user",
+        "marie@acme.example",
+        "--json",
+    ]);
+    assert_eq!(r["removed"], true, "{r}");
+    let all = env.cli_json(&["user", "list", "--org", &org, "--json"]);
+    let emails: Vec<&str> = all["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert!(!emails.contains(&"marie@acme.example"), "{emails:?}");
+    let err = env.cli_fails(&[
+        "user",
+        "remove",
+        "--org",
+        &org,
+        "--user",
+        "grace@acme.example",
+    ]);
+    assert!(err.contains("at least one enabled system admin"), "{err}");
+}
+
+/// An org's admin removes a member on the member's page ("Remove from organization",
+/// with the page's CSRF token): back on the list with a notice, the member gone from it
+/// and from the org's product profile, their page answering 404, and the removal in the
+/// audit log. Their own page offers no such button.
+#[tokio::test]
+async fn an_admin_removes_a_member_from_the_org() {
+    let s = TestServer::start().await;
+    let ctx = s.ctx();
+    let org = admin::create_org(&ctx, "Acme").await.unwrap();
+    let mut ids = Vec::new();
+    for (email, role) in [
+        ("admin@acme.example", OrgRole::SystemAdmin),
+        ("viewer@acme.example", OrgRole::User),
+    ] {
+        let u = admin::create_user(
+            &ctx,
+            NewUser {
+                org: &org.id,
+                email,
+                password: PASSWORD,
+                role,
+                given_name: None,
+                family_name: None,
+                country: None,
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(u.id);
+    }
+    let op = Actor::Operator;
+    let instance = products::create_instance(&ctx, &op, &org.id, "Workfront", None)
+        .await
+        .unwrap();
+    let profile = products::create_profile(&ctx, &op, &instance.id, "Reviewers")
+        .await
+        .unwrap();
+    products::add_profile_member(&ctx, &op, &profile.id, "viewer@acme.example", false)
+        .await
+        .unwrap();
+    let users = format!("/admin/orgs/{}/users", seg(org.id.as_str()));
+    let viewer_page = format!("{users}/{}", seg(ids[1].as_str()));
+    let mut b = signed_in(&s, "admin@acme.example").await;
+    let own = b
+        .get(&format!("{users}/{}", seg(ids[0].as_str())))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!own.contains("Remove from organization"));
+    let html = b.get(&viewer_page).await.text().await.unwrap();
+    assert!(html.contains("Remove from organization"));
+    // Without the page's token: refused, nothing removed.
+    let r = b.post(&format!("{viewer_page}/remove"), &[]).await;
+    assert_eq!(r.status(), 403);
+    assert!(
+        s.state
+            .store
+            .membership(&org.id, &ids[1])
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let r = b
+        .post(
+            &format!("{viewer_page}/remove"),
+            &[("csrf", &hidden(&html, "csrf"))],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("{users}?done=user-removed"));
+    let list = b.get(&location(&r)).await.text().await.unwrap();
+    assert!(
+        list.contains("User removed from the organization"),
+        "{list}"
+    );
+    assert!(!list.contains("viewer@acme.example"));
+    assert_eq!(b.get(&viewer_page).await.status(), 404);
+    assert!(
+        s.state
+            .store
+            .profile_members(&profile.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let log = audit_log::search_as_operator(
+        &ctx,
+        Some(&org.id),
+        &audit_log::Filter {
+            action: Some("user.removed"),
+            ..audit_log::Filter::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].actor, ids[0].as_str());
+    assert_eq!(log[0].details["role"], "user");
 }
 
 /// The console's `PATCH …/users/{userId}` (`members::update`) changes a member's role and

@@ -496,6 +496,14 @@ fn rows() -> Vec<Row> {
             true,
         ),
         admin_op(
+            "DELETE",
+            |t| format!("{}/users/{}", a(t), t.person),
+            None,
+            204,
+            true,
+            true,
+        ),
+        admin_op(
             "GET",
             |t| format!("{}/audit?limit=5", a(t)),
             None,

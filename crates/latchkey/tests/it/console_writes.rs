@@ -850,6 +850,7 @@ async fn the_openapi_document_matches_what_is_served() {
         "POST /console/api/organizations/{orgId}/users".to_owned(),
         "GET /console/api/organizations/{orgId}/users/{userId}".to_owned(),
         "PATCH /console/api/organizations/{orgId}/users/{userId}".to_owned(),
+        "DELETE /console/api/organizations/{orgId}/users/{userId}".to_owned(),
         "GET /console/api/organizations/{orgId}/settings".to_owned(),
         "GET /console/api/organizations/{orgId}/audit".to_owned(),
         "GET /console/api/projects/{projectId}/event-subscriptions".to_owned(),
