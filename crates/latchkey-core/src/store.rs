@@ -412,6 +412,10 @@ pub trait AdminStore: Send + Sync {
         role: OrgRole,
         invitation: &Invitation,
     ) -> StoreResult<()>;
+    /// One transaction: make an existing person (who has set no password) a member with
+    /// `m`'s role, and replace their unused invitations to `m`'s org with `invitation`
+    /// (a new link: the old ones stop working).
+    async fn invite_member(&self, m: &Membership, invitation: &Invitation) -> StoreResult<()>;
     /// The invitation with that hash if it is unused and unexpired at `now`.
     async fn get_invitation(
         &self,
@@ -419,7 +423,8 @@ pub trait AdminStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<Option<Invitation>>;
     /// One transaction: consume the invitation (unused and unexpired at `now`; of
-    /// concurrent calls exactly one wins) and set its user's password. The user, or
+    /// concurrent calls exactly one wins) and set its user's password, if they have none
+    /// yet (a link never resets a password). The user, or
     /// `None` when the invitation is not usable.
     async fn accept_invitation(
         &self,

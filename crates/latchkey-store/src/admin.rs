@@ -53,6 +53,31 @@ macro_rules! impl_admin {
             }
 
             impl $store {
+                async fn insert_invitation_with<'e, E>(ex: E, inv: &Invitation) -> StoreResult<()>
+                where
+                    E: sqlx::Executor<'e, Database = $db>,
+                {
+                    sqlx::query(
+                        "INSERT INTO invitations (hash, user_id, org_id, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(inv.hash.as_str())
+                    .bind(inv.user_id.as_str())
+                    .bind(inv.org_id.as_str())
+                    .bind(inv.created_at.0)
+                    .bind(inv.expires_at.0)
+                    .execute(ex)
+                    .await
+                    .map_err(|e| {
+                        error::write(
+                            e,
+                            |_| "invitation already exists".into(),
+                            || format!("org {} or user {}", inv.org_id, inv.user_id),
+                        )
+                    })?;
+                    Ok(())
+                }
+
                 /// Lock the org's row for the rest of the transaction.
                 async fn lock_org<'e, E>(ex: E, org: &str) -> StoreResult<bool>
                 where
@@ -253,24 +278,7 @@ macro_rules! impl_admin {
                         },
                     )
                     .await?;
-                    sqlx::query(
-                        "INSERT INTO invitations (hash, user_id, org_id, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(inv.hash.as_str())
-                    .bind(inv.user_id.as_str())
-                    .bind(inv.org_id.as_str())
-                    .bind(inv.created_at.0)
-                    .bind(inv.expires_at.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| {
-                        error::write(
-                            e,
-                            |_| "invitation already exists".into(),
-                            || format!("org {} or user {}", inv.org_id, inv.user_id),
-                        )
-                    })?;
+                    Self::insert_invitation_with(&mut *tx, inv).await?;
                     self.commit_audited(tx).await
                 }
 
@@ -297,6 +305,26 @@ macro_rules! impl_admin {
                     }))
                 }
 
+                async fn invite_member(
+                    &self,
+                    m: &latchkey_core::model::Membership,
+                    inv: &Invitation,
+                ) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await?;
+                    Self::set_membership_with(&mut *tx, m).await?;
+                    sqlx::query(
+                        "DELETE FROM invitations WHERE user_id = $1 AND org_id = $2 \
+                         AND used_at IS NULL",
+                    )
+                    .bind(inv.user_id.as_str())
+                    .bind(inv.org_id.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    Self::insert_invitation_with(&mut *tx, inv).await?;
+                    self.commit_audited(tx).await
+                }
+
                 async fn accept_invitation(
                     &self,
                     hash: &TokenHash,
@@ -320,7 +348,8 @@ macro_rules! impl_admin {
                         return Ok(None);
                     };
                     let done = sqlx::query(
-                        "UPDATE users SET password_hash = $1 WHERE id = $2 AND disabled = $3",
+                        "UPDATE users SET password_hash = $1 \
+                         WHERE id = $2 AND disabled = $3 AND password_hash IS NULL",
                     )
                     .bind(password_hash)
                     .bind(&user)

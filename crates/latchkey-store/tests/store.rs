@@ -145,6 +145,7 @@ suite! {
         deleting_a_subscription_takes_its_deliveries,
         a_member_user_is_written_with_its_membership_or_not_at_all,
         removing_a_member_takes_their_org_access_only,
+        a_new_invitation_replaces_the_old_one,
     ],
     shared: [
         concurrent_revocations_of_one_jti_all_succeed,

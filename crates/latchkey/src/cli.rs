@@ -206,6 +206,17 @@ pub enum UserCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print a new one-time invitation link (valid 7 days) for a member who has not set a
+    /// password yet; their old link stops working.
+    Reinvite {
+        #[arg(long)]
+        org: String,
+        /// User id or email.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Invite a person to an org: prints a one-time link (valid 7 days) where they set
     /// their password.
     Invite {

@@ -285,6 +285,7 @@ pub async fn dispatch(cli: Cli) -> CmdResult {
             UserCmd::List { .. }
             | UserCmd::SetRole { .. }
             | UserCmd::Remove { .. }
+            | UserCmd::Reinvite { .. }
             | UserCmd::Invite { .. },
         )
         | Command::Product(

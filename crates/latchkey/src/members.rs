@@ -62,6 +62,24 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
                 human,
             )
         }
+        Command::User(UserCmd::Reinvite { org, user, json }) => {
+            let added = members::reinvite(ctx, &op, &OrgId(org), &user)
+                .await
+                .map_err(err)?;
+            let secret = added.invitation.unwrap_or_default();
+            let url = format!("{}/invite/{secret}", base.trim_end_matches('/'));
+            let human = format!(
+                "new link for {} (the old one no longer works; this one works once, for 7 \
+                 days): {url}",
+                added.user.email
+            );
+            (
+                json,
+                json!({"id": added.user.id, "email": added.user.email, "invitation_url": url,
+                       "expires_in": members::INVITATION_TTL_SECS}),
+                human,
+            )
+        }
         Command::User(UserCmd::Invite {
             org,
             email,

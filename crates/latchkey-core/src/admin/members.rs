@@ -317,7 +317,8 @@ pub struct Added {
 
 /// A person to add to an org: with a password they can sign in at once; without one they
 /// get an invitation link that expires. An existing person of another org joins with
-/// `role` (their password stays theirs).
+/// `role` (their password stays theirs); one who never set a password and belongs to no
+/// org any more is invited again.
 pub struct NewMember<'a> {
     pub email: &'a str,
     pub given_name: Option<&'a str>,
@@ -345,6 +346,14 @@ pub async fn add(
             return Err(AdminError::Conflict(format!(
                 "{email} is already a member of this org"
             )));
+        }
+        // Someone who never set a password and belongs to no org any more (removed from
+        // the one that invited them) is invited again: joining alone would leave them no
+        // way to sign in.
+        if existing.password_hash.is_none()
+            && ctx.store.user_memberships(&existing.id).await?.is_empty()
+        {
+            return invite_existing(ctx, actor, org, existing, new.role).await;
         }
         let event = ctx.audit(
             actor,
@@ -403,14 +412,7 @@ pub async fn add(
         disabled: false,
         created_at: ctx.now,
     };
-    let secret = token(ctx.rng, 32);
-    let inv = Invitation {
-        hash: invitation_hash(&secret),
-        user_id: user.id.clone(),
-        org_id: org.clone(),
-        created_at: ctx.now,
-        expires_at: Timestamp(ctx.now.0 + INVITATION_TTL_SECS * 1000),
-    };
+    let (secret, inv) = new_invitation(ctx, &user.id, org);
     let event = ctx.audit(
         actor,
         Some(org),
@@ -427,6 +429,82 @@ pub async fn add(
         user,
         invitation: Some(secret),
     })
+}
+
+/// A fresh one-time link for `user` to join `org`: its secret (shown once) and the
+/// invitation that stores only its hash.
+fn new_invitation(ctx: &Ctx<'_>, user: &UserId, org: &OrgId) -> (String, Invitation) {
+    let secret = token(ctx.rng, 32);
+    let inv = Invitation {
+        hash: invitation_hash(&secret),
+        user_id: user.clone(),
+        org_id: org.clone(),
+        created_at: ctx.now,
+        expires_at: Timestamp(ctx.now.0 + INVITATION_TTL_SECS * 1000),
+    };
+    (secret, inv)
+}
+
+/// Invite `user` (who has set no password) to `org` with `role` through a new link,
+/// replacing their unused links to it: the membership, the invitation and the audit
+/// entry in one transaction.
+async fn invite_existing(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    user: User,
+    role: OrgRole,
+) -> AdminResult<Added> {
+    let (secret, inv) = new_invitation(ctx, &user.id, org);
+    let event = ctx.audit(
+        actor,
+        Some(org),
+        AuditAction::UserInvited,
+        format!("user {}", user.id),
+        serde_json::json!({"email": user.email, "role": role,
+                           "expires_at": inv.expires_at.0, "existing": true}),
+    );
+    let m = Membership {
+        org_id: org.clone(),
+        user_id: user.id.clone(),
+        role,
+    };
+    ctx.store
+        .audited(vec![event])
+        .invite_member(&m, &inv)
+        .await?;
+    Ok(Added {
+        user,
+        invitation: Some(secret),
+    })
+}
+
+/// A new invitation link for a member who has not set a password yet, when theirs
+/// expired or was lost (the old link stops working). Only for a person whose one org is
+/// this one: the link sets the password of an account, so it must open no other org's
+/// door.
+pub async fn reinvite(ctx: &Ctx<'_>, actor: &Actor, org: &OrgId, who: &str) -> AdminResult<Added> {
+    authorize_org(ctx, actor, org, Action::ManageOrg).await?;
+    let (user, role) = require_member(ctx, org, who).await?;
+    if user.kind != UserKind::Person {
+        return Err(AdminError::Invalid(
+            "a technical account has no password to set".into(),
+        ));
+    }
+    if user.password_hash.is_some() {
+        return Err(AdminError::Conflict(format!(
+            "{} has already set a password",
+            user.email
+        )));
+    }
+    if ctx.store.user_memberships(&user.id).await?.len() != 1 {
+        return Err(AdminError::Conflict(format!(
+            "{} also belongs to another org; only an org they alone belong to can invite them \
+             again",
+            user.email
+        )));
+    }
+    invite_existing(ctx, actor, org, user, role).await
 }
 
 fn invitation_hash(secret: &str) -> TokenHash {

@@ -48,6 +48,14 @@ pub(super) struct ListQuery {
     done: Option<String>,
 }
 
+/// The one-time link of an invitation's secret.
+pub(crate) fn invite_url(st: &AppState, secret: &str) -> String {
+    format!(
+        "{}/invite/{secret}",
+        st.tokens().issuer.trim_end_matches('/')
+    )
+}
+
 /// What the users page shows once, after adding someone by invitation.
 struct Invited {
     email: String,
@@ -193,11 +201,7 @@ pub(super) async fn add_post(
         Ok(added) => match added.invitation {
             // Shown once, in this no-store answer, never in a URL of ours.
             Some(secret) => {
-                let link = format!(
-                    "{}/invite/{}",
-                    st.tokens().issuer.trim_end_matches('/'),
-                    secret
-                );
+                let link = invite_url(&st, &secret);
                 list_page(
                     &st,
                     &headers,
@@ -376,7 +380,7 @@ pub(super) struct ActionForm {
     admin: Option<String>,
 }
 
-/// `role`, `disable`, `enable`, `add-profile`, `remove-profile`.
+/// `role`, `disable`, `enable`, `reinvite`, `remove`, `add-profile`, `remove-profile`.
 pub(super) async fn action_post(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -412,6 +416,31 @@ pub(super) async fn action_post(
         "enable" => members::set_disabled(&ctx, &a, &org, &who, false)
             .await
             .map(|_| "enabled"),
+        // The new link is shown once, on the list, as after adding someone.
+        "reinvite" => match members::reinvite(&ctx, &a, &org, &who).await {
+            Ok(added) => {
+                let link = invite_url(&st, added.invitation.as_deref().unwrap_or_default());
+                let notice = format!(
+                    "A new invitation link for {}: the old one no longer works. Send them \
+                     this one; it works once, for 7 days.",
+                    added.user.email
+                );
+                return list_page(
+                    &st,
+                    &headers,
+                    &me,
+                    &org,
+                    "",
+                    (StatusCode::OK, &Msg::Notice(notice)),
+                    Some(Invited {
+                        email: added.user.email,
+                        link,
+                    }),
+                )
+                .await;
+            }
+            Err(e) => Err(e),
+        },
         // Their page is gone with their membership: back to the list.
         "remove" => match members::remove(&ctx, &a, &org, &who).await {
             Ok(_) => {

@@ -123,13 +123,33 @@ pub async fn users_post(
     let mut v = user_json(&added.user);
     v["role"] = json!(b.role);
     v["invitation_url"] = match added.invitation {
-        Some(secret) => json!(format!(
-            "{}/invite/{secret}",
-            st.tokens().issuer.trim_end_matches('/')
-        )),
+        Some(secret) => json!(crate::admin_ui::invite_url(&st, &secret)),
         None => Value::Null,
     };
     Ok(reply(StatusCode::CREATED, v))
+}
+
+/// `POST /console/api/organizations/{orgId}/users/{userId}/invitation`: a new one-time
+/// link for a member who has not set a password (the old one stops working).
+pub async fn invitation_post(
+    State(st): State<AppState>,
+    ConsolePath((org, who)): ConsolePath<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let c = caller(&st, &method, &headers).await?;
+    let ctx = st.admin_ctx();
+    let (org, fail) = org_path(&st, &ctx, org).await?;
+    let added = members::reinvite(&ctx, &c.actor, &org, &who)
+        .await
+        .map_err(&fail)?;
+    let secret = added.invitation.unwrap_or_default();
+    Ok(reply(
+        StatusCode::CREATED,
+        json!({"id": added.user.id, "email": added.user.email,
+               "invitation_url": crate::admin_ui::invite_url(&st, &secret),
+               "expires_in": members::INVITATION_TTL_SECS}),
+    ))
 }
 
 /// `GET /console/api/organizations/{orgId}/users/{userId}`

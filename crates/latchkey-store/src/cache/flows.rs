@@ -335,6 +335,12 @@ impl AdminStore for CachedStore {
         r
     }
 
+    async fn invite_member(&self, m: &Membership, invitation: &Invitation) -> StoreResult<()> {
+        let r = self.inner.invite_member(m, invitation).await;
+        self.cache.invalidate_all();
+        r
+    }
+
     async fn get_invitation(
         &self,
         hash: &TokenHash,

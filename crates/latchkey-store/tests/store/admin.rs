@@ -730,3 +730,55 @@ pub async fn removing_a_member_takes_their_org_access_only(s: &dyn Store) {
         Some(OrgRole::SystemAdmin)
     );
 }
+
+/// A new invitation for a person who has set no password replaces their unused ones to
+/// that org (the old link stops working) and (re)makes them a member; a link never resets
+/// a password that is already set.
+pub async fn a_new_invitation_replaces_the_old_one(s: &dyn Store) {
+    admins(s).await;
+    let o1 = OrgId("o1".into());
+    let mut invited = person("n1", "new@acme.example");
+    invited.password_hash = None;
+    let inv = |hash: &str| Invitation {
+        hash: TokenHash(hash.into()),
+        user_id: invited.id.clone(),
+        org_id: o1.clone(),
+        created_at: T0,
+        expires_at: Timestamp(T0.0 + 1000),
+    };
+    s.insert_invited_user(&invited, OrgRole::User, &inv("h1"))
+        .await
+        .unwrap();
+    // Removed, then invited again with another role.
+    assert!(s.remove_member(&o1, &invited.id).await.unwrap());
+    s.invite_member(&member("o1", "n1", OrgRole::Developer), &inv("h2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.membership(&o1, &invited.id)
+            .await
+            .unwrap()
+            .map(|m| m.role),
+        Some(OrgRole::Developer)
+    );
+    // Invited again while a member: the earlier link stops working.
+    s.invite_member(&member("o1", "n1", OrgRole::Developer), &inv("h3"))
+        .await
+        .unwrap();
+    assert!(s.get_invitation(&th("h2"), T0).await.unwrap().is_none());
+    assert!(s.get_invitation(&th("h3"), T0).await.unwrap().is_some());
+    assert_eq!(
+        s.accept_invitation(&th("h3"), "hash-1", T0).await.unwrap(),
+        Some(invited.id.clone())
+    );
+    // A link made before the password was set cannot reset it.
+    s.invite_member(&member("o1", "n1", OrgRole::Developer), &inv("h4"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.accept_invitation(&th("h4"), "hash-2", T0).await.unwrap(),
+        None
+    );
+    let u = s.get_user(&invited.id).await.unwrap().unwrap();
+    assert_eq!(u.password_hash.as_deref(), Some("hash-1"));
+}

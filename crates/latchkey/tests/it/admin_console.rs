@@ -323,6 +323,19 @@ fn cli_lists_searches_changes_roles_and_invites() {
     assert_eq!(u["role"], "contributor");
     assert_eq!(u["credential"]["client_id"], cred["client_id"]);
 
+    // Marie never used her link: a new one replaces it.
+    let again = env.cli_json(&[
+        "user",
+        "reinvite",
+        "--org",
+        &org,
+        "--user",
+        "marie@acme.example",
+        "--json",
+    ]);
+    let new_url = again["invitation_url"].as_str().unwrap();
+    assert!(new_url.contains("/invite/") && new_url != url, "{again}");
+
     // Removing members: a technical account leaves with its credential instead; a person
     // goes, and is no longer listed.
     let err = env.cli_fails(&["user", "remove", "--org", &org, "--user", tech]);
@@ -519,4 +532,111 @@ async fn a_member_update_is_applied_whole_or_not_at_all() {
     assert_eq!(role_of(1).await, OrgRole::User);
     let second = s.state.store.get_user(&ids[1]).await.unwrap().unwrap();
     assert!(second.disabled);
+}
+
+/// The link of an invitation shown on the users page (`#invite-link`).
+fn invite_link(html: &str) -> String {
+    let start = html
+        .find(r#"id="invite-link""#)
+        .expect("an invitation link");
+    let value = &html[start..];
+    let value = &value[value.find("value=\"").unwrap() + 7..];
+    // minijinja escapes the slashes of an attribute value.
+    value[..value.find('"').unwrap()].replace("&#x2f;", "/")
+}
+
+/// An invited person who lost their link, or whose link expired, gets a new one from
+/// their page: the old link stops working, the new one sets their password. Removed and
+/// added again before setting one, they are invited again (joining alone would leave them
+/// no way to sign in). No new link for someone who set a password, or who also belongs to
+/// another org (the link would open that org too).
+#[tokio::test]
+async fn an_admin_sends_a_new_invitation_link() {
+    let s = TestServer::start().await;
+    let ctx = s.ctx();
+    let org = admin::create_org(&ctx, "Acme").await.unwrap();
+    let globex = admin::create_org(&ctx, "Globex").await.unwrap();
+    admin::create_user(
+        &ctx,
+        NewUser {
+            org: &org.id,
+            email: "admin@acme.example",
+            password: PASSWORD,
+            role: OrgRole::SystemAdmin,
+            given_name: None,
+            family_name: None,
+            country: None,
+        },
+    )
+    .await
+    .unwrap();
+    let op = Actor::Operator;
+    let invite = |email: &'static str, org: latchkey_core::ids::OrgId| {
+        let ctx = s.ctx();
+        async move {
+            let new = members::NewMember {
+                email,
+                given_name: None,
+                family_name: None,
+                role: OrgRole::Developer,
+                password: None,
+            };
+            members::add(&ctx, &Actor::Operator, &org, new)
+                .await
+                .unwrap()
+        }
+    };
+    let first = invite("marie@acme.example", org.id.clone()).await;
+    let old = first.invitation.unwrap();
+    let users = format!("/admin/orgs/{}/users", seg(org.id.as_str()));
+    let page = format!("{users}/{}", seg(first.user.id.as_str()));
+    let mut b = signed_in(&s, "admin@acme.example").await;
+    let html = b.get(&page).await.text().await.unwrap();
+    assert!(html.contains("New invitation link"));
+    let r = b
+        .post(
+            &format!("{page}/reinvite"),
+            &[("csrf", &hidden(&html, "csrf"))],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let list = r.text().await.unwrap();
+    assert!(list.contains("the old one no longer works"), "{list}");
+    let link = invite_link(&list);
+    let secret = link.rsplit('/').next().unwrap().to_owned();
+    assert_ne!(secret, old);
+    assert_eq!(b.get(&format!("/invite/{old}")).await.status(), 404);
+    assert_eq!(b.get(&format!("/invite/{secret}")).await.status(), 200);
+    members::accept(&ctx, &secret, "marie-s3cret-pass")
+        .await
+        .unwrap();
+    // She has a password now: no new link.
+    let err = members::reinvite(&ctx, &op, &org.id, "marie@acme.example")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AdminError::Conflict(_)), "{err:?}");
+
+    // Removed before setting a password, then added again: invited again.
+    let oops = invite("oops@acme.example", org.id.clone()).await;
+    members::remove(&ctx, &op, &org.id, "oops@acme.example")
+        .await
+        .unwrap();
+    let again = invite("oops@acme.example", org.id.clone()).await;
+    assert_eq!(again.user.id, oops.user.id, "the same person");
+    let secret = again.invitation.expect("a new link");
+    members::accept(&ctx, &secret, "oops-s3cret-pass")
+        .await
+        .unwrap();
+
+    // Pending in Acme and also a member of Globex: Acme cannot mint a password link.
+    let both = invite("both@acme.example", org.id.clone()).await;
+    let joined = invite("both@acme.example", globex.id.clone()).await;
+    assert!(joined.invitation.is_none(), "joins Globex without a link");
+    let err = members::reinvite(&ctx, &op, &org.id, both.user.id.as_str())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AdminError::Conflict(m) if m.contains("another org")),
+        "{err:?}"
+    );
 }

@@ -9,6 +9,7 @@
 use super::console_writes::{call, call_form, person};
 use crate::helpers::RSA_CERT;
 use latchkey_core::admin::console_ids::{ConsoleKind, number_of};
+use latchkey_core::admin::members::{self, NewMember};
 use latchkey_core::admin::{self, Actor, NewCredential, products, webhooks};
 use latchkey_core::ids::{ApiId, OrgId};
 use latchkey_core::model::{CredentialKind, OrgRole};
@@ -32,6 +33,8 @@ struct Target {
     /// product instance and one of its profiles; `n` makes names unique.
     n: usize,
     person: String,
+    /// A person invited to the org who has not set a password yet.
+    invitee: String,
     instance: String,
     profile: String,
     /// I/O Events: the project's Latchkey id, a subscription of it (to the shared
@@ -88,6 +91,23 @@ async fn target(s: &TestServer, org: &OrgId, n: usize) -> Target {
     .await
     .unwrap();
     let person_id = person(s, &org.0, &format!("person{n}@a.example"), OrgRole::User).await;
+    let invitee = members::add(
+        &ctx,
+        &Actor::Operator,
+        org,
+        NewMember {
+            email: &format!("invitee{n}@a.example"),
+            given_name: None,
+            family_name: None,
+            role: OrgRole::User,
+            password: None,
+        },
+    )
+    .await
+    .unwrap()
+    .user
+    .id
+    .0;
     let instance = products::create_instance(
         &ctx,
         &Actor::Operator,
@@ -126,6 +146,7 @@ async fn target(s: &TestServer, org: &OrgId, n: usize) -> Target {
         ],
         n,
         person: person_id.0,
+        invitee,
         instance: instance.id,
         profile: profile.id,
         delivery: webhooks::deliveries(&ctx, &Actor::Operator, &hook.id, 1)
@@ -493,6 +514,14 @@ fn rows() -> Vec<Row> {
             Some(|_| json!({"role": "developer"})),
             200,
             true,
+            true,
+        ),
+        admin_op(
+            "POST",
+            |t| format!("{}/users/{}/invitation", a(t), t.invitee),
+            None,
+            201,
+            false,
             true,
         ),
         admin_op(

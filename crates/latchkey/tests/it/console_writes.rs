@@ -851,6 +851,7 @@ async fn the_openapi_document_matches_what_is_served() {
         "GET /console/api/organizations/{orgId}/users/{userId}".to_owned(),
         "PATCH /console/api/organizations/{orgId}/users/{userId}".to_owned(),
         "DELETE /console/api/organizations/{orgId}/users/{userId}".to_owned(),
+        "POST /console/api/organizations/{orgId}/users/{userId}/invitation".to_owned(),
         "GET /console/api/organizations/{orgId}/settings".to_owned(),
         "GET /console/api/organizations/{orgId}/audit".to_owned(),
         "GET /console/api/projects/{projectId}/event-subscriptions".to_owned(),
