@@ -371,8 +371,9 @@ fn cli_lists_searches_changes_roles_and_invites() {
 
 /// An org's admin removes a member on the member's page ("Remove from organization",
 /// with the page's CSRF token): back on the list with a notice, the member gone from it
-/// and from the org's product profile, their page answering 404, and the removal in the
-/// audit log. Their own page offers no such button.
+/// and from the org's product profile, their page answering 404, the member's open
+/// console session no longer reaching the org (SEC-40), and the removal in the audit
+/// log. Their own page offers no such button.
 #[tokio::test]
 async fn an_admin_removes_a_member_from_the_org() {
     let s = TestServer::start().await;
@@ -411,6 +412,10 @@ async fn an_admin_removes_a_member_from_the_org() {
         .unwrap();
     let users = format!("/admin/orgs/{}/users", seg(org.id.as_str()));
     let viewer_page = format!("{users}/{}", seg(ids[1].as_str()));
+    // SEC-40: the member's Developer Console session, open before the removal.
+    let console_org = format!("/console/orgs/{}", seg(org.id.as_str()));
+    let mut viewer = signed_in(&s, "viewer@acme.example").await;
+    assert_eq!(viewer.get(&console_org).await.status(), 200);
     let mut b = signed_in(&s, "admin@acme.example").await;
     let own = b
         .get(&format!("{users}/{}", seg(ids[0].as_str())))
@@ -455,6 +460,11 @@ async fn an_admin_removes_a_member_from_the_org() {
             .unwrap()
             .is_empty()
     );
+    // Their session no longer opens the org (they stay signed in: their account, other
+    // orgs and the apps they use are theirs).
+    let r = viewer.get(&console_org).await;
+    assert_eq!(r.status(), 404);
+    assert!(!r.text().await.unwrap().contains("Acme"));
     let log = audit_log::search_as_operator(
         &ctx,
         Some(&org.id),
