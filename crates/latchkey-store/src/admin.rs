@@ -113,6 +113,27 @@ macro_rules! impl_admin {
                     .map_err(backend)
                 }
 
+                /// End a change of `org`'s members made in `tx` (the org's row locked):
+                /// `false` (rolled back) when it changed no row, the last-admin `Conflict`
+                /// (rolled back) when the org is left without an enabled system admin,
+                /// else commit with the view's audit entries. Whether it committed.
+                async fn commit_member_change(
+                    &self,
+                    mut tx: sqlx::Transaction<'static, $db>,
+                    org: &str,
+                    changed: u64,
+                ) -> StoreResult<bool> {
+                    if changed == 0 {
+                        return Ok(false);
+                    }
+                    if Self::enabled_admins(&mut *tx, org).await? == 0 {
+                        // Dropping the transaction rolls the change back.
+                        return Err(last_admin(org));
+                    }
+                    self.commit_audited(tx).await?;
+                    Ok(true)
+                }
+
                 /// Inside a write transaction about to disable `user`: lock each org the
                 /// user is a system admin of; `Conflict` if one of them would be left
                 /// without an enabled system admin.
@@ -200,15 +221,8 @@ macro_rules! impl_admin {
                     .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                    if done.rows_affected() == 0 {
-                        return Ok(false);
-                    }
-                    if Self::enabled_admins(&mut *tx, org.as_str()).await? == 0 {
-                        // Dropping the transaction rolls the change back.
-                        return Err(last_admin(org.as_str()));
-                    }
-                    self.commit_audited(tx).await?;
-                    Ok(true)
+                    self.commit_member_change(tx, org.as_str(), done.rows_affected())
+                        .await
                 }
 
                 async fn remove_member(&self, org: &OrgId, user: &UserId) -> StoreResult<bool> {
@@ -239,15 +253,9 @@ macro_rules! impl_admin {
                             .execute(&mut *tx)
                             .await
                             .map_err(backend)?;
-                    if done.rows_affected() == 0 {
-                        // Dropping the transaction rolls the deletions above back.
-                        return Ok(false);
-                    }
-                    if Self::enabled_admins(&mut *tx, org.as_str()).await? == 0 {
-                        return Err(last_admin(org.as_str()));
-                    }
-                    self.commit_audited(tx).await?;
-                    Ok(true)
+                    // Not a member: the deletions above are rolled back with the rest.
+                    self.commit_member_change(tx, org.as_str(), done.rows_affected())
+                        .await
                 }
 
                 async fn insert_member_user(

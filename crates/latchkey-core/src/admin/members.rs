@@ -413,14 +413,7 @@ pub async fn add(
         created_at: ctx.now,
     };
     let (secret, inv) = new_invitation(ctx, &user.id, org);
-    let event = ctx.audit(
-        actor,
-        Some(org),
-        AuditAction::UserInvited,
-        format!("user {}", user.id),
-        serde_json::json!({"email": user.email, "role": new.role,
-                           "expires_at": inv.expires_at.0}),
-    );
+    let event = invited_event(ctx, actor, &user, new.role, &inv, false);
     ctx.store
         .audited(vec![event])
         .insert_invited_user(&user, new.role, &inv)
@@ -445,6 +438,26 @@ fn new_invitation(ctx: &Ctx<'_>, user: &UserId, org: &OrgId) -> (String, Invitat
     (secret, inv)
 }
 
+/// The audit entry of an invitation to `inv`'s org (`existing`: the person was already
+/// known, and is invited again).
+fn invited_event(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    user: &User,
+    role: OrgRole,
+    inv: &Invitation,
+    existing: bool,
+) -> crate::model::AuditEvent {
+    ctx.audit(
+        actor,
+        Some(&inv.org_id),
+        AuditAction::UserInvited,
+        format!("user {}", user.id),
+        serde_json::json!({"email": user.email, "role": role,
+                           "expires_at": inv.expires_at.0, "existing": existing}),
+    )
+}
+
 /// Invite `user` (who has set no password) to `org` with `role` through a new link,
 /// replacing their unused links to it: the membership, the invitation and the audit
 /// entry in one transaction.
@@ -456,14 +469,7 @@ async fn invite_existing(
     role: OrgRole,
 ) -> AdminResult<Added> {
     let (secret, inv) = new_invitation(ctx, &user.id, org);
-    let event = ctx.audit(
-        actor,
-        Some(org),
-        AuditAction::UserInvited,
-        format!("user {}", user.id),
-        serde_json::json!({"email": user.email, "role": role,
-                           "expires_at": inv.expires_at.0, "existing": true}),
-    );
+    let event = invited_event(ctx, actor, &user, role, &inv, true);
     let m = Membership {
         org_id: org.clone(),
         user_id: user.id.clone(),

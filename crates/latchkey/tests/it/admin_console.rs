@@ -32,6 +32,25 @@ async fn signed_in(s: &TestServer, email: &str) -> Browser {
     b
 }
 
+/// A person of `org` with `role` who signs in with `PASSWORD`.
+async fn member(
+    ctx: &latchkey_core::admin::Ctx<'_>,
+    org: &latchkey_core::ids::OrgId,
+    email: &str,
+    role: OrgRole,
+) -> latchkey_core::ids::UserId {
+    let new = NewUser {
+        org,
+        email,
+        password: PASSWORD,
+        role,
+        given_name: None,
+        family_name: None,
+        country: None,
+    };
+    admin::create_user(ctx, new).await.unwrap().id
+}
+
 fn seg(id: &str) -> String {
     id.replace('@', "%40")
 }
@@ -49,21 +68,7 @@ async fn sec_40_only_system_admins_open_the_admin_console_and_changes_need_csrf(
         (&org.id, "viewer@acme.example", OrgRole::User),
         (&other.id, "admin@globex.example", OrgRole::SystemAdmin),
     ] {
-        let u = admin::create_user(
-            &ctx,
-            NewUser {
-                org: o,
-                email,
-                password: PASSWORD,
-                role,
-                given_name: None,
-                family_name: None,
-                country: None,
-            },
-        )
-        .await
-        .unwrap();
-        ids.push(u.id);
+        ids.push(member(&ctx, o, email, role).await);
     }
     let users = format!("/admin/orgs/{}/users", seg(org.id.as_str()));
     let admin_page = format!("{users}/{}", seg(ids[0].as_str()));
@@ -384,21 +389,7 @@ async fn an_admin_removes_a_member_from_the_org() {
         ("admin@acme.example", OrgRole::SystemAdmin),
         ("viewer@acme.example", OrgRole::User),
     ] {
-        let u = admin::create_user(
-            &ctx,
-            NewUser {
-                org: &org.id,
-                email,
-                password: PASSWORD,
-                role,
-                given_name: None,
-                family_name: None,
-                country: None,
-            },
-        )
-        .await
-        .unwrap();
-        ids.push(u.id);
+        ids.push(member(&ctx, &org.id, email, role).await);
     }
     let op = Actor::Operator;
     let instance = products::create_instance(&ctx, &op, &org.id, "Workfront", None)
@@ -490,21 +481,7 @@ async fn a_member_update_is_applied_whole_or_not_at_all() {
     let org = admin::create_org(&ctx, "Acme").await.unwrap();
     let mut ids = Vec::new();
     for email in ["boss@acme.example", "second@acme.example"] {
-        let u = admin::create_user(
-            &ctx,
-            NewUser {
-                org: &org.id,
-                email,
-                password: PASSWORD,
-                role: OrgRole::SystemAdmin,
-                given_name: None,
-                family_name: None,
-                country: None,
-            },
-        )
-        .await
-        .unwrap();
-        ids.push(u.id);
+        ids.push(member(&ctx, &org.id, email, OrgRole::SystemAdmin).await);
     }
     let boss = Actor::User(ids[0].clone());
     let role_of = |i: usize| {
@@ -566,20 +543,7 @@ async fn an_admin_sends_a_new_invitation_link() {
     let ctx = s.ctx();
     let org = admin::create_org(&ctx, "Acme").await.unwrap();
     let globex = admin::create_org(&ctx, "Globex").await.unwrap();
-    admin::create_user(
-        &ctx,
-        NewUser {
-            org: &org.id,
-            email: "admin@acme.example",
-            password: PASSWORD,
-            role: OrgRole::SystemAdmin,
-            given_name: None,
-            family_name: None,
-            country: None,
-        },
-    )
-    .await
-    .unwrap();
+    member(&ctx, &org.id, "admin@acme.example", OrgRole::SystemAdmin).await;
     let op = Actor::Operator;
     let invite = |email: &'static str, org: latchkey_core::ids::OrgId| {
         let ctx = s.ctx();
