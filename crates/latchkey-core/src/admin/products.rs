@@ -63,11 +63,15 @@ async fn managed_profile(
     Ok((p, i))
 }
 
+/// A new instance of `product` in `org`. Made by someone (`by`), it is in the audit log;
+/// made on the way (a credential's technical account provisioned), its credential's entry
+/// covers it.
 async fn new_instance(
     ctx: &Ctx<'_>,
     org: &OrgId,
     product: &str,
     name: &str,
+    by: Option<&Actor>,
 ) -> AdminResult<ProductInstance> {
     ctx.store.ensure_product(product, ctx.now).await?;
     let i = ProductInstance {
@@ -77,7 +81,17 @@ async fn new_instance(
         name: name.to_owned(),
         created_at: ctx.now,
     };
-    ctx.store.insert_instance(&i).await?;
+    let events = match by {
+        Some(actor) => vec![ctx.audit(
+            actor,
+            Some(org),
+            AuditAction::ProductInstanceCreated,
+            format!("product instance {}", i.id),
+            serde_json::json!({"product": i.product, "name": i.name}),
+        )],
+        None => Vec::new(),
+    };
+    ctx.store.audited(events).insert_instance(&i).await?;
     Ok(i)
 }
 
@@ -96,23 +110,7 @@ pub async fn create_instance(
     authorize_org(ctx, actor, org, Action::ManageProducts).await?;
     let product = check_name("product name", product)?;
     let name = check_name("instance name", name.unwrap_or(&product))?;
-    ctx.store.ensure_product(&product, ctx.now).await?;
-    let i = ProductInstance {
-        id: lower_hex(ctx.rng, 12),
-        org_id: org.clone(),
-        product,
-        name,
-        created_at: ctx.now,
-    };
-    let event = ctx.audit(
-        actor,
-        Some(org),
-        AuditAction::ProductInstanceCreated,
-        format!("product instance {}", i.id),
-        serde_json::json!({"product": i.product, "name": i.name}),
-    );
-    ctx.store.audited(vec![event]).insert_instance(&i).await?;
-    Ok(i)
+    new_instance(ctx, org, &product, &name, Some(actor)).await
 }
 
 pub async fn list_instances(
@@ -325,7 +323,7 @@ pub async fn provision_technical_account(
             .find(|i| i.product == product);
         let instance = match existing {
             Some(i) => i,
-            None => match new_instance(ctx, &cred.org_id, &product, &product).await {
+            None => match new_instance(ctx, &cred.org_id, &product, &product, None).await {
                 Ok(i) => i,
                 // Another request created it meanwhile: use that one.
                 Err(AdminError::Conflict(_)) => ctx
