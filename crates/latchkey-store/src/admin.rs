@@ -43,6 +43,11 @@ macro_rules! impl_admin {
             use $crate::error::{self, backend};
             use $crate::rows;
 
+            /// A person's unused invitations to an org (`$1` the user, `$2` the org): gone
+            /// when they leave it or get a new link.
+            const DELETE_OPEN_INVITATIONS: &str = "DELETE FROM invitations \
+                WHERE user_id = $1 AND org_id = $2 AND used_at IS NULL";
+
             /// The user columns prefixed with `u.`.
             fn user_columns() -> String {
                 rows::UserRow::COLUMNS
@@ -236,8 +241,7 @@ macro_rules! impl_admin {
                           ON i.id = p.instance_id WHERE i.org_id = $2)",
                         "DELETE FROM product_users WHERE user_id = $1 AND instance_id IN \
                          (SELECT id FROM product_instances WHERE org_id = $2)",
-                        "DELETE FROM invitations WHERE user_id = $1 AND org_id = $2 \
-                         AND used_at IS NULL",
+                        DELETE_OPEN_INVITATIONS,
                     ] {
                         sqlx::query(sql)
                             .bind(user.as_str())
@@ -320,15 +324,12 @@ macro_rules! impl_admin {
                 ) -> StoreResult<()> {
                     let mut tx = self.begin_write().await?;
                     Self::set_membership_with(&mut *tx, m).await?;
-                    sqlx::query(
-                        "DELETE FROM invitations WHERE user_id = $1 AND org_id = $2 \
-                         AND used_at IS NULL",
-                    )
-                    .bind(inv.user_id.as_str())
-                    .bind(inv.org_id.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+                    sqlx::query(DELETE_OPEN_INVITATIONS)
+                        .bind(inv.user_id.as_str())
+                        .bind(inv.org_id.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
                     Self::insert_invitation_with(&mut *tx, inv).await?;
                     self.commit_audited(tx).await
                 }

@@ -63,19 +63,18 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
             )
         }
         Command::User(UserCmd::Reinvite { org, user, json }) => {
-            let added = members::reinvite(ctx, &op, &OrgId(org), &user)
+            let (invited, secret) = members::reinvite(ctx, &op, &OrgId(org), &user)
                 .await
                 .map_err(err)?;
-            let secret = added.invitation.unwrap_or_default();
-            let url = format!("{}/invite/{secret}", base.trim_end_matches('/'));
+            let url = members::invitation_url(base, &secret);
             let human = format!(
                 "new link for {} (the old one no longer works; this one works once, for 7 \
                  days): {url}",
-                added.user.email
+                invited.email
             );
             (
                 json,
-                json!({"id": added.user.id, "email": added.user.email, "invitation_url": url,
+                json!({"id": invited.id, "email": invited.email, "invitation_url": url,
                        "expires_in": members::INVITATION_TTL_SECS}),
                 human,
             )
@@ -113,7 +112,7 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
                     human,
                 );
             };
-            let url = format!("{}/invite/{secret}", base.trim_end_matches('/'));
+            let url = members::invitation_url(base, &secret);
             let human = format!(
                 "invited {}; send them this link (works once, for 7 days): {url}",
                 added.user.email

@@ -18,6 +18,12 @@ use crate::secret::sha256_hex;
 
 /// How long an invitation link works.
 pub const INVITATION_TTL_SECS: i64 = 7 * 24 * 3600;
+
+/// The link where an invited person sets their password: `/invite/{secret}` on `base`
+/// (the issuer).
+pub fn invitation_url(base: &str, secret: &str) -> String {
+    format!("{}/invite/{secret}", base.trim_end_matches('/'))
+}
 /// At most this many members per search answer.
 pub const SEARCH_LIMIT: i64 = 200;
 
@@ -178,6 +184,21 @@ pub async fn change_role(
     authorize_org(ctx, actor, org, Action::ManageOrg).await?;
     let (user, was) = require_member(ctx, org, who).await?;
     may_change_role(&user)?;
+    write_role(ctx, actor, org, who, &user, was, role).await?;
+    Ok(Member { user, role })
+}
+
+/// The role change of `user` (`who`, found, authorized and checked), with its audit
+/// entry.
+async fn write_role(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    who: &str,
+    user: &User,
+    was: OrgRole,
+    role: OrgRole,
+) -> AdminResult<()> {
     let event = ctx.audit(
         actor,
         Some(org),
@@ -193,7 +214,7 @@ pub async fn change_role(
     {
         return Err(AdminError::NotFound(format!("user {who}")));
     }
-    Ok(Member { user, role })
+    Ok(())
 }
 
 fn may_change_role(user: &User) -> AdminResult<()> {
@@ -229,7 +250,7 @@ pub async fn update(
     disabled: Option<bool>,
 ) -> AdminResult<()> {
     authorize_org(ctx, actor, org, Action::ManageOrg).await?;
-    let (user, _) = require_member(ctx, org, who).await?;
+    let (user, was) = require_member(ctx, org, who).await?;
     if role.is_some() {
         may_change_role(&user)?;
     }
@@ -237,10 +258,10 @@ pub async fn update(
         may_set_disabled(actor, &user, disabled)?;
     }
     if let Some(role) = role {
-        change_role(ctx, actor, org, who, role).await?;
+        write_role(ctx, actor, org, who, &user, was, role).await?;
     }
     if let Some(disabled) = disabled {
-        set_disabled(ctx, actor, org, who, disabled).await?;
+        write_disabled(ctx, actor, org, &user, disabled).await?;
     }
     Ok(())
 }
@@ -289,6 +310,18 @@ pub async fn set_disabled(
     authorize_org(ctx, actor, org, Action::ManageOrg).await?;
     let (user, _) = require_member(ctx, org, who).await?;
     may_set_disabled(actor, &user, disabled)?;
+    write_disabled(ctx, actor, org, &user, disabled).await?;
+    Ok(User { disabled, ..user })
+}
+
+/// Disabling or enabling `user` (found, authorized and checked), with its audit entry.
+async fn write_disabled(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    user: &User,
+    disabled: bool,
+) -> AdminResult<()> {
     let event = ctx.audit(
         actor,
         Some(org),
@@ -304,7 +337,7 @@ pub async fn set_disabled(
         .audited(vec![event])
         .update_user_security(&user.id, Some(disabled), None, ctx.now)
         .await?;
-    Ok(User { disabled, ..user })
+    Ok(())
 }
 
 /// What adding a person to an org gives back: the person, and when they were invited the
@@ -353,7 +386,11 @@ pub async fn add(
         if existing.password_hash.is_none()
             && ctx.store.user_memberships(&existing.id).await?.is_empty()
         {
-            return invite_existing(ctx, actor, org, existing, new.role).await;
+            let (user, secret) = invite_existing(ctx, actor, org, existing, new.role).await?;
+            return Ok(Added {
+                user,
+                invitation: Some(secret),
+            });
         }
         let event = ctx.audit(
             actor,
@@ -467,7 +504,7 @@ async fn invite_existing(
     org: &OrgId,
     user: User,
     role: OrgRole,
-) -> AdminResult<Added> {
+) -> AdminResult<(User, String)> {
     let (secret, inv) = new_invitation(ctx, &user.id, org);
     let event = invited_event(ctx, actor, &user, role, &inv, true);
     let m = Membership {
@@ -479,17 +516,19 @@ async fn invite_existing(
         .audited(vec![event])
         .invite_member(&m, &inv)
         .await?;
-    Ok(Added {
-        user,
-        invitation: Some(secret),
-    })
+    Ok((user, secret))
 }
 
 /// A new invitation link for a member who has not set a password yet, when theirs
 /// expired or was lost (the old link stops working). Only for a person whose one org is
 /// this one: the link sets the password of an account, so it must open no other org's
-/// door.
-pub async fn reinvite(ctx: &Ctx<'_>, actor: &Actor, org: &OrgId, who: &str) -> AdminResult<Added> {
+/// door. The person, and the new link's secret (shown once).
+pub async fn reinvite(
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    org: &OrgId,
+    who: &str,
+) -> AdminResult<(User, String)> {
     authorize_org(ctx, actor, org, Action::ManageOrg).await?;
     let (user, role) = require_member(ctx, org, who).await?;
     if user.kind != UserKind::Person {

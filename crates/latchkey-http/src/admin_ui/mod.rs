@@ -10,7 +10,6 @@ mod audit;
 mod invite;
 mod products;
 mod users;
-pub(crate) use users::invite_url;
 
 use crate::console_ui::{Msg, page, person, read_failed, seg};
 use crate::state::AppState;

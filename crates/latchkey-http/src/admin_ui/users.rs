@@ -48,14 +48,6 @@ pub(super) struct ListQuery {
     done: Option<String>,
 }
 
-/// The one-time link of an invitation's secret.
-pub(crate) fn invite_url(st: &AppState, secret: &str) -> String {
-    format!(
-        "{}/invite/{secret}",
-        st.tokens().issuer.trim_end_matches('/')
-    )
-}
-
 /// What the users page shows once, after adding someone by invitation.
 struct Invited {
     email: String,
@@ -201,7 +193,7 @@ pub(super) async fn add_post(
         Ok(added) => match added.invitation {
             // Shown once, in this no-store answer, never in a URL of ours.
             Some(secret) => {
-                let link = invite_url(&st, &secret);
+                let link = members::invitation_url(&st.tokens().issuer, &secret);
                 list_page(
                     &st,
                     &headers,
@@ -418,12 +410,12 @@ pub(super) async fn action_post(
             .map(|_| "enabled"),
         // The new link is shown once, on the list, as after adding someone.
         "reinvite" => match members::reinvite(&ctx, &a, &org, &who).await {
-            Ok(added) => {
-                let link = invite_url(&st, added.invitation.as_deref().unwrap_or_default());
+            Ok((invited, secret)) => {
+                let link = members::invitation_url(&st.tokens().issuer, &secret);
                 let notice = format!(
                     "A new invitation link for {}: the old one no longer works. Send them \
                      this one; it works once, for 7 days.",
-                    added.user.email
+                    invited.email
                 );
                 return list_page(
                     &st,
@@ -433,7 +425,7 @@ pub(super) async fn action_post(
                     "",
                     (StatusCode::OK, &Msg::Notice(notice)),
                     Some(Invited {
-                        email: added.user.email,
+                        email: invited.email,
                         link,
                     }),
                 )

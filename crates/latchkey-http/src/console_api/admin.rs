@@ -123,7 +123,7 @@ pub async fn users_post(
     let mut v = user_json(&added.user);
     v["role"] = json!(b.role);
     v["invitation_url"] = match added.invitation {
-        Some(secret) => json!(crate::admin_ui::invite_url(&st, &secret)),
+        Some(secret) => json!(members::invitation_url(&st.tokens().issuer, &secret)),
         None => Value::Null,
     };
     Ok(reply(StatusCode::CREATED, v))
@@ -140,14 +140,13 @@ pub async fn invitation_post(
     let c = caller(&st, &method, &headers).await?;
     let ctx = st.admin_ctx();
     let (org, fail) = org_path(&st, &ctx, org).await?;
-    let added = members::reinvite(&ctx, &c.actor, &org, &who)
+    let (user, secret) = members::reinvite(&ctx, &c.actor, &org, &who)
         .await
         .map_err(&fail)?;
-    let secret = added.invitation.unwrap_or_default();
     Ok(reply(
         StatusCode::CREATED,
-        json!({"id": added.user.id, "email": added.user.email,
-               "invitation_url": crate::admin_ui::invite_url(&st, &secret),
+        json!({"id": user.id, "email": user.email,
+               "invitation_url": members::invitation_url(&st.tokens().issuer, &secret),
                "expires_in": members::INVITATION_TTL_SECS}),
     ))
 }

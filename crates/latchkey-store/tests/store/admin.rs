@@ -42,6 +42,21 @@ async fn admins(s: &dyn Store) {
     s.insert_credential(&c, Some(&tech), None).await.unwrap();
 }
 
+/// Person `n1`, who has set no password, and an invitation of theirs to `o1` (hash
+/// `hash`) that lives until `T0 + 1000`.
+fn invited(hash: &str) -> (latchkey_core::model::User, Invitation) {
+    let mut user = person("n1", "new@acme.example");
+    user.password_hash = None;
+    let inv = Invitation {
+        hash: TokenHash(hash.into()),
+        user_id: user.id.clone(),
+        org_id: OrgId("o1".into()),
+        created_at: T0,
+        expires_at: Timestamp(T0.0 + 1000),
+    };
+    (user, inv)
+}
+
 fn emails(found: &[(latchkey_core::model::User, OrgRole)]) -> Vec<String> {
     found.iter().map(|(u, _)| u.email.clone()).collect()
 }
@@ -173,15 +188,7 @@ pub async fn concurrent_demotions_keep_one_system_admin(s: Arc<dyn Store>) {
 
 pub async fn invitations_work_once_and_expire(s: &dyn Store) {
     admins(s).await;
-    let mut invited = person("n1", "new@acme.example");
-    invited.password_hash = None;
-    let inv = Invitation {
-        hash: TokenHash("h1".into()),
-        user_id: invited.id.clone(),
-        org_id: OrgId("o1".into()),
-        created_at: T0,
-        expires_at: Timestamp(T0.0 + 1000),
-    };
+    let (invited, inv) = invited("h1");
     s.insert_invited_user(&invited, OrgRole::Developer, &inv)
         .await
         .unwrap();
@@ -684,15 +691,7 @@ pub async fn removing_a_member_takes_their_org_access_only(s: &dyn Store) {
         .unwrap();
         s.set_profile_member(&pf, &d1, true, T0).await.unwrap();
     }
-    let mut invited = person("n1", "new@acme.example");
-    invited.password_hash = None;
-    let inv = Invitation {
-        hash: TokenHash("h1".into()),
-        user_id: invited.id.clone(),
-        org_id: o1.clone(),
-        created_at: T0,
-        expires_at: Timestamp(T0.0 + 1000),
-    };
+    let (invited, inv) = invited("h1");
     s.insert_invited_user(&invited, OrgRole::User, &inv)
         .await
         .unwrap();
@@ -737,15 +736,8 @@ pub async fn removing_a_member_takes_their_org_access_only(s: &dyn Store) {
 pub async fn a_new_invitation_replaces_the_old_one(s: &dyn Store) {
     admins(s).await;
     let o1 = OrgId("o1".into());
-    let mut invited = person("n1", "new@acme.example");
-    invited.password_hash = None;
-    let inv = |hash: &str| Invitation {
-        hash: TokenHash(hash.into()),
-        user_id: invited.id.clone(),
-        org_id: o1.clone(),
-        created_at: T0,
-        expires_at: Timestamp(T0.0 + 1000),
-    };
+    let (invited, _) = invited("h1");
+    let inv = |hash: &str| self::invited(hash).1;
     s.insert_invited_user(&invited, OrgRole::User, &inv("h1"))
         .await
         .unwrap();
