@@ -5,7 +5,8 @@
 
 use crate::cli::{Command, ProductCmd, UserCmd};
 use crate::commands::CmdResult;
-use latchkey_core::admin::members::{self, NewMember, member_json};
+use latchkey_core::admin::invitations::{self, NewMember};
+use latchkey_core::admin::members::{self, member_json};
 use latchkey_core::admin::{Actor, AdminError, Ctx, products};
 use latchkey_core::ids::OrgId;
 use latchkey_core::model::OrgRole;
@@ -63,10 +64,10 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
             )
         }
         Command::User(UserCmd::Reinvite { org, user, json }) => {
-            let (invited, secret) = members::reinvite(ctx, &op, &OrgId(org), &user)
+            let (invited, secret) = invitations::reinvite(ctx, &op, &OrgId(org), &user)
                 .await
                 .map_err(err)?;
-            let url = members::invitation_url(base, &secret);
+            let url = invitations::invitation_url(base, &secret);
             let human = format!(
                 "new link for {} (the old one no longer works; this one works once, for 7 \
                  days): {url}",
@@ -75,7 +76,7 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
             (
                 json,
                 json!({"id": invited.id, "email": invited.email, "invitation_url": url,
-                       "expires_in": members::INVITATION_TTL_SECS}),
+                       "expires_in": invitations::INVITATION_TTL_SECS}),
                 human,
             )
         }
@@ -87,7 +88,7 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
             family_name,
             json,
         }) => {
-            let added = members::add(
+            let added = invitations::add(
                 ctx,
                 &op,
                 &OrgId(org),
@@ -112,7 +113,7 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
                     human,
                 );
             };
-            let url = members::invitation_url(base, &secret);
+            let url = invitations::invitation_url(base, &secret);
             let human = format!(
                 "invited {}; send them this link (works once, for 7 days): {url}",
                 added.user.email
@@ -120,7 +121,7 @@ pub async fn run(ctx: &Ctx<'_>, base: &str, cmd: Command) -> CmdResult {
             (
                 json,
                 json!({"id": added.user.id, "email": added.user.email, "invitation_url": url,
-                       "expires_in": members::INVITATION_TTL_SECS}),
+                       "expires_in": invitations::INVITATION_TTL_SECS}),
                 human,
             )
         }

@@ -18,6 +18,7 @@ pub mod console_services;
 pub mod console_subscriptions;
 pub mod credentials;
 pub mod demo;
+pub mod invitations;
 pub mod keys;
 pub mod members;
 pub mod products;

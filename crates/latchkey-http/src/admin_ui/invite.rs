@@ -10,7 +10,7 @@ use crate::state::AppState;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::{AdminError, members};
+use latchkey_core::admin::{AdminError, invitations};
 use serde::Deserialize;
 
 fn unusable() -> Response {
@@ -58,7 +58,7 @@ pub(super) async fn invite_get(
     Path(token): Path<String>,
 ) -> Response {
     let ctx = st.admin_ctx();
-    match members::invitation(&ctx, &token).await {
+    match invitations::invitation(&ctx, &token).await {
         Ok((_, user, org)) => form(&st, &headers, StatusCode::OK, &user.email, &org.name, None),
         Err(e) => failed(e),
     }
@@ -83,7 +83,7 @@ pub(super) async fn invite_post(
         return csrf_refused();
     }
     let ctx = st.admin_ctx();
-    let (user, org) = match members::invitation(&ctx, &token).await {
+    let (user, org) = match invitations::invitation(&ctx, &token).await {
         Ok((_, u, o)) => (u, o),
         Err(e) => return failed(e),
     };
@@ -100,7 +100,7 @@ pub(super) async fn invite_post(
     if f.password != f.confirm {
         return again("The two passwords differ.");
     }
-    match members::accept(&ctx, &token, &f.password).await {
+    match invitations::accept(&ctx, &token, &f.password).await {
         Ok(_) => see_other("/login?return_to=%2Fconsole"),
         Err(AdminError::Invalid(m)) => again(&m),
         Err(e) => failed(e),

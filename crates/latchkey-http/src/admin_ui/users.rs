@@ -9,7 +9,8 @@ use crate::state::AppState;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::members::{self, NewMember};
+use latchkey_core::admin::invitations::{self, NewMember};
+use latchkey_core::admin::members;
 use latchkey_core::admin::products;
 use latchkey_core::ids::OrgId;
 use latchkey_core::model::{OrgRole, User, UserKind};
@@ -189,11 +190,11 @@ pub(super) async fn add_post(
         // A password field left empty means: invite them.
         password: f.password.as_deref().filter(|p| !p.is_empty()),
     };
-    match members::add(&ctx, &actor(&user), &org, new).await {
+    match invitations::add(&ctx, &actor(&user), &org, new).await {
         Ok(added) => match added.invitation {
             // Shown once, in this no-store answer, never in a URL of ours.
             Some(secret) => {
-                let link = members::invitation_url(&st.tokens().issuer, &secret);
+                let link = invitations::invitation_url(&st.tokens().issuer, &secret);
                 list_page(
                     &st,
                     &headers,
@@ -409,9 +410,9 @@ pub(super) async fn action_post(
             .await
             .map(|_| "enabled"),
         // The new link is shown once, on the list, as after adding someone.
-        "reinvite" => match members::reinvite(&ctx, &a, &org, &who).await {
+        "reinvite" => match invitations::reinvite(&ctx, &a, &org, &who).await {
             Ok((invited, secret)) => {
-                let link = members::invitation_url(&st.tokens().issuer, &secret);
+                let link = invitations::invitation_url(&st.tokens().issuer, &secret);
                 let notice = format!(
                     "A new invitation link for {}: the old one no longer works. Send them \
                      this one; it works once, for 7 days.",

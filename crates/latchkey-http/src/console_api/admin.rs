@@ -14,7 +14,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use latchkey_core::admin::members::{self, Member, NewMember, member_json, user_json};
+use latchkey_core::admin::invitations::{self, NewMember};
+use latchkey_core::admin::members::{self, Member, member_json, user_json};
 use latchkey_core::admin::{AdminError, authz, products, webhooks};
 use latchkey_core::ids::ProjectId;
 use latchkey_core::model::OrgRole;
@@ -106,7 +107,7 @@ pub async fn users_post(
     let b: NewUserBody = json_body(&st, &body)?;
     let ctx = st.admin_ctx();
     let (org, fail) = org_path(&st, &ctx, org).await?;
-    let added = members::add(
+    let added = invitations::add(
         &ctx,
         &c.actor,
         &org,
@@ -123,7 +124,7 @@ pub async fn users_post(
     let mut v = user_json(&added.user);
     v["role"] = json!(b.role);
     v["invitation_url"] = match added.invitation {
-        Some(secret) => json!(members::invitation_url(&st.tokens().issuer, &secret)),
+        Some(secret) => json!(invitations::invitation_url(&st.tokens().issuer, &secret)),
         None => Value::Null,
     };
     Ok(reply(StatusCode::CREATED, v))
@@ -140,14 +141,14 @@ pub async fn invitation_post(
     let c = caller(&st, &method, &headers).await?;
     let ctx = st.admin_ctx();
     let (org, fail) = org_path(&st, &ctx, org).await?;
-    let (user, secret) = members::reinvite(&ctx, &c.actor, &org, &who)
+    let (user, secret) = invitations::reinvite(&ctx, &c.actor, &org, &who)
         .await
         .map_err(&fail)?;
     Ok(reply(
         StatusCode::CREATED,
         json!({"id": user.id, "email": user.email,
-               "invitation_url": members::invitation_url(&st.tokens().issuer, &secret),
-               "expires_in": members::INVITATION_TTL_SECS}),
+               "invitation_url": invitations::invitation_url(&st.tokens().issuer, &secret),
+               "expires_in": invitations::INVITATION_TTL_SECS}),
     ))
 }
 

@@ -8,7 +8,7 @@
 use crate::support::Env;
 use latchkey_core::admin::audit_log;
 use latchkey_core::admin::{self, Actor, AdminError, NewUser};
-use latchkey_core::admin::{members, products};
+use latchkey_core::admin::{invitations, members, products};
 use latchkey_core::model::OrgRole;
 use latchkey_testkit::TestServer;
 use latchkey_testkit::browser::{Browser, hidden, location};
@@ -548,14 +548,14 @@ async fn an_admin_sends_a_new_invitation_link() {
     let invite = |email: &'static str, org: latchkey_core::ids::OrgId| {
         let ctx = s.ctx();
         async move {
-            let new = members::NewMember {
+            let new = invitations::NewMember {
                 email,
                 given_name: None,
                 family_name: None,
                 role: OrgRole::Developer,
                 password: None,
             };
-            members::add(&ctx, &Actor::Operator, &org, new)
+            invitations::add(&ctx, &Actor::Operator, &org, new)
                 .await
                 .unwrap()
         }
@@ -581,11 +581,11 @@ async fn an_admin_sends_a_new_invitation_link() {
     assert_ne!(secret, old);
     assert_eq!(b.get(&format!("/invite/{old}")).await.status(), 404);
     assert_eq!(b.get(&format!("/invite/{secret}")).await.status(), 200);
-    members::accept(&ctx, &secret, "marie-s3cret-pass")
+    invitations::accept(&ctx, &secret, "marie-s3cret-pass")
         .await
         .unwrap();
     // She has a password now: no new link.
-    let err = members::reinvite(&ctx, &op, &org.id, "marie@acme.example")
+    let err = invitations::reinvite(&ctx, &op, &org.id, "marie@acme.example")
         .await
         .unwrap_err();
     assert!(matches!(err, AdminError::Conflict(_)), "{err:?}");
@@ -598,7 +598,7 @@ async fn an_admin_sends_a_new_invitation_link() {
     let again = invite("oops@acme.example", org.id.clone()).await;
     assert_eq!(again.user.id, oops.user.id, "the same person");
     let secret = again.invitation.expect("a new link");
-    members::accept(&ctx, &secret, "oops-s3cret-pass")
+    invitations::accept(&ctx, &secret, "oops-s3cret-pass")
         .await
         .unwrap();
 
@@ -606,7 +606,7 @@ async fn an_admin_sends_a_new_invitation_link() {
     let both = invite("both@acme.example", org.id.clone()).await;
     let joined = invite("both@acme.example", globex.id.clone()).await;
     assert!(joined.invitation.is_none(), "joins Globex without a link");
-    let err = members::reinvite(&ctx, &op, &org.id, both.user.id.as_str())
+    let err = invitations::reinvite(&ctx, &op, &org.id, both.user.id.as_str())
         .await
         .unwrap_err();
     assert!(

@@ -5,10 +5,11 @@
 
 use crate::helpers::RSA_CERT;
 use latchkey_core::admin::audit_log::{self, Filter};
-use latchkey_core::admin::members::{self, NewMember};
+use latchkey_core::admin::invitations::NewMember;
 use latchkey_core::admin::{
     self, Actor, AdminError, NewCredential, NewUser, accounts, products, service_accounts,
 };
+use latchkey_core::admin::{invitations, members};
 use latchkey_core::ids::OrgId;
 use latchkey_core::model::{AuditAction, AuditEvent, CredentialKind, OrgRole};
 use latchkey_http::throttle::AddressLimits;
@@ -194,7 +195,7 @@ async fn each_listed_event_is_recorded_once_with_its_actor_and_org() {
         .await
         .unwrap();
     admin::delete_credential(&ctx, &boss, &cid).await.unwrap();
-    let added = members::add(
+    let added = invitations::add(
         &ctx,
         &boss,
         &org,

@@ -9,7 +9,7 @@
 use super::console_writes::{call, call_form, person};
 use crate::helpers::RSA_CERT;
 use latchkey_core::admin::console_ids::{ConsoleKind, number_of};
-use latchkey_core::admin::members::{self, NewMember};
+use latchkey_core::admin::invitations::{self, NewMember};
 use latchkey_core::admin::{self, Actor, NewCredential, products, webhooks};
 use latchkey_core::ids::{ApiId, OrgId};
 use latchkey_core::model::{CredentialKind, OrgRole};
@@ -91,7 +91,7 @@ async fn target(s: &TestServer, org: &OrgId, n: usize) -> Target {
     .await
     .unwrap();
     let person_id = person(s, &org.0, &format!("person{n}@a.example"), OrgRole::User).await;
-    let invitee = members::add(
+    let invitee = invitations::add(
         &ctx,
         &Actor::Operator,
         org,
